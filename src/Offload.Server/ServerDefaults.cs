@@ -1,0 +1,21 @@
+using Microsoft.AspNetCore.Http.Json;
+using Offload.Http;
+
+namespace Offload.Server;
+
+public static class ServerDefaults
+{
+    /// <summary>The port <c>func start</c> uses, so the README's examples work against either host.</summary>
+    public const string Url = "http://127.0.0.1:7071";
+
+    public static WebApplicationBuilder UseOffloadServerDefaults(this WebApplicationBuilder builder)
+    {
+        if (string.IsNullOrWhiteSpace(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
+            builder.WebHost.UseUrls(Url);
+
+        builder.Services.AddProblemDetails();
+        builder.Services.Configure<JsonOptions>(o =>
+            o.SerializerOptions.DefaultIgnoreCondition = ApiResults.Json.DefaultIgnoreCondition);
+        return builder;
+    }
+}

@@ -1,0 +1,30 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http;
+
+namespace Offload.Http;
+
+/// <summary>
+/// How both hosts answer: JSON in camelCase without nulls, and every error as RFC 9457
+/// <c>application/problem+json</c> with a title a person can act on.
+/// </summary>
+public static class ApiResults
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        // JSON for API clients, never embedded in HTML: keep '+' and non-ASCII readable.
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public static IResult Ok<T>(T value, int statusCode = StatusCodes.Status200OK) =>
+        Results.Json(value, Json, statusCode: statusCode);
+
+    public static IResult Problem(int statusCode, string title, string? detail = null, IDictionary<string, object?>? extensions = null) =>
+        Results.Problem(detail: detail, statusCode: statusCode, title: title, extensions: extensions);
+
+    public static IResult BadRequest(string title, string? detail = null) => Problem(StatusCodes.Status400BadRequest, title, detail);
+
+    public static IResult NotFound(string title) => Problem(StatusCodes.Status404NotFound, title);
+}

@@ -1,0 +1,62 @@
+using System.Runtime.Serialization;
+using Azure;
+using Azure.Data.Tables;
+
+namespace Offload.Jobs;
+
+/// <summary>
+/// One job row in Table Storage (table <c>jobs</c>, partition = job id, row = <see cref="RowKeyValue"/>).
+/// A partition per job spreads load and leaves room for the job's own history rows beside it.
+/// </summary>
+public sealed class Job : ITableEntity
+{
+    public const string RowKeyValue = "job";
+
+    public string PartitionKey { get; set; } = "";
+    public string RowKey { get; set; } = RowKeyValue;
+    public DateTimeOffset? Timestamp { get; set; }
+    public ETag ETag { get; set; }
+
+    [IgnoreDataMember]
+    public string Id => PartitionKey;
+    public string Kind { get; set; } = JobKinds.Video;
+    public string Status { get; set; } = JobStatus.Queued;
+    public int Progress { get; set; }
+    public int Attempts { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+    public DateTimeOffset? StartedAt { get; set; }
+    public DateTimeOffset? CompletedAt { get; set; }
+    public string? Error { get; set; }
+    public string? Notify { get; set; }
+
+    public string? SourceFileName { get; set; }
+    public string SourceContentType { get; set; } = "";
+    public long SourceSizeBytes { get; set; }
+
+    public long? OutputSizeBytes { get; set; }
+    public double? OutputDurationSeconds { get; set; }
+    public int? OutputWidth { get; set; }
+    public int? OutputHeight { get; set; }
+    public string? OutputVideoCodec { get; set; }
+    public string? OutputAudioCodec { get; set; }
+
+    [IgnoreDataMember]
+    public bool IsFinal => JobStatus.IsFinal(Status);
+
+    public static Job NewVideo(string id, DateTimeOffset now) => new()
+    {
+        PartitionKey = id,
+        Kind = JobKinds.Video,
+        Status = JobStatus.Queued,
+        CreatedAt = now,
+        UpdatedAt = now,
+    };
+
+    public Job Copy() => (Job)MemberwiseClone();
+}
+
+public static class JobKinds
+{
+    public const string Video = "video";
+}

@@ -1,0 +1,23 @@
+using Azure.Storage.Queues;
+
+namespace Offload.Messaging;
+
+/// <summary>Puts job ids on the dedicated queues (Base64, as the triggers expect: see StorageClients).</summary>
+public sealed class JobQueue(QueueServiceClient queues)
+{
+    public async Task EnqueueAsync(string queue, string jobId, CancellationToken cancellationToken)
+    {
+        await queues.GetQueueClient(queue).SendMessageAsync(JobMessage.For(jobId).ToJson(), cancellationToken);
+    }
+
+    /// <summary>
+    /// Moves a message that can never be processed (malformed, unknown job) to the queue's poison queue
+    /// as it came, so a person can look at it; the caller then completes the original.
+    /// </summary>
+    public async Task DeadLetterAsync(string queue, string body, CancellationToken cancellationToken)
+    {
+        var poison = queues.GetQueueClient(QueueNames.PoisonOf(queue));
+        await poison.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        await poison.SendMessageAsync(body, cancellationToken);
+    }
+}

@@ -1,0 +1,35 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Offload.Health;
+using Offload.Jobs;
+using Offload.Messaging;
+using Offload.Storage;
+using Offload.Videos;
+
+namespace Offload;
+
+public static class OffloadServiceCollectionExtensions
+{
+    /// <summary>The whole application, as both hosts register it: storage, jobs, queues, videos, health.</summary>
+    public static IServiceCollection AddOffload(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOffloadStorage(configuration);
+        services.AddHostedService<StorageInitializer>();
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<JobStore>();
+        services.AddSingleton<JobQueue>();
+
+        services.AddOptions<VideoOptions>().BindConfiguration(VideoOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<EncodingOptions>().BindConfiguration(EncodingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<VideoEncoder>();
+        services.AddSingleton<UploadVideoHandler>();
+        services.AddSingleton<GetVideoHandler>();
+        services.AddSingleton<GetVideoOutputHandler>();
+        services.AddSingleton<EncodeVideoHandler>();
+        services.AddSingleton<VideoApi>();
+
+        services.AddSingleton<CheckHealthHandler>();
+        services.AddSingleton<HealthApi>();
+        return services;
+    }
+}

@@ -1,0 +1,43 @@
+using Offload.Jobs;
+
+namespace Offload.Videos;
+
+/// <summary>A video job as the API shows it (JSON in camelCase; absent values are left out).</summary>
+public sealed record VideoJobView(
+    string Id,
+    string Status,
+    int Progress,
+    int Attempts,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? CompletedAt,
+    string? Error,
+    VideoSourceView Source,
+    VideoOutputView? Output)
+{
+    public static VideoJobView From(Job job) => new(
+        job.Id, job.Status, job.Progress, job.Attempts, job.CreatedAt, job.UpdatedAt, job.StartedAt, job.CompletedAt,
+        job.Error,
+        new VideoSourceView(job.SourceFileName, job.SourceContentType, job.SourceSizeBytes),
+        job.Status == JobStatus.Succeeded
+            ? new VideoOutputView(
+                job.OutputSizeBytes ?? 0, job.OutputDurationSeconds ?? 0, job.OutputWidth ?? 0, job.OutputHeight ?? 0,
+                job.OutputVideoCodec ?? "", job.OutputAudioCodec, VideoRoutes.OutputPath(job.Id))
+            : null);
+}
+
+public sealed record VideoSourceView(string? FileName, string ContentType, long SizeBytes);
+
+public sealed record VideoOutputView(
+    long SizeBytes, double DurationSeconds, int Width, int Height, string VideoCodec, string? AudioCodec, string Url);
+
+/// <summary>Reads one video job; <c>null</c> when there is none with that id.</summary>
+public sealed class GetVideoHandler(JobStore jobs)
+{
+    public async Task<VideoJobView?> HandleAsync(string id, CancellationToken cancellationToken)
+    {
+        var job = await jobs.GetAsync(id, cancellationToken);
+        return job is { Kind: JobKinds.Video } ? VideoJobView.From(job) : null;
+    }
+}

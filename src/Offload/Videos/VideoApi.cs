@@ -1,0 +1,137 @@
+using System.Net.Mail;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+using Offload.Http;
+using Offload.Jobs;
+
+namespace Offload.Videos;
+
+/// <summary>
+/// The video HTTP API, written once for both hosts: turns an ASP.NET Core request into a command, runs its
+/// handler, and maps the result to a status code. The Functions and the server endpoints only call these.
+/// </summary>
+public sealed class VideoApi(
+    UploadVideoHandler upload, GetVideoHandler get, GetVideoOutputHandler output, IOptions<VideoOptions> options)
+{
+    private const string FileField = "file";
+    // What a multipart envelope adds around the file: boundaries and part headers.
+    private const long MultipartSlackBytes = 64 * 1024;
+
+    /// <summary>POST /api/videos: raw bytes (video/*, application/octet-stream) or multipart/form-data with a field "file".</summary>
+    public async Task<IResult> UploadAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var maxBytes = options.Value.MaxUploadBytes;
+        var notify = request.Query["notify"].ToString();
+        if (notify.Length > 0 && !IsEmailAddress(notify))
+            return ApiResults.BadRequest("The 'notify' query parameter is not an email address.", $"Got '{notify}'.");
+
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType) || mediaType.MediaType.Value is not { } type)
+            return UnsupportedMediaType(request.ContentType);
+
+        var isMultipart = type.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase);
+        if (!isMultipart && !IsVideoMediaType(type))
+            return UnsupportedMediaType(type);
+
+        if (request.ContentLength == 0)
+            return EmptyBody();
+        if (request.ContentLength > maxBytes + (isMultipart ? MultipartSlackBytes : 0))
+            return TooLarge(maxBytes);
+
+        // The size is enforced while streaming (SizeLimitedStream), so lift the server's own fixed body cap.
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)
+            bodyLimit.MaxRequestBodySize = null;
+
+        UploadVideoResult result;
+        if (isMultipart)
+        {
+            var boundary = HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value;
+            if (string.IsNullOrEmpty(boundary))
+                return ApiResults.BadRequest("The multipart body has no boundary.");
+
+            var reader = new MultipartReader(boundary, request.Body);
+            MultipartSection? section;
+            while ((section = await reader.ReadNextSectionAsync(cancellationToken)) is not null)
+            {
+                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
+                    || !disposition.IsFileDisposition()
+                    || !string.Equals(HeaderUtilities.RemoveQuotes(disposition.Name).Value, FileField, StringComparison.Ordinal))
+                    continue;
+
+                var partType = string.IsNullOrEmpty(section.ContentType) ? "application/octet-stream" : section.ContentType;
+                if (!IsVideoMediaType(partType))
+                    return UnsupportedMediaType(partType);
+
+                var fileName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value;
+                result = await upload.HandleAsync(new UploadVideoCommand(section.Body, partType, fileName, NullIfEmpty(notify)), cancellationToken);
+                return ToHttp(result, maxBytes);
+            }
+
+            return ApiResults.BadRequest($"The multipart body has no file field named '{FileField}'.",
+                $"Send the video as: curl -F {FileField}=@video.mp4 ...");
+        }
+
+        result = await upload.HandleAsync(new UploadVideoCommand(request.Body, type, null, NullIfEmpty(notify)), cancellationToken);
+        return ToHttp(result, maxBytes);
+    }
+
+    /// <summary>GET /api/videos/{id}.</summary>
+    public async Task<IResult> GetAsync(string id, CancellationToken cancellationToken)
+    {
+        if (!JobId.IsValid(id))
+            return MalformedId(id);
+        var view = await get.HandleAsync(id, cancellationToken);
+        return view is null ? NoSuchVideo(id) : ApiResults.Ok(view);
+    }
+
+    /// <summary>GET /api/videos/{id}/output: a redirect to a short-lived read-only link to the MP4.</summary>
+    public async Task<IResult> GetOutputAsync(string id, CancellationToken cancellationToken)
+    {
+        if (!JobId.IsValid(id))
+            return MalformedId(id);
+        return await output.HandleAsync(id, cancellationToken) switch
+        {
+            GetVideoOutputResult.Ready ready => Results.Redirect(ready.DownloadUrl.AbsoluteUri),
+            GetVideoOutputResult.NotReady notReady => ApiResults.Problem(StatusCodes.Status409Conflict,
+                "The video is not ready.", $"The job is '{notReady.Status}'; the output exists once it is 'succeeded'.",
+                new Dictionary<string, object?> { ["status"] = notReady.Status, ["statusUrl"] = VideoRoutes.StatusPath(id) }),
+            _ => NoSuchVideo(id),
+        };
+    }
+
+    private static IResult ToHttp(UploadVideoResult result, long maxBytes) => result switch
+    {
+        UploadVideoResult.Accepted { Job: var job } => Results.Accepted(
+            VideoRoutes.StatusPath(job.Id), new AcceptedVideo(job.Id, job.Status, VideoRoutes.StatusPath(job.Id))),
+        UploadVideoResult.TooLarge => TooLarge(maxBytes),
+        _ => EmptyBody(),
+    };
+
+    private static bool IsVideoMediaType(string type) =>
+        type.StartsWith("video/", StringComparison.OrdinalIgnoreCase)
+        || type.Equals("application/octet-stream", StringComparison.OrdinalIgnoreCase);
+
+    private static bool IsEmailAddress(string value) =>
+        MailAddress.TryCreate(value, out var address) && address.Address == value && value.Contains('.', StringComparison.Ordinal);
+
+    private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
+
+    private static IResult UnsupportedMediaType(string? type) => ApiResults.Problem(StatusCodes.Status415UnsupportedMediaType,
+        "Send the video as video/*, application/octet-stream, or multipart/form-data with a field 'file'.",
+        $"Got Content-Type '{type}'.");
+
+    private static IResult EmptyBody() => ApiResults.BadRequest("The request body is empty: send the video as the body.");
+
+    private static IResult TooLarge(long maxBytes) => ApiResults.Problem(StatusCodes.Status413PayloadTooLarge,
+        "The video is too large.", $"The limit is {maxBytes} bytes.",
+        new Dictionary<string, object?> { ["maxBytes"] = maxBytes });
+
+    private static IResult MalformedId(string id) => ApiResults.BadRequest("That is not a job id.",
+        $"Job ids are {JobId.Length} lower-case hex characters; got '{id}'.");
+
+    private static IResult NoSuchVideo(string id) => ApiResults.NotFound($"There is no video job '{id}'.");
+
+    public sealed record AcceptedVideo(string Id, string Status, string StatusUrl);
+}

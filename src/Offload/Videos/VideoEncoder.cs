@@ -1,0 +1,117 @@
+using System.Globalization;
+using FFMpegCore;
+using FFMpegCore.Exceptions;
+using Microsoft.Extensions.Options;
+
+namespace Offload.Videos;
+
+/// <summary>What ffprobe found in a media file.</summary>
+public sealed record MediaInfo(
+    TimeSpan Duration, int Width, int Height, string VideoCodec, string? PixelFormat, string? AudioCodec, double FrameRate)
+{
+    public bool HasAudio => AudioCodec is not null;
+}
+
+/// <summary>ffmpeg ran and failed on a file ffprobe accepted: worth another try.</summary>
+public sealed class EncodeFailedException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// The FFmpeg side of the work, through FFMpegCore: probe a file, and encode it to a web-playable MP4
+/// (H.264 High/yuv420p, at most <see cref="EncodingOptions.MaxHeight"/> lines with even dimensions,
+/// rotation applied, AAC when there is audio, moov atom first).
+/// </summary>
+public sealed class VideoEncoder(IOptions<EncodingOptions> options)
+{
+    private readonly EncodingOptions _options = options.Value;
+
+    private FFOptions FfOptions => new()
+    {
+        BinaryFolder = _options.FfmpegFolder ?? "",
+        TemporaryFilesFolder = _options.ResolveWorkingDirectory(),
+    };
+
+    /// <summary>Probes a file; <c>null</c> when it is not a media file with a video stream.</summary>
+    public async Task<MediaInfo?> ProbeAsync(string path, CancellationToken cancellationToken)
+    {
+        IMediaAnalysis analysis;
+        try
+        {
+            analysis = await FFProbe.AnalyseAsync(path, FfOptions, cancellationToken: cancellationToken);
+        }
+        catch (Exception ex) when (ex is FFMpegException or FormatException or System.Text.Json.JsonException)
+        {
+            return null;
+        }
+
+        var video = analysis.PrimaryVideoStream;
+        if (video is not { Width: > 0, Height: > 0 } || analysis.Duration <= TimeSpan.Zero || IsImage(analysis.Format.FormatName))
+            return null;
+
+        return new MediaInfo(
+            analysis.Duration, video.Width.Value, video.Height.Value, video.CodecName ?? "unknown", video.PixelFormat,
+            analysis.PrimaryAudioStream?.CodecName, video.AverageFrameRate);
+    }
+
+    /// <summary>Encodes <paramref name="source"/> to <paramref name="output"/>, reporting 0-100 as it goes.</summary>
+    /// <exception cref="EncodeFailedException">ffmpeg exited with an error.</exception>
+    public async Task EncodeAsync(
+        string source, MediaInfo info, string output, Action<double> onProgress, CancellationToken cancellationToken)
+    {
+        var processor = BuildArguments(source, info, output)
+            .NotifyOnPercentageProgress(onProgress, info.Duration)
+            .CancellableThrough(cancellationToken);
+
+        FFMpegResult result;
+        try
+        {
+            result = await processor.ProcessAsynchronously(throwOnError: false, FfOptions, cancellationToken);
+        }
+        catch (FFMpegException ex)
+        {
+            throw new EncodeFailedException($"ffmpeg failed: {ex.Message}", ex);
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!result.Success)
+        {
+            var tail = string.Join(" | ", result.StandardError.TakeLast(3));
+            throw new EncodeFailedException($"ffmpeg exited with code {result.ExitCode}: {tail}");
+        }
+    }
+
+    /// <summary>The exact ffmpeg command line, so the benchmark can run the same command without the pipeline.</summary>
+    public FFMpegArgumentProcessor BuildArguments(string source, MediaInfo info, string output) =>
+        FFMpegArguments
+            .FromFileInput(source)
+            .OutputToFile(output, overwrite: true, o =>
+            {
+                o.WithCustomArgument("-map 0:v:0")
+                    .WithVideoCodec("libx264")
+                    .WithCustomArgument($"-preset {_options.Preset}")
+                    .WithConstantRateFactor(_options.Crf)
+                    .WithCustomArgument($"-vf \"{ScaleFilter(_options.MaxHeight)}\"")
+                    .WithCustomArgument("-pix_fmt yuv420p")
+                    .WithCustomArgument("-movflags +faststart");
+                if (info.HasAudio)
+                {
+                    o.WithCustomArgument("-map 0:a:0")
+                        .WithAudioCodec("aac")
+                        .WithAudioBitrate(_options.AudioBitrateKbps);
+                }
+                else
+                {
+                    o.WithCustomArgument("-an");
+                }
+            });
+
+    /// <summary>
+    /// Scales down to at most <paramref name="maxHeight"/> lines, never up, keeping the aspect ratio with even
+    /// dimensions (yuv420p needs them). ffmpeg applies rotation metadata before the filter, so iw/ih are upright.
+    /// </summary>
+    public static string ScaleFilter(int maxHeight) =>
+        string.Create(CultureInfo.InvariantCulture, $"scale=w=-2:h=trunc(min(ih\\,{maxHeight})/2)*2");
+
+    // ffprobe reads a still picture as a one-frame "video" through its image demuxers.
+    private static bool IsImage(string? formatName) =>
+        formatName is not null && (formatName.StartsWith("image2", StringComparison.Ordinal) || formatName.EndsWith("_pipe", StringComparison.Ordinal));
+}
