@@ -1,0 +1,17 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Offload.Functions.Http;
+using Offload.Videos;
+
+namespace Offload.Functions.Videos;
+
+public sealed class GetVideoFunction(VideoApi api)
+{
+    [Function(nameof(GetVideoFunction))]
+    public Task<IActionResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = VideoRoutes.Video)] HttpRequest request,
+        string id,
+        CancellationToken cancellationToken) =>
+        api.GetAsync(id, cancellationToken).ToActionResult();
+}

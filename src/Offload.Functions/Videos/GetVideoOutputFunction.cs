@@ -1,0 +1,17 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Offload.Functions.Http;
+using Offload.Videos;
+
+namespace Offload.Functions.Videos;
+
+public sealed class GetVideoOutputFunction(VideoApi api)
+{
+    [Function(nameof(GetVideoOutputFunction))]
+    public Task<IActionResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = VideoRoutes.Output)] HttpRequest request,
+        string id,
+        CancellationToken cancellationToken) =>
+        api.GetOutputAsync(id, cancellationToken).ToActionResult();
+}

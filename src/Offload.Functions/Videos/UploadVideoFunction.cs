@@ -1,0 +1,16 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Offload.Functions.Http;
+using Offload.Videos;
+
+namespace Offload.Functions.Videos;
+
+public sealed class UploadVideoFunction(VideoApi api)
+{
+    [Function(nameof(UploadVideoFunction))]
+    public Task<IActionResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = VideoRoutes.Videos)] HttpRequest request,
+        CancellationToken cancellationToken) =>
+        api.UploadAsync(request, cancellationToken).ToActionResult();
+}

@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace Offload.IntegrationTests.Infrastructure;
+
+/// <summary>Runs the real ffmpeg/ffprobe, independently of the code under test.</summary>
+public static class Ffmpeg
+{
+    public static async Task<string> RunAsync(string tool, params string[] args)
+    {
+        var start = new ProcessStartInfo(tool) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var arg in args)
+            start.ArgumentList.Add(arg);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"{tool} {string.Join(' ', args)} failed:\n{stderr}");
+        return await stdout;
+    }
+
+    public static async Task<MediaFacts> ProbeAsync(string path)
+    {
+        using var json = JsonDocument.Parse(await RunAsync("ffprobe", "-v", "error", "-print_format", "json", "-show_streams", "-show_format", path));
+        var streams = json.RootElement.GetProperty("streams").EnumerateArray().ToList();
+        var video = streams.First(s => s.GetProperty("codec_type").GetString() == "video");
+        var audio = streams.FirstOrDefault(s => s.GetProperty("codec_type").GetString() == "audio");
+        var rotation = 0;
+        if (video.TryGetProperty("side_data_list", out var sideData))
+        {
+            foreach (var item in sideData.EnumerateArray())
+            {
+                if (item.TryGetProperty("rotation", out var r))
+                    rotation = r.GetInt32();
+            }
+        }
+
+        return new MediaFacts(
+            VideoCodec: video.GetProperty("codec_name").GetString()!,
+            PixelFormat: video.GetProperty("pix_fmt").GetString()!,
+            Width: video.GetProperty("width").GetInt32(),
+            Height: video.GetProperty("height").GetInt32(),
+            FrameRate: ParseRate(video.GetProperty("avg_frame_rate").GetString()!),
+            Rotation: rotation,
+            AudioCodec: audio.ValueKind == JsonValueKind.Undefined ? null : audio.GetProperty("codec_name").GetString(),
+            DurationSeconds: double.Parse(json.RootElement.GetProperty("format").GetProperty("duration").GetString()!, System.Globalization.CultureInfo.InvariantCulture),
+            MoovBeforeMdat: MoovBeforeMdat(path));
+    }
+
+    /// <summary>"+faststart": the index (moov) precedes the media (mdat), so a browser can start playing at once.</summary>
+    public static bool MoovBeforeMdat(string path)
+    {
+        using var file = File.OpenRead(path);
+        var header = new byte[16];
+        while (file.Position + 8 <= file.Length)
+        {
+            var start = file.Position;
+            file.ReadExactly(header, 0, 8);
+            long size = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(header);
+            var type = System.Text.Encoding.ASCII.GetString(header, 4, 4);
+            if (type == "moov")
+                return true;
+            if (type == "mdat")
+                return false;
+            if (size == 1)
+            {
+                file.ReadExactly(header, 8, 8);
+                size = (long)System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(header.AsSpan(8));
+            }
+            else if (size == 0)
+            {
+                return false;
+            }
+
+            file.Position = start + size;
+        }
+
+        return false;
+    }
+
+    private static double ParseRate(string rate)
+    {
+        var parts = rate.Split('/');
+        var den = double.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture);
+        return den == 0 ? 0 : double.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture) / den;
+    }
+}
+
+public sealed record MediaFacts(
+    string VideoCodec, string PixelFormat, int Width, int Height, double FrameRate, int Rotation,
+    string? AudioCodec, double DurationSeconds, bool MoovBeforeMdat);

@@ -1,0 +1,41 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Offload.IntegrationTests.Infrastructure;
+
+/// <summary>Collects what a child process writes, for assertions and for the message of a failing test.</summary>
+public sealed class ProcessOutput
+{
+    private readonly StringBuilder _text = new();
+    private readonly Lock _lock = new();
+
+    public event Action<string>? Line;
+
+    public void Attach(Process process)
+    {
+        process.OutputDataReceived += (_, e) => Add(e.Data);
+        process.ErrorDataReceived += (_, e) => Add(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public string Text
+    {
+        get
+        {
+            lock (_lock)
+                return _text.ToString();
+        }
+    }
+
+    public string Tail(int lines = 40) => string.Join('\n', Text.Split('\n').TakeLast(lines));
+
+    private void Add(string? line)
+    {
+        if (line is null)
+            return;
+        lock (_lock)
+            _text.AppendLine(line);
+        Line?.Invoke(line);
+    }
+}

@@ -1,0 +1,39 @@
+namespace Offload.IntegrationTests.Infrastructure;
+
+/// <summary>A private Azurite and one Offload.Server process on it, shared by the end-to-end tests.</summary>
+public sealed class ServerFixture : IAsyncLifetime
+{
+    public const long MaxUploadBytes = 8 * 1024 * 1024;
+
+    private Azurite? _azurite;
+    private ServerProcess? _server;
+
+    public Azurite Azurite => _azurite!;
+    public ServerProcess Server => _server!;
+    public HttpClient Http => Server.Http;
+
+    public async Task InitializeAsync()
+    {
+        _azurite = await Azurite.StartAsync();
+        _server = await ServerProcess.StartAsync(_azurite.ConnectionString, new Dictionary<string, string>
+        {
+            ["Videos__MaxUploadBytes"] = MaxUploadBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Encoding__ProgressInterval"] = "00:00:00.250",
+            ["AzureFunctionsJobHost__extensions__queues__maxPollingInterval"] = "00:00:00.500",
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_server is not null)
+            await _server.DisposeAsync();
+        if (_azurite is not null)
+            await _azurite.DisposeAsync();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ServerCollection : ICollectionFixture<ServerFixture>
+{
+    public const string Name = "server";
+}

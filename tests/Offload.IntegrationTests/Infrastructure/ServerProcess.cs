@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Offload.Storage;
+
+namespace Offload.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// Offload.Server started as users start it: its own process, from its build output, configured only through
+/// environment variables, listening on a free loopback port.
+/// </summary>
+public sealed class ServerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+
+    private ServerProcess(Process process, ProcessOutput output, Uri baseAddress)
+    {
+        _process = process;
+        Output = output;
+        BaseAddress = baseAddress;
+        Http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = baseAddress, Timeout = TimeSpan.FromMinutes(2) };
+    }
+
+    public Uri BaseAddress { get; }
+    public HttpClient Http { get; }
+    public ProcessOutput Output { get; }
+    public int Pid => _process.Id;
+
+    public static async Task<ServerProcess> StartAsync(string storageConnectionString, IDictionary<string, string>? settings = null, bool waitForHealthy = true)
+    {
+        var port = FreePort();
+        var dll = Path.Combine(Repo.ProjectOutput("Offload.Server"), "Offload.Server.dll");
+        if (!File.Exists(dll))
+            throw new InvalidOperationException($"Build the server first: {dll} is missing.");
+
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { dll },
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment[StorageNames.ConnectionName] = storageConnectionString;
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+            start.Environment[key] = value;
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("The server did not start.");
+        var output = new ProcessOutput();
+        output.Attach(process);
+        var server = new ServerProcess(process, output, new Uri($"http://127.0.0.1:{port}"));
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (process.HasExited)
+                throw new InvalidOperationException($"The server exited with code {process.ExitCode}:\n{output.Tail()}");
+            try
+            {
+                using var response = await server.Http.GetAsync("/api/health");
+                if (!waitForHealthy || response.StatusCode == HttpStatusCode.OK)
+                    return server;
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+
+            await Task.Delay(200);
+        }
+
+        await server.DisposeAsync();
+        throw new InvalidOperationException($"The server did not become healthy in time:\n{output.Tail()}");
+    }
+
+    /// <summary>Ends the process at once, like a crash or an out-of-memory kill.</summary>
+    public void Kill() => _process.Kill(entireProcessTree: true);
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        if (!_process.HasExited)
+            _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+        _process.Dispose();
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,70 @@
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Offload.Storage;
+
+namespace Offload.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// A private Azurite and the application's services wired to it, for tests that call handlers and function
+/// classes directly. No queue listener runs here: tests deliver messages themselves.
+/// </summary>
+public sealed class StorageFixture : IAsyncLifetime
+{
+    private Azurite? _azurite;
+
+    public string ConnectionString => _azurite!.ConnectionString;
+    public string WorkingDirectory { get; } = Path.Combine(Path.GetTempPath(), "offload-tests", Guid.NewGuid().ToString("N"));
+    public IServiceProvider Services { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        _azurite = await Azurite.StartAsync();
+        Services = CreateServices();
+        await Services.GetRequiredService<StorageInitializer>().EnsureCreatedAsync(CancellationToken.None);
+    }
+
+    /// <summary>The app's services as both hosts register them, with test settings and any overrides.</summary>
+    public ServiceProvider CreateServices(IDictionary<string, string?>? overrides = null)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            [StorageNames.ConnectionName] = ConnectionString,
+            ["Encoding:WorkingDirectory"] = WorkingDirectory,
+            ["Encoding:ProgressInterval"] = "00:00:00.200",
+        };
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
+            settings[key] = value;
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var services = new ServiceCollection()
+            .AddLogging(b => b.AddProvider(Logs).SetMinimumLevel(LogLevel.Debug))
+            .AddSingleton<IConfiguration>(configuration)
+            .AddOffload(configuration);
+        services.AddSingleton<StorageInitializer>();
+        return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+    }
+
+    public CapturedLogs Logs { get; } = new();
+
+    public BlobServiceClient Blobs => Services.GetRequiredService<BlobServiceClient>();
+    public QueueServiceClient Queues => Services.GetRequiredService<QueueServiceClient>();
+    public TableServiceClient Tables => Services.GetRequiredService<TableServiceClient>();
+
+    public async Task DisposeAsync()
+    {
+        if (_azurite is not null)
+            await _azurite.DisposeAsync();
+        if (Directory.Exists(WorkingDirectory))
+            Directory.Delete(WorkingDirectory, recursive: true);
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class StorageCollection : ICollectionFixture<StorageFixture>
+{
+    public const string Name = "storage";
+}

@@ -1,0 +1,288 @@
+using System.Collections.Concurrent;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using Microsoft.Extensions.DependencyInjection;
+using Offload.IntegrationTests.Infrastructure;
+using Offload.Jobs;
+using Offload.Messaging;
+using Offload.Storage;
+using Offload.Videos;
+
+namespace Offload.IntegrationTests.Videos;
+
+/// <summary>The encode worker against real Azurite and the real ffmpeg, messages delivered by hand.</summary>
+[Collection(StorageCollection.Name)]
+public sealed class EncodeVideoTests(StorageFixture fixture)
+{
+    private JobStore Jobs => fixture.Services.GetRequiredService<JobStore>();
+
+    private async Task<Job> UploadAsync(Stream content, string contentType = "video/mp4", string? fileName = null)
+    {
+        var result = await fixture.Services.GetRequiredService<UploadVideoHandler>()
+            .HandleAsync(new UploadVideoCommand(content, contentType, fileName, Notify: null), CancellationToken.None);
+        return Assert.IsType<UploadVideoResult.Accepted>(result).Job;
+    }
+
+    private async Task<Job> UploadAsync(Clip clip)
+    {
+        await using var file = File.OpenRead(await TestClips.PathOf(clip));
+        return await UploadAsync(file);
+    }
+
+    private static EncodeVideoCommand Delivery(string jobId, long dequeueCount = 1) =>
+        new(JobMessage.For(jobId).ToJson(), dequeueCount);
+
+    private Task EncodeAsync(string jobId, IServiceProvider? services = null, long dequeueCount = 1) =>
+        (services ?? fixture.Services).GetRequiredService<EncodeVideoHandler>().HandleAsync(Delivery(jobId, dequeueCount), CancellationToken.None);
+
+    private async Task<Job> JobAsync(string id) => (await Jobs.GetAsync(id, CancellationToken.None))!;
+
+    private async Task<MediaFacts> DownloadOutputAsync(string id)
+    {
+        var path = Path.Combine(fixture.WorkingDirectory, $"check-{id}.mp4");
+        Directory.CreateDirectory(fixture.WorkingDirectory);
+        await fixture.Blobs.GetBlobContainerClient(StorageNames.OutputsContainer).GetBlobClient(StorageNames.OutputBlobName(id)).DownloadToAsync(path);
+        return await Ffmpeg.ProbeAsync(path);
+    }
+
+    [Theory]
+    [InlineData(Clip.WithAudio, 320, 240, true)]
+    [InlineData(Clip.Silent, 320, 240, false)]
+    [InlineData(Clip.OddSize, 320, 240, false)]
+    [InlineData(Clip.Portrait, 240, 428, true)]
+    [InlineData(Clip.Rotated, 240, 320, false)]
+    [InlineData(Clip.HighFrameRate, 320, 240, false)]
+    [InlineData(Clip.Large, 1920, 1080, false)]
+    public async Task Encode_ProducesWebPlayableMp4(Clip clip, int width, int height, bool audio)
+    {
+        var job = await UploadAsync(clip);
+
+        await EncodeAsync(job.Id);
+
+        var done = await JobAsync(job.Id);
+        Assert.True(done.Status == JobStatus.Succeeded, $"{done.Status}: {done.Error}");
+        Assert.Equal(100, done.Progress);
+        Assert.Equal(1, done.Attempts);
+        var output = await DownloadOutputAsync(job.Id);
+        Assert.Equal("h264", output.VideoCodec);
+        Assert.Equal("yuv420p", output.PixelFormat);
+        Assert.Equal((width, height), (output.Width, output.Height));
+        Assert.Equal(0, output.Rotation);
+        Assert.Equal(audio ? "aac" : null, output.AudioCodec);
+        Assert.True(output.MoovBeforeMdat, "moov must come before mdat (+faststart)");
+        Assert.InRange(output.DurationSeconds, TestClips.SourceDurationSeconds(clip) - 0.5, TestClips.SourceDurationSeconds(clip) + 0.5);
+        Assert.Equal((width, height, "h264", audio ? "aac" : null), (done.OutputWidth, done.OutputHeight, done.OutputVideoCodec, done.OutputAudioCodec));
+        if (clip == Clip.HighFrameRate)
+            Assert.InRange(output.FrameRate, 59.9, 60.1);
+    }
+
+    [Fact]
+    public async Task Encode_MarksJobFailed_WhenSourceIsNotVideo()
+    {
+        var job = await UploadAsync(new MemoryStream(RandomBytes(256 * 1024)));
+
+        await EncodeAsync(job.Id); // returns normally: nothing to retry
+
+        var failed = await JobAsync(job.Id);
+        Assert.Equal(JobStatus.Failed, failed.Status);
+        Assert.Contains("not a video", failed.Error);
+        Assert.Equal(1, failed.Attempts);
+        Assert.NotNull(failed.CompletedAt);
+    }
+
+    [Fact]
+    public async Task Encode_DoesNothing_WhenTheJobHasAlreadySucceeded()
+    {
+        var job = await UploadAsync(Clip.Silent);
+        await EncodeAsync(job.Id);
+        var first = await JobAsync(job.Id);
+
+        await EncodeAsync(job.Id, dequeueCount: 2);
+
+        var second = await JobAsync(job.Id);
+        Assert.Equal(JobStatus.Succeeded, second.Status);
+        Assert.Equal(first.ETag, second.ETag);
+        Assert.Equal(1, second.Attempts);
+    }
+
+    [Fact]
+    public async Task Encode_TwoDeliveriesAtOnce_EndWithOneSucceededJobAndOneOutput()
+    {
+        var job = await UploadAsync(Clip.WithAudio);
+
+        await Task.WhenAll(EncodeAsync(job.Id), EncodeAsync(job.Id));
+
+        var done = await JobAsync(job.Id);
+        Assert.Equal(JobStatus.Succeeded, done.Status);
+        var outputs = new List<string>();
+        await foreach (var blob in fixture.Blobs.GetBlobContainerClient(StorageNames.OutputsContainer).GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, prefix: job.Id, CancellationToken.None))
+            outputs.Add(blob.Name);
+        Assert.Equal([StorageNames.OutputBlobName(job.Id)], outputs);
+        Assert.Equal("h264", (await DownloadOutputAsync(job.Id)).VideoCodec);
+    }
+
+    [Fact]
+    public async Task Encode_ReportsProgressWhileEncoding()
+    {
+        var job = await UploadAsync(Clip.Long);
+        var seen = new ConcurrentBag<int>();
+        using var stop = new CancellationTokenSource();
+        var watcher = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                seen.Add((await JobAsync(job.Id)).Progress);
+                await Task.Delay(50);
+            }
+        });
+
+        await EncodeAsync(job.Id);
+        await stop.CancelAsync();
+        await watcher;
+
+        Assert.Contains(seen, p => p is > 0 and < 100);
+        Assert.Equal(100, (await JobAsync(job.Id)).Progress);
+    }
+
+    [Fact]
+    public async Task Encode_WritesStatusProcessing_WithStartTime_WhileItRuns()
+    {
+        var job = await UploadAsync(Clip.Long);
+        var statuses = new ConcurrentBag<string>();
+        using var stop = new CancellationTokenSource();
+        var watcher = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var current = await JobAsync(job.Id);
+                statuses.Add(current.Status);
+                if (current.Status == JobStatus.Processing)
+                    Assert.NotNull(current.StartedAt);
+                await Task.Delay(50);
+            }
+        });
+
+        await EncodeAsync(job.Id);
+        await stop.CancelAsync();
+        await watcher;
+
+        Assert.Contains(JobStatus.Processing, statuses);
+        Assert.Equal(JobStatus.Succeeded, (await JobAsync(job.Id)).Status);
+    }
+
+    [Theory]
+    [InlineData("not json at all")]
+    [InlineData("""{"v":99,"jobId":"0193a0b1c2d3e4f5a6b7c8d9e0f1a2b3"}""")]
+    [InlineData("""{"v":1,"jobId":"0193a0b1c2d3e4f5a6b7c8d9e0ffffff"}""")] // well formed, no such job
+    public async Task Encode_MovesMessagesItCanNeverHandleToThePoisonQueue(string body)
+    {
+        var handler = fixture.Services.GetRequiredService<EncodeVideoHandler>();
+
+        await handler.HandleAsync(new EncodeVideoCommand(body, 1), CancellationToken.None);
+
+        var poison = fixture.Queues.GetQueueClient(QueueNames.PoisonOf(QueueNames.HeavyCompute));
+        var bodies = new List<string>();
+        foreach (var message in (await poison.PeekMessagesAsync(32)).Value)
+            bodies.Add(message.Body.ToString());
+        Assert.Contains(body, bodies);
+    }
+
+    [Fact]
+    public async Task Encode_RetriesTransientFfmpegFailures_ThenFailsWithTheReason()
+    {
+        // An ffmpeg that answers -version but crashes on every input, beside the real ffprobe: a fault on a valid video.
+        var folder = Directory.CreateTempSubdirectory("offload-broken-ffmpeg").FullName;
+        await File.WriteAllTextAsync(Path.Combine(folder, "ffmpeg"),
+            "#!/bin/sh\n[ \"$1\" = -version ] && exec /usr/bin/ffmpeg -version\necho 'simulated crash' >&2\nexit 139\n");
+        File.SetUnixFileMode(Path.Combine(folder, "ffmpeg"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        File.CreateSymbolicLink(Path.Combine(folder, "ffprobe"), "/usr/bin/ffprobe");
+        await using var broken = fixture.CreateServices(new Dictionary<string, string?>
+        {
+            ["Encoding:FfmpegFolder"] = folder,
+            ["Encoding:MaxAttempts"] = "3",
+        });
+        var job = await UploadAsync(Clip.Silent);
+
+        for (var delivery = 1; delivery <= 2; delivery++)
+        {
+            await Assert.ThrowsAsync<EncodeFailedException>(() => EncodeAsync(job.Id, broken, delivery));
+            var retrying = await JobAsync(job.Id);
+            Assert.Equal(JobStatus.Retrying, retrying.Status);
+            Assert.Equal(delivery, retrying.Attempts);
+            Assert.Contains("ffmpeg exited with code 139", retrying.Error);
+        }
+
+        await EncodeAsync(job.Id, broken, 3); // the last attempt fails the job instead of throwing
+
+        var failed = await JobAsync(job.Id);
+        Assert.Equal(JobStatus.Failed, failed.Status);
+        Assert.StartsWith("Gave up after 3 attempts: ffmpeg exited with code 139", failed.Error);
+    }
+
+    [Fact]
+    public async Task Encode_FailsTheJob_WhenEarlierWorkersDiedEveryTime()
+    {
+        var job = await UploadAsync(Clip.Silent);
+        // Three deliveries that claimed the job and never came back (the process was killed each time).
+        var current = job;
+        for (var i = 0; i < 3; i++)
+            current = (await Jobs.TryMoveAsync(current, JobStatus.Processing, j => j.Attempts++, CancellationToken.None))!;
+
+        await EncodeAsync(job.Id, dequeueCount: 4);
+
+        var failed = await JobAsync(job.Id);
+        Assert.Equal(JobStatus.Failed, failed.Status);
+        Assert.Contains("never finished", failed.Error);
+    }
+
+    [Fact]
+    public async Task Encode_DeletesItsWorkFiles_InEveryCase()
+    {
+        var good = await UploadAsync(Clip.Silent);
+        var bad = await UploadAsync(new MemoryStream(RandomBytes(4096)));
+
+        await EncodeAsync(good.Id);
+        await EncodeAsync(bad.Id);
+
+        Assert.Empty(Directory.EnumerateDirectories(fixture.WorkingDirectory, $"{good.Id}-*"));
+        Assert.Empty(Directory.EnumerateDirectories(fixture.WorkingDirectory, $"{bad.Id}-*"));
+    }
+
+    [Fact]
+    public async Task Upload_StoresTheSourceWritesAQueuedJobAndEnqueuesOnlyItsId()
+    {
+        var bytes = RandomBytes(5 * 1024 * 1024 + 17); // more than one 4 MiB block
+        var job = await UploadAsync(new MemoryStream(bytes), "video/quicktime", "../holiday.mov");
+
+        var stored = await JobAsync(job.Id);
+        Assert.Equal(JobStatus.Queued, stored.Status);
+        Assert.Equal((long)bytes.Length, stored.SourceSizeBytes);
+        Assert.Equal("video/quicktime", stored.SourceContentType);
+        Assert.Equal("holiday.mov", stored.SourceFileName);
+        var blob = fixture.Blobs.GetBlobContainerClient(StorageNames.UploadsContainer).GetBlobClient(job.Id);
+        Assert.Equal(bytes, (await blob.DownloadContentAsync()).Value.Content.ToArray());
+
+        var queue = fixture.Queues.GetQueueClient(QueueNames.HeavyCompute);
+        var bodies = (await queue.PeekMessagesAsync(32)).Value.Select(m => m.Body.ToString()).ToList();
+        Assert.Contains($$"""{"v":1,"jobId":"{{job.Id}}"}""", bodies);
+    }
+
+    [Fact]
+    public async Task Encode_LogsWithTheJobIdInScope()
+    {
+        var job = await UploadAsync(Clip.Silent);
+
+        await EncodeAsync(job.Id);
+
+        var lines = fixture.Logs.Entries.Where(e => e.Category == typeof(EncodeVideoHandler).FullName && e.Scopes.Contains($"Job {job.Id}")).ToList();
+        Assert.Contains(lines, e => e.EventId.Id == 2101);
+        Assert.Contains(lines, e => e.EventId.Id == 2103);
+    }
+
+    private static byte[] RandomBytes(int length)
+    {
+        var bytes = new byte[length];
+        Random.Shared.NextBytes(bytes);
+        return bytes;
+    }
+}

@@ -1,0 +1,58 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+using Offload.Videos;
+
+namespace Offload.Tests.Videos;
+
+public class EncodingTests
+{
+    private static readonly MediaInfo WithAudio = new(TimeSpan.FromSeconds(10), 1920, 1080, "mpeg4", "yuv420p", "mp3", 30);
+    private static readonly MediaInfo Silent = WithAudio with { AudioCodec = null };
+
+    private static VideoEncoder Encoder(EncodingOptions? options = null) => new(Options.Create(options ?? new EncodingOptions()));
+
+    [Fact]
+    public void ScaleFilter_NeverScalesUpAndKeepsDimensionsEven() =>
+        Assert.Equal(@"scale=w=-2:h=trunc(min(ih\,720)/2)*2", VideoEncoder.ScaleFilter(720));
+
+    [Fact]
+    public void BuildArguments_AsksForWebPlayableH264()
+    {
+        var args = Encoder(new EncodingOptions { Preset = "fast", Crf = 20 }).BuildArguments("in.avi", WithAudio, "out.mp4").Arguments;
+
+        Assert.Contains("-c:v libx264", args);
+        Assert.Contains("-preset fast", args);
+        Assert.Contains("-crf 20", args);
+        Assert.Contains("-pix_fmt yuv420p", args);
+        Assert.Contains("-movflags +faststart", args);
+        Assert.Contains("-c:a aac", args);
+        Assert.Contains("-b:a 128k", args);
+        Assert.Contains(VideoEncoder.ScaleFilter(1080), args);
+    }
+
+    [Fact]
+    public void BuildArguments_DropsAudio_WhenTheSourceHasNone()
+    {
+        var args = Encoder().BuildArguments("in.avi", Silent, "out.mp4").Arguments;
+
+        Assert.Contains("-an", args);
+        Assert.DoesNotContain("aac", args);
+    }
+
+    [Theory]
+    [InlineData("placebo-fast", 23, 1080)]
+    [InlineData("veryfast", 52, 1080)]
+    [InlineData("veryfast", 23, 8)]
+    public void Options_RefuseValuesFfmpegCannotUse(string preset, int crf, int maxHeight)
+    {
+        var options = new EncodingOptions { Preset = preset, Crf = crf, MaxHeight = maxHeight };
+        Assert.False(Validator.TryValidateObject(options, new ValidationContext(options), [], validateAllProperties: true));
+    }
+
+    [Fact]
+    public void Options_DefaultsAreValid()
+    {
+        var options = new EncodingOptions();
+        Assert.True(Validator.TryValidateObject(options, new ValidationContext(options), [], validateAllProperties: true));
+    }
+}
