@@ -6,7 +6,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.UseOffloadServerDefaults();                   // http://127.0.0.1:7071 unless --urls / ASPNETCORE_URLS say otherwise
 builder.Services.AddOffload(builder.Configuration);    // the application, exactly as the Functions host registers it
-builder.Host.AddOffloadQueueTriggers();              // WebJobs SDK queue listener, configured from host.json
+builder.Services.AddOffloadQueueTriggers();          // WebJobs SDK queue listener, configured from host.json
 
 var app = builder.Build();
 app.MapOffloadApi();                                  // the same routes as the Functions host, under /api

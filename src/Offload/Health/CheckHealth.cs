@@ -32,17 +32,18 @@ public sealed class CheckHealthHandler(
         timeout.CancelAfter(Budget);
         var token = timeout.Token;
 
+        var ffmpeg = _ffmpegVersion is null ? ReadFfmpegVersionAsync(token) : Task.FromResult(_ffmpegVersion);
         var checks = await Task.WhenAll(
             CheckAsync("blobs", () => blobs.GetBlobContainerClient(Storage.StorageNames.UploadsContainer).ExistsAsync(token)),
             CheckAsync("queues", () => queues.GetQueueClient(Messaging.QueueNames.HeavyCompute).ExistsAsync(token)),
             CheckAsync("tables", () => ReadOneRowAsync(token)));
         var storage = checks.ToDictionary(c => c.Name, c => c.State);
+        var version = await ffmpeg;
+        if (version != Unavailable)
+            _ffmpegVersion = version;
 
-        var ffmpeg = _ffmpegVersion ?? await ReadFfmpegVersionAsync(token);
-        if (ffmpeg != Unavailable)
-            _ffmpegVersion = ffmpeg;
-        var healthy = storage.Values.All(s => s == "ok") && ffmpeg != Unavailable;
-        return new HealthReport(healthy ? "healthy" : "unhealthy", storage, ffmpeg);
+        var healthy = storage.Values.All(s => s == "ok") && version != Unavailable;
+        return new HealthReport(healthy ? "healthy" : "unhealthy", storage, version);
     }
 
     private async Task<bool> ReadOneRowAsync(CancellationToken cancellationToken)

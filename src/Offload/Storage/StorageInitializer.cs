@@ -9,27 +9,30 @@ using Offload.Messaging;
 namespace Offload.Storage;
 
 /// <summary>
-/// Creates the containers, queues and table on start-up when they are missing (Azurite starts empty;
-/// in Azure the Bicep creates them and this is a no-op). A storage account that is down does not stop the
-/// host: the health endpoint reports it and the queue listeners keep polling until it is back.
+/// Creates the containers, queues and table when they are missing (Azurite starts empty; in Azure the Bicep
+/// creates them and this is a no-op). Start-up waits for one try; if storage is down the host still starts,
+/// the health endpoint says so, and this keeps trying in the background until storage is back.
 /// </summary>
 public sealed partial class StorageInitializer(
     BlobServiceClient blobs, QueueServiceClient queues, TableServiceClient tables, ILogger<StorageInitializer> logger)
-    : IHostedService
+    : BackgroundService
 {
-    public async Task StartAsync(CancellationToken cancellationToken)
+    private static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(5);
+    private bool _ready;
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
     {
-        try
+        _ready = await TryEnsureCreatedAsync(cancellationToken);
+        await base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!_ready && !stoppingToken.IsCancellationRequested)
         {
-            await EnsureCreatedAsync(cancellationToken);
-        }
-        catch (RequestFailedException ex)
-        {
-            LogStorageUnavailable(logger, ex.Status, ex.ErrorCode, ex);
-        }
-        catch (HttpRequestException ex)
-        {
-            LogStorageUnavailable(logger, 0, ex.HttpRequestError.ToString(), ex);
+            await Task.Delay(RetryDelay, stoppingToken);
+            _ready = await TryEnsureCreatedAsync(stoppingToken);
         }
     }
 
@@ -45,9 +48,34 @@ public sealed partial class StorageInitializer(
         }
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    private async Task<bool> TryEnsureCreatedAsync(CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(AttemptTimeout);
+        try
+        {
+            await EnsureCreatedAsync(timeout.Token);
+            LogStorageReady(logger);
+            return true;
+        }
+        catch (Exception ex) when (IsStorageUnavailable(ex) || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            LogStorageUnavailable(logger, RetryDelay.TotalSeconds, ex.Message);
+            return false;
+        }
+    }
+
+    private static bool IsStorageUnavailable(Exception ex) => ex switch
+    {
+        RequestFailedException or HttpRequestException => true,
+        AggregateException aggregate => aggregate.InnerExceptions.All(IsStorageUnavailable), // the SDK's retries gave up
+        _ => false,
+    };
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Warning,
-        Message = "Storage could not be prepared at start-up (status {Status}, {ErrorCode}); continuing, health reports it")]
-    private static partial void LogStorageUnavailable(ILogger logger, int status, string? errorCode, Exception exception);
+        Message = "Storage is unavailable; containers, queues and table not ready yet. Trying again in {DelaySeconds} s: {Reason}")]
+    private static partial void LogStorageUnavailable(ILogger logger, double delaySeconds, string reason);
+
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Storage ready: containers, queues and table exist")]
+    private static partial void LogStorageReady(ILogger logger);
 }

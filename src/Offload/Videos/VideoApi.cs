@@ -96,7 +96,7 @@ public sealed class VideoApi(
             GetVideoOutputResult.Ready ready => Results.Redirect(ready.DownloadUrl.AbsoluteUri),
             GetVideoOutputResult.NotReady notReady => ApiResults.Problem(StatusCodes.Status409Conflict,
                 "The video is not ready.", $"The job is '{notReady.Status}'; the output exists once it is 'succeeded'.",
-                new Dictionary<string, object?> { ["status"] = notReady.Status, ["statusUrl"] = VideoRoutes.StatusPath(id) }),
+                new Dictionary<string, object?> { ["jobStatus"] = notReady.Status, ["statusUrl"] = VideoRoutes.StatusPath(id) }),
             _ => NoSuchVideo(id),
         };
     }

@@ -3,7 +3,7 @@ namespace Offload.IntegrationTests.Infrastructure;
 /// <summary>A private Azurite and one Offload.Server process on it, shared by the end-to-end tests.</summary>
 public sealed class ServerFixture : IAsyncLifetime
 {
-    public const long MaxUploadBytes = 8 * 1024 * 1024;
+    public const long MaxUploadBytes = 24 * 1024 * 1024;
 
     private Azurite? _azurite;
     private ServerProcess? _server;

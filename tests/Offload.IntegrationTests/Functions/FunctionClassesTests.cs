@@ -1,0 +1,103 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Azure.Storage.Queues.Models;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Abstractions;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Offload.Functions.Health;
+using Offload.Functions.Videos;
+using Offload.Health;
+using Offload.IntegrationTests.Infrastructure;
+using Offload.Messaging;
+using Offload.Videos;
+
+namespace Offload.IntegrationTests.Functions;
+
+/// <summary>The Functions adapters called directly, as the worker calls them, against Azurite and ffmpeg.</summary>
+[Collection(StorageCollection.Name)]
+public sealed class FunctionClassesTests(StorageFixture fixture)
+{
+    private T Create<T>() => ActivatorUtilities.CreateInstance<T>(fixture.Services);
+
+    private DefaultHttpContext Request(string method, string path, byte[]? body = null, string? contentType = null)
+    {
+        var context = new DefaultHttpContext { RequestServices = fixture.Services };
+        context.Request.Method = method;
+        context.Request.Path = path;
+        if (body is not null)
+        {
+            context.Request.Body = new MemoryStream(body);
+            context.Request.ContentLength = body.Length;
+            context.Request.ContentType = contentType;
+        }
+
+        context.Response.Body = new MemoryStream();
+        return context;
+    }
+
+    private static async Task<(int Status, HttpContext Context, JsonElement Body)> RunAsync(HttpContext context, Task<IActionResult> function)
+    {
+        var result = await function;
+        await result.ExecuteResultAsync(new ActionContext(context, new RouteData(), new ActionDescriptor()));
+        var text = Encoding.UTF8.GetString(((MemoryStream)context.Response.Body).ToArray());
+        var body = text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
+        return (context.Response.StatusCode, context, body);
+    }
+
+    [Fact]
+    public async Task Functions_UploadEncodeAndServeAVideo()
+    {
+        var clip = await File.ReadAllBytesAsync(await TestClips.PathOf(Clip.WithAudio));
+        var upload = Request("POST", "/api/videos", clip, "video/x-msvideo");
+
+        var (status, context, body) = await RunAsync(upload, Create<UploadVideoFunction>().RunAsync(upload.Request, CancellationToken.None));
+
+        Assert.Equal((int)HttpStatusCode.Accepted, status);
+        var id = body.GetProperty("id").GetString()!;
+        Assert.Equal($"/api/videos/{id}", context.Response.Headers.Location);
+        Assert.Equal("queued", body.GetProperty("status").GetString());
+
+        var message = QueuesModelFactory.QueueMessage("1", "pop", JobMessage.For(id).ToJson(), dequeueCount: 1);
+        await Create<EncodeVideoFunction>().RunAsync(message, CancellationToken.None);
+
+        var get = Request("GET", $"/api/videos/{id}");
+        var (getStatus, _, job) = await RunAsync(get, Create<GetVideoFunction>().RunAsync(get.Request, id, CancellationToken.None));
+        Assert.Equal(200, getStatus);
+        Assert.Equal("succeeded", job.GetProperty("status").GetString());
+        Assert.Equal("h264", job.GetProperty("output").GetProperty("videoCodec").GetString());
+
+        var output = Request("GET", $"/api/videos/{id}/output");
+        var (outputStatus, outputContext, _) = await RunAsync(output, Create<GetVideoOutputFunction>().RunAsync(output.Request, id, CancellationToken.None));
+        Assert.Equal(302, outputStatus);
+        Assert.Contains($"/outputs/{id}.mp4?", outputContext.Response.Headers.Location.ToString());
+        Assert.Contains("sp=r&", outputContext.Response.Headers.Location.ToString());
+    }
+
+    [Fact]
+    public async Task UploadFunction_AnswersProblemJson_ForAnUnsupportedMediaType()
+    {
+        var upload = Request("POST", "/api/videos", "hello"u8.ToArray(), "text/plain");
+
+        var (status, context, body) = await RunAsync(upload, Create<UploadVideoFunction>().RunAsync(upload.Request, CancellationToken.None));
+
+        Assert.Equal(415, status);
+        Assert.StartsWith("application/problem+json", context.Response.ContentType);
+        Assert.Equal(415, body.GetProperty("status").GetInt32());
+    }
+
+    [Fact]
+    public async Task HealthFunction_ReportsStorageAndFfmpeg()
+    {
+        var health = Request("GET", "/api/health");
+
+        var (status, _, body) = await RunAsync(health, Create<HealthFunction>().RunAsync(health.Request, CancellationToken.None));
+
+        Assert.Equal(200, status);
+        Assert.Equal("healthy", body.GetProperty("status").GetString());
+        Assert.Equal("ok", body.GetProperty("storage").GetProperty("queues").GetString());
+        Assert.Matches(@"^\d+\.\d+", body.GetProperty("ffmpeg").GetString());
+    }
+}

@@ -1,0 +1,86 @@
+using System.Text.Json;
+using Offload.IntegrationTests.Infrastructure;
+using Offload.Messaging;
+using Offload.Storage;
+using Offload.Videos;
+
+namespace Offload.IntegrationTests.Functions;
+
+/// <summary>What the Functions host reads from the build output: the generated functions.metadata and host.json.</summary>
+public sealed class FunctionsAppTests
+{
+    private static readonly string Output = Repo.ProjectOutput("Offload.Functions");
+
+    private static Dictionary<string, JsonElement> Functions()
+    {
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(Output, "functions.metadata")));
+        return json.RootElement.EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!, f => f.Clone());
+    }
+
+    private static JsonElement Trigger(JsonElement function) =>
+        function.GetProperty("bindings").EnumerateArray().Single(b => b.GetProperty("type").GetString()!.EndsWith("Trigger", StringComparison.Ordinal));
+
+    [Fact]
+    public void Metadata_ListsEveryFunctionOfTheApp() =>
+        Assert.Equal(
+            ["EncodeVideoFunction", "GetVideoFunction", "GetVideoOutputFunction", "HealthFunction", "UploadVideoFunction"],
+            Functions().Keys.Order());
+
+    [Theory]
+    [InlineData("UploadVideoFunction", "post", VideoRoutes.Videos)]
+    [InlineData("GetVideoFunction", "get", VideoRoutes.Video)]
+    [InlineData("GetVideoOutputFunction", "get", VideoRoutes.Output)]
+    [InlineData("HealthFunction", "get", "health")]
+    public void Metadata_HttpFunctionsHaveTheServersRoutes(string name, string method, string route)
+    {
+        var trigger = Trigger(Functions()[name]);
+
+        Assert.Equal("httpTrigger", trigger.GetProperty("type").GetString());
+        Assert.Equal([method], trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
+        Assert.Equal(route, trigger.GetProperty("route").GetString());
+        Assert.Equal("Anonymous", trigger.GetProperty("authLevel").GetString());
+    }
+
+    [Fact]
+    public void Metadata_EncodeFunctionListensOnHeavyComputeThroughTheSharedConnection()
+    {
+        var function = Functions()["EncodeVideoFunction"];
+        var trigger = Trigger(function);
+
+        Assert.Equal("queueTrigger", trigger.GetProperty("type").GetString());
+        Assert.Equal(QueueNames.HeavyCompute, trigger.GetProperty("queueName").GetString());
+        Assert.Equal(StorageNames.ConnectionName, trigger.GetProperty("connection").GetString());
+        Assert.Equal("dotnet-isolated", function.GetProperty("language").GetString());
+        Assert.Equal("Offload.Functions.dll", function.GetProperty("scriptFile").GetString());
+    }
+
+    [Fact]
+    public void Output_HoldsTheRootHostJson_AndTheQueueExtension()
+    {
+        Assert.Equal(File.ReadAllText(Path.Combine(Repo.Root, "host.json")), File.ReadAllText(Path.Combine(Output, "host.json")));
+        Assert.True(File.Exists(Path.Combine(Output, ".azurefunctions", "Microsoft.Azure.WebJobs.Extensions.Storage.Queues.dll")));
+        Assert.Contains("AzureStorageQueues", File.ReadAllText(Path.Combine(Output, "extensions.json")));
+    }
+
+    [Fact]
+    public void HostJson_RunsOneEncodeAtATime_AndBoundsTheFunctionTime()
+    {
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(Repo.Root, "host.json")));
+        var queues = json.RootElement.GetProperty("extensions").GetProperty("queues");
+
+        Assert.Equal(1, queues.GetProperty("batchSize").GetInt32());
+        Assert.Equal(0, queues.GetProperty("newBatchThreshold").GetInt32());
+        Assert.Equal("base64", queues.GetProperty("messageEncoding").GetString());
+        Assert.True(TimeSpan.Parse(json.RootElement.GetProperty("functionTimeout").GetString()!) >= TimeSpan.FromHours(1));
+    }
+
+    [Fact]
+    public void LocalSettingsSample_HasEverySettingFuncStartNeeds()
+    {
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(Repo.Root, "local.settings.sample.json")));
+        var values = json.RootElement.GetProperty("Values");
+
+        Assert.Equal("UseDevelopmentStorage=true", values.GetProperty(StorageNames.ConnectionName).GetString());
+        Assert.Equal("dotnet-isolated", values.GetProperty("FUNCTIONS_WORKER_RUNTIME").GetString());
+    }
+}

@@ -1,0 +1,251 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Offload.IntegrationTests.Infrastructure;
+
+namespace Offload.IntegrationTests.Server;
+
+/// <summary>
+/// Offload.Server as a user meets it: a separate process on a loopback port, its own Azurite, the WebJobs queue
+/// listener doing the work. Everything goes over real HTTP.
+/// </summary>
+[Collection(ServerCollection.Name)]
+public sealed class ServerEndToEndTests(ServerFixture fixture)
+{
+    private HttpClient Http => fixture.Http;
+
+    private async Task<HttpResponseMessage> PostVideoAsync(HttpContent content, string query = "") =>
+        await Http.PostAsync($"/api/videos{query}", content);
+
+    private static ByteArrayContent Bytes(byte[] bytes, string contentType)
+    {
+        var content = new ByteArrayContent(bytes);
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+        return content;
+    }
+
+    private async Task<string> UploadAsync(Clip clip)
+    {
+        using var response = await PostVideoAsync(Bytes(await File.ReadAllBytesAsync(await TestClips.PathOf(clip)), "video/x-msvideo"));
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+    }
+
+    private async Task<JsonElement> WaitForFinalAsync(string id, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(120));
+        while (true)
+        {
+            var job = await Http.GetFromJsonAsync<JsonElement>($"/api/videos/{id}");
+            var status = job.GetProperty("status").GetString();
+            if (status is "succeeded" or "failed")
+                return job;
+            if (DateTime.UtcNow > deadline)
+                Assert.Fail($"Job {id} is still '{status}'. Server log:\n{fixture.Server.Output.Tail()}");
+            await Task.Delay(250);
+        }
+    }
+
+    private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode expected)
+    {
+        Assert.Equal(expected, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal((int)expected, problem.GetProperty("status").GetInt32());
+        Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("title").GetString()));
+    }
+
+    [Fact]
+    public async Task Video_GoesFromUploadToAPlayableMp4()
+    {
+        var source = await File.ReadAllBytesAsync(await TestClips.PathOf(Clip.WithAudio));
+        using var response = await PostVideoAsync(Bytes(source, "video/x-msvideo"));
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var accepted = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var id = accepted.GetProperty("id").GetString()!;
+        Assert.Equal("queued", accepted.GetProperty("status").GetString());
+        Assert.Equal($"/api/videos/{id}", accepted.GetProperty("statusUrl").GetString());
+        Assert.Equal($"/api/videos/{id}", response.Headers.Location?.OriginalString);
+
+        var job = await WaitForFinalAsync(id);
+        Assert.Equal("succeeded", job.GetProperty("status").GetString());
+        Assert.Equal(100, job.GetProperty("progress").GetInt32());
+        Assert.Equal(1, job.GetProperty("attempts").GetInt32());
+        Assert.False(job.TryGetProperty("error", out _));
+        Assert.Equal(source.Length, job.GetProperty("source").GetProperty("sizeBytes").GetInt64());
+        var output = job.GetProperty("output");
+        Assert.Equal($"/api/videos/{id}/output", output.GetProperty("url").GetString());
+
+        // curl -L -o out.mp4: a redirect to a read-only link, then the bytes.
+        using var redirect = await Http.GetAsync($"/api/videos/{id}/output");
+        Assert.Equal(HttpStatusCode.Redirect, redirect.StatusCode);
+        using var storage = new HttpClient();
+        var mp4 = await storage.GetByteArrayAsync(redirect.Headers.Location);
+        var path = Path.Combine(Path.GetTempPath(), $"offload-e2e-{id}.mp4");
+        await File.WriteAllBytesAsync(path, mp4);
+        try
+        {
+            var facts = await Ffmpeg.ProbeAsync(path);
+            Assert.Equal(("h264", "yuv420p", "aac"), (facts.VideoCodec, facts.PixelFormat, facts.AudioCodec));
+            Assert.True(facts.MoovBeforeMdat);
+            Assert.InRange(facts.DurationSeconds, 2.5, 3.5);
+            Assert.Equal(mp4.Length, output.GetProperty("sizeBytes").GetInt64());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task Video_CanBeSentAsMultipartFormData()
+    {
+        using var form = new MultipartFormDataContent();
+        form.Add(new StringContent("ignored"), "title");
+        form.Add(Bytes(await File.ReadAllBytesAsync(await TestClips.PathOf(Clip.Silent)), "video/x-msvideo"), "file", "holiday clip.avi");
+
+        using var response = await PostVideoAsync(form, "?notify=someone%40example.com");
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        var job = await WaitForFinalAsync(id);
+        Assert.Equal("succeeded", job.GetProperty("status").GetString());
+        Assert.Equal("holiday clip.avi", job.GetProperty("source").GetProperty("fileName").GetString());
+        Assert.Equal("video/x-msvideo", job.GetProperty("source").GetProperty("contentType").GetString());
+    }
+
+    [Fact]
+    public async Task Upload_RefusesAnEmptyBody() =>
+        await AssertProblemAsync(await PostVideoAsync(Bytes([], "video/mp4")), HttpStatusCode.BadRequest);
+
+    [Theory]
+    [InlineData("text/plain")]
+    [InlineData("application/json")]
+    [InlineData("image/png")]
+    public async Task Upload_RefusesOtherMediaTypes(string contentType) =>
+        await AssertProblemAsync(await PostVideoAsync(Bytes([1, 2, 3], contentType)), HttpStatusCode.UnsupportedMediaType);
+
+    [Fact]
+    public async Task Upload_RefusesAMultipartBodyWithoutAFileField()
+    {
+        using var form = new MultipartFormDataContent { { new StringContent("x"), "title" } };
+        await AssertProblemAsync(await PostVideoAsync(form), HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task Upload_RefusesAnInvalidNotifyAddress() =>
+        await AssertProblemAsync(await PostVideoAsync(Bytes([1, 2, 3], "video/mp4"), "?notify=not-an-address"), HttpStatusCode.BadRequest);
+
+    [Fact]
+    public async Task Upload_RefusesABodyOverTheLimit_WhenItsLengthIsDeclared()
+    {
+        var response = await PostVideoAsync(Bytes(new byte[ServerFixture.MaxUploadBytes + 1], "video/mp4"));
+        await AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge);
+    }
+
+    [Fact]
+    public async Task Upload_RefusesABodyOverTheLimit_WhenItIsStreamedWithoutALength()
+    {
+        var content = new StreamContent(new ChunkedStream(ServerFixture.MaxUploadBytes + 1024 * 1024));
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse("video/mp4");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/videos") { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+
+        await AssertProblemAsync(await Http.SendAsync(request), HttpStatusCode.RequestEntityTooLarge);
+    }
+
+    [Fact]
+    public async Task RandomBytesSentAsVideo_EndFailedWithAReason_AndTheServerKeepsWorking()
+    {
+        var noise = new byte[300 * 1024];
+        Random.Shared.NextBytes(noise);
+        using var response = await PostVideoAsync(Bytes(noise, "video/mp4"));
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var badId = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+
+        var bad = await WaitForFinalAsync(badId);
+        Assert.Equal("failed", bad.GetProperty("status").GetString());
+        Assert.Contains("not a video", bad.GetProperty("error").GetString());
+        Assert.Equal(1, bad.GetProperty("attempts").GetInt32()); // no retry storm
+        Assert.False(bad.TryGetProperty("output", out _));
+
+        var good = await WaitForFinalAsync(await UploadAsync(Clip.Silent));
+        Assert.Equal("succeeded", good.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Get_Answers404ForAnUnknownId_And400ForAMalformedOne()
+    {
+        await AssertProblemAsync(await Http.GetAsync("/api/videos/0193a0b1c2d3e4f5a6b7c8d9e0f1a2b3"), HttpStatusCode.NotFound);
+        await AssertProblemAsync(await Http.GetAsync("/api/videos/not-a-job"), HttpStatusCode.BadRequest);
+        await AssertProblemAsync(await Http.GetAsync("/api/videos/0193a0b1c2d3e4f5a6b7c8d9e0f1a2b3/output"), HttpStatusCode.NotFound);
+        await AssertProblemAsync(await Http.GetAsync("/api/videos/not-a-job/output"), HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task Output_Answers409UntilTheJobHasSucceeded()
+    {
+        var id = await UploadAsync(Clip.Long);
+
+        var early = await Http.GetAsync($"/api/videos/{id}/output");
+
+        await AssertProblemAsync(early, HttpStatusCode.Conflict);
+        await WaitForFinalAsync(id);
+    }
+
+    [Fact]
+    public async Task Health_ReportsStorageAndFfmpeg()
+    {
+        using var response = await Http.GetAsync("/api/health");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var health = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("healthy", health.GetProperty("status").GetString());
+        foreach (var service in new[] { "blobs", "queues", "tables" })
+            Assert.Equal("ok", health.GetProperty("storage").GetProperty(service).GetString());
+        Assert.Matches(@"^\d+\.\d+", health.GetProperty("ffmpeg").GetString());
+    }
+
+    [Fact]
+    public async Task Health_Answers503_WhenStorageIsUnreachable()
+    {
+        var closedPort = ServerProcess.FreePort();
+        var nowhere = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
+                      $"BlobEndpoint=http://127.0.0.1:{closedPort}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{closedPort}/devstoreaccount1;TableEndpoint=http://127.0.0.1:{closedPort}/devstoreaccount1;";
+        await using var server = await ServerProcess.StartAsync(nowhere, waitForHealthy: false);
+
+        using var response = await server.Http.GetAsync("/api/health");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        var health = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("unhealthy", health.GetProperty("status").GetString());
+        Assert.Equal("unreachable", health.GetProperty("storage").GetProperty("blobs").GetString());
+        Assert.DoesNotContain("AccountKey", await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>A body of unknown length, sent in chunks, the way a client streams a file it is still reading.</summary>
+    private sealed class ChunkedStream(long length) : Stream
+    {
+        private long _sent;
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => _sent; set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var n = (int)Math.Min(count, length - _sent);
+            Array.Fill(buffer, (byte)7, offset, n);
+            _sent += n;
+            return n;
+        }
+
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}
