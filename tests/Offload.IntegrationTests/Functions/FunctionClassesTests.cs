@@ -11,6 +11,7 @@ using Offload.Functions.Health;
 using Offload.Functions.Videos;
 using Offload.Health;
 using Offload.IntegrationTests.Infrastructure;
+using Offload.Testing;
 using Offload.Messaging;
 using Offload.Videos;
 

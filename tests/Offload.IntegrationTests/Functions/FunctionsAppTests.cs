@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Offload.IntegrationTests.Infrastructure;
+using Offload.Testing;
 using Offload.Messaging;
 using Offload.Storage;
 using Offload.Videos;

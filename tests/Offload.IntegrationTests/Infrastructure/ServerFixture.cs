@@ -1,3 +1,5 @@
+using Offload.Testing;
+
 namespace Offload.IntegrationTests.Infrastructure;
 
 /// <summary>A private Azurite and one Offload.Server process on it, shared by the end-to-end tests.</summary>

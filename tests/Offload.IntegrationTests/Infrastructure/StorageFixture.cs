@@ -6,6 +6,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Offload.Storage;
 
+using Offload.Testing;
+
 namespace Offload.IntegrationTests.Infrastructure;
 
 /// <summary>

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Offload.IntegrationTests.Infrastructure;
+using Offload.Testing;
 
 namespace Offload.IntegrationTests.Server;
 

@@ -3,6 +3,7 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.DependencyInjection;
 using Offload.IntegrationTests.Infrastructure;
+using Offload.Testing;
 using Offload.Jobs;
 using Offload.Messaging;
 using Offload.Storage;

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace Offload.IntegrationTests.Infrastructure;
+namespace Offload.Testing;
 
 public enum Clip
 {

@@ -1,6 +1,6 @@
 using System.Reflection;
 
-namespace Offload.IntegrationTests.Infrastructure;
+namespace Offload.Testing;
 
 /// <summary>Where things are in the checkout the tests run from.</summary>
 public static class Repo

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace Offload.IntegrationTests.Infrastructure;
+namespace Offload.Testing;
 
 /// <summary>Collects what a child process writes, for assertions and for the message of a failing test.</summary>
 public sealed class ProcessOutput

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 
-namespace Offload.IntegrationTests.Infrastructure;
+namespace Offload.Testing;
 
 /// <summary>
 /// A private Azurite (npm, installed by ./test.sh) on free loopback ports, in memory: every fixture gets

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 
-namespace Offload.IntegrationTests.Infrastructure;
+namespace Offload.Testing;
 
 /// <summary>Runs the real ffmpeg/ffprobe, independently of the code under test.</summary>
 public static class Ffmpeg

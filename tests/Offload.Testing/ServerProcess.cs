@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Offload.Storage;
 
-namespace Offload.IntegrationTests.Infrastructure;
+namespace Offload.Testing;
 
 /// <summary>
 /// Offload.Server started as users start it: its own process, from its build output, configured only through
