@@ -4,10 +4,12 @@ using Offload.Server.Queues;
 
 var builder = WebApplication.CreateBuilder(args);
 
-builder.UseOffloadServerDefaults();                   // http://127.0.0.1:7071 unless --urls / ASPNETCORE_URLS say otherwise
-builder.Services.AddOffload(builder.Configuration);    // the application, exactly as the Functions host registers it
+builder.UseOffloadServerDefaults();                  // http://127.0.0.1:7071 unless --urls / ASPNETCORE_URLS say otherwise
+builder.Services.AddOffload(builder.Configuration);  // the application, exactly as the Functions host registers it
 builder.Services.AddOffloadQueueTriggers();          // WebJobs SDK queue listener, configured from host.json
 
 var app = builder.Build();
-app.MapOffloadApi();                                  // the same routes as the Functions host, under /api
+app.UseExceptionHandler();                           // any unexpected error: 500 as application/problem+json
+app.UseStatusCodePages();                            // unknown routes and methods: problem+json too
+app.MapOffloadApi();                                 // the same routes as the Functions host, under /api
 app.Run();

@@ -1,4 +1,3 @@
-using Azure;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
@@ -58,19 +57,12 @@ public sealed partial class StorageInitializer(
             LogStorageReady(logger);
             return true;
         }
-        catch (Exception ex) when (IsStorageUnavailable(ex) || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        catch (Exception ex) when (StorageFaults.IsUnavailable(ex) || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             LogStorageUnavailable(logger, RetryDelay.TotalSeconds, ex.Message);
             return false;
         }
     }
-
-    private static bool IsStorageUnavailable(Exception ex) => ex switch
-    {
-        RequestFailedException or HttpRequestException => true,
-        AggregateException aggregate => aggregate.InnerExceptions.All(IsStorageUnavailable), // the SDK's retries gave up
-        _ => false,
-    };
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Warning,
         Message = "Storage is unavailable; containers, queues and table not ready yet. Trying again in {DelaySeconds} s: {Reason}")]

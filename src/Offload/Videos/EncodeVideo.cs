@@ -214,16 +214,13 @@ public sealed partial class EncodeVideoHandler(
             LogFailed(logger, reason);
     }
 
-    private static bool IsTransient(Exception ex) => ex switch
-    {
-        RequestFailedException rf => rf.Status is 0 or 408 or 429 or >= 500,
-        EncodeFailedException or IOException or HttpRequestException or TimeoutException => true,
-        _ => false,
-    };
+    private static bool IsTransient(Exception ex) =>
+        ex is EncodeFailedException or IOException || StorageFaults.IsUnavailable(ex);
 
     private static string Describe(Exception ex) => ex switch
     {
-        RequestFailedException rf => $"Storage was unavailable ({rf.Status} {rf.ErrorCode}).",
+        RequestFailedException { Status: > 0 } rf => $"Storage was unavailable ({rf.Status} {rf.ErrorCode}).",
+        RequestFailedException or HttpRequestException or AggregateException => "Storage could not be reached.",
         EncodeFailedException => ex.Message,
         _ => $"{ex.GetType().Name}: {ex.Message}",
     };

@@ -1,4 +1,3 @@
-using Azure;
 using Azure.Storage;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
@@ -75,7 +74,7 @@ public sealed partial class UploadVideoHandler(
         {
             await queue.EnqueueAsync(QueueNames.HeavyCompute, id, cancellationToken);
         }
-        catch (RequestFailedException ex)
+        catch (Exception ex) when (StorageFaults.IsUnavailable(ex))
         {
             // Nothing is left stuck in 'queued' with no message behind it.
             await jobs.TryMoveAsync(job, JobStatus.Failed,

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using Offload.Http;
 using Offload.Jobs;
+using Offload.Storage;
 
 namespace Offload.Videos;
 
@@ -21,7 +22,10 @@ public sealed class VideoApi(
     private const long MultipartSlackBytes = 64 * 1024;
 
     /// <summary>POST /api/videos: raw bytes (video/*, application/octet-stream) or multipart/form-data with a field "file".</summary>
-    public async Task<IResult> UploadAsync(HttpRequest request, CancellationToken cancellationToken)
+    public Task<IResult> UploadAsync(HttpRequest request, CancellationToken cancellationToken) =>
+        WhenStorageIsDownAsync(() => UploadCoreAsync(request, cancellationToken));
+
+    private async Task<IResult> UploadCoreAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         var maxBytes = options.Value.MaxUploadBytes;
         var notify = request.Query["notify"].ToString();
@@ -78,7 +82,10 @@ public sealed class VideoApi(
     }
 
     /// <summary>GET /api/videos/{id}.</summary>
-    public async Task<IResult> GetAsync(string id, CancellationToken cancellationToken)
+    public Task<IResult> GetAsync(string id, CancellationToken cancellationToken) =>
+        WhenStorageIsDownAsync(() => GetCoreAsync(id, cancellationToken));
+
+    private async Task<IResult> GetCoreAsync(string id, CancellationToken cancellationToken)
     {
         if (!JobId.IsValid(id))
             return MalformedId(id);
@@ -87,7 +94,10 @@ public sealed class VideoApi(
     }
 
     /// <summary>GET /api/videos/{id}/output: a redirect to a short-lived read-only link to the MP4.</summary>
-    public async Task<IResult> GetOutputAsync(string id, CancellationToken cancellationToken)
+    public Task<IResult> GetOutputAsync(string id, CancellationToken cancellationToken) =>
+        WhenStorageIsDownAsync(() => GetOutputCoreAsync(id, cancellationToken));
+
+    private async Task<IResult> GetOutputCoreAsync(string id, CancellationToken cancellationToken)
     {
         if (!JobId.IsValid(id))
             return MalformedId(id);
@@ -99,6 +109,29 @@ public sealed class VideoApi(
                 new Dictionary<string, object?> { ["jobStatus"] = notReady.Status, ["statusUrl"] = VideoRoutes.StatusPath(id) }),
             _ => NoSuchVideo(id),
         };
+    }
+
+    /// <summary>A storage outage is the server's problem, not the client's: 503 with Retry-After, nothing half-done kept.</summary>
+    private static async Task<IResult> WhenStorageIsDownAsync(Func<Task<IResult>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (Exception ex) when (StorageFaults.IsUnavailable(ex))
+        {
+            return new RetryAfter(ApiResults.Problem(StatusCodes.Status503ServiceUnavailable,
+                "Storage is unavailable right now; try again shortly.", "Nothing was stored for this request."), Seconds: 10);
+        }
+    }
+
+    private sealed record RetryAfter(IResult Inner, int Seconds) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.Headers.RetryAfter = Seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Inner.ExecuteAsync(httpContext);
+        }
     }
 
     private static IResult ToHttp(UploadVideoResult result, long maxBytes) => result switch

@@ -210,7 +210,7 @@ public sealed class ServerEndToEndTests(ServerFixture fixture)
     }
 
     [Fact]
-    public async Task Health_Answers503_WhenStorageIsUnreachable()
+    public async Task Server_Answers503_WhenStorageIsUnreachable_AndKeepsRunning()
     {
         var closedPort = ServerProcess.FreePort();
         var nowhere = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
@@ -224,6 +224,19 @@ public sealed class ServerEndToEndTests(ServerFixture fixture)
         Assert.Equal("unhealthy", health.GetProperty("status").GetString());
         Assert.Equal("unreachable", health.GetProperty("storage").GetProperty("blobs").GetString());
         Assert.DoesNotContain("AccountKey", await response.Content.ReadAsStringAsync());
+
+        using var upload = await server.Http.PostAsync("/api/videos", Bytes([1, 2, 3], "video/mp4"));
+        await AssertProblemAsync(upload, HttpStatusCode.ServiceUnavailable);
+        Assert.NotNull(upload.Headers.RetryAfter);
+        await AssertProblemAsync(await server.Http.GetAsync("/api/videos/0193a0b1c2d3e4f5a6b7c8d9e0f1a2b3"), HttpStatusCode.ServiceUnavailable);
+        Assert.DoesNotContain("AccountKey", server.Output.Text);
+    }
+
+    [Fact]
+    public async Task UnknownRoutes_AnswerProblemJson()
+    {
+        await AssertProblemAsync(await Http.GetAsync("/api/nothing-here"), HttpStatusCode.NotFound);
+        await AssertProblemAsync(await Http.DeleteAsync("/api/health"), HttpStatusCode.MethodNotAllowed);
     }
 
     /// <summary>A body of unknown length, sent in chunks, the way a client streams a file it is still reading.</summary>
