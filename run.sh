@@ -62,7 +62,7 @@ stop_all() {
 trap stop_all INT TERM EXIT
 
 log "building Offload.Server ($CONFIGURATION)"
-dotnet build src/Offload.Server/Offload.Server.csproj -c "$CONFIGURATION" -nologo -v quiet -clp:ErrorsOnly
+dotnet build src/Offload.Server/Offload.Server.csproj -c "$CONFIGURATION" -nologo -v quiet -clp:"ErrorsOnly;NoSummary"
 
 mkdir -p "$STATE"
 if [ -z "${AzureWebJobsStorage:-}" ]; then

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Every test of Offload: the same set-up as ./run.sh (installs Azurite and ffmpeg when missing), then the fast
-# tests and the integration tests (real Azurite, real ffmpeg, the server as its own process).
+# Every test of Offload: the same set-up as ./run.sh (installs Azurite and ffmpeg when missing, plus Chromium for the
+# browser playback test), then the fast tests and the integration tests (real Azurite, real ffmpeg, the server as its
+# own process, headless Chromium).
 #   ./test.sh                       everything
 #   ./test.sh --filter "Category"   passed on to dotnet test
 set -euo pipefail
@@ -10,8 +11,20 @@ RESULTS=$(mktemp -d)
 
 ./run.sh --install
 
+# Test-only: Debian's headless Chromium checks that the encoded MP4 really plays in a browser.
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "[offload] installing chromium with apt-get (for the browser playback test)"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "[offload] error: /usr/bin/chromium is missing (the browser playback test needs it): sudo apt-get install chromium" >&2
+    exit 1
+  fi
+fi
+
 echo "[offload] building ($CONFIGURATION)"
-dotnet build Functions.sln -c "$CONFIGURATION" -nologo -v quiet -clp:ErrorsOnly
+dotnet build Functions.sln -c "$CONFIGURATION" -nologo -v quiet -clp:"ErrorsOnly;NoSummary"
 
 status=0
 for project in tests/Offload.Tests tests/Offload.IntegrationTests; do

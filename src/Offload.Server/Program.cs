@@ -2,7 +2,8 @@ using Offload;
 using Offload.Server;
 using Offload.Server.Queues;
 
-var builder = WebApplication.CreateBuilder(args);
+// Settings files sit beside the binary, wherever the process is started from.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
 builder.UseOffloadServerDefaults();                  // http://127.0.0.1:7071 unless --urls / ASPNETCORE_URLS say otherwise
 builder.Services.AddOffload(builder.Configuration);  // the application, exactly as the Functions host registers it

@@ -58,6 +58,8 @@ public sealed partial class QueueTriggers(IServiceProvider app, IConfiguration c
                 services.AddSingleton(app.GetRequiredService<ILoggerFactory>());
                 services.AddSingleton(app.GetRequiredService<EncodeVideoHandler>());
                 services.AddSingleton<IWebJobsExceptionHandlerFactory>(new RestartOnFailure(failure));
+                // The outer host owns Ctrl-C, SIGTERM and the start-up messages.
+                services.AddSingleton<IHostLifetime, InnerLifetime>();
             })
             .Build();
 
@@ -66,6 +68,13 @@ public sealed partial class QueueTriggers(IServiceProvider app, IConfiguration c
             .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "host.json"), optional: false)
             .AddEnvironmentVariables(HostJsonOverridePrefix)
             .Build();
+
+    private sealed class InnerLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
 
     private sealed class RestartOnFailure(TaskCompletionSource<Exception> failure) : IWebJobsExceptionHandlerFactory, IWebJobsExceptionHandler
     {

@@ -101,6 +101,23 @@ public sealed class ServerEndToEndTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task Output_PlaysInChromium_WhereTheSourceDoesNot()
+    {
+        var source = await TestClips.PathOf(Clip.WithAudio); // MPEG-4 Part 2 + MP3 in AVI
+        var id = await UploadAsync(Clip.WithAudio);
+        Assert.Equal("succeeded", (await WaitForFinalAsync(id)).GetProperty("status").GetString());
+
+        var played = await Chromium.TryPlayAsync(new Dictionary<string, string>
+        {
+            ["output"] = new Uri(fixture.Server.BaseAddress, $"/api/videos/{id}/output").AbsoluteUri, // follows the redirect
+            ["source"] = new Uri(source).AbsoluteUri,
+        });
+
+        Assert.StartsWith("decoded 320x240 3.0", played.GetValueOrDefault("output"));
+        Assert.StartsWith("error", played.GetValueOrDefault("source"));
+    }
+
+    [Fact]
     public async Task Video_CanBeSentAsMultipartFormData()
     {
         using var form = new MultipartFormDataContent();
