@@ -26,10 +26,10 @@ var http = server.Http;
 
 // ---- 1. Upload memory, first, on a fresh server: what a new instance pays for a 100 MB upload ---------
 const long UploadBytes = 100_000_000;
-await PostAsync(http, new StreamContent(new PatternStream(1_000_000))); // warm-up: JIT, connections
+await PostAsync(http, new StreamContent(new GeneratedStream(1_000_000))); // warm-up: JIT, connections
 var before = PeakMemory(server.Pid);
 var uploadWatch = Stopwatch.StartNew();
-var status = await PostAsync(http, new StreamContent(new PatternStream(UploadBytes)) { Headers = { ContentLength = UploadBytes } });
+var status = await PostAsync(http, new StreamContent(new GeneratedStream(UploadBytes)) { Headers = { ContentLength = UploadBytes } });
 var seconds = uploadWatch.Elapsed.TotalSeconds;
 var after = PeakMemory(server.Pid);
 var growthMb = (after - before) / 1048576.0;
@@ -121,29 +121,4 @@ static double Median(List<double> values)
 {
     var sorted = values.Order().ToList();
     return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
-}
-
-/// <summary>A body generated on the fly, so the client holds none of it in memory.</summary>
-sealed class PatternStream(long length) : Stream
-{
-    private long _position;
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => length;
-    public override long Position { get => _position; set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count)
-    {
-        var n = (int)Math.Min(count, length - _position);
-        for (var i = 0; i < n; i++)
-            buffer[offset + i] = (byte)((_position + i) * 31);
-        _position += n;
-        return n;
-    }
-
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

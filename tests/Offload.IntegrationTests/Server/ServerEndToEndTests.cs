@@ -166,7 +166,7 @@ public sealed class ServerEndToEndTests(ServerFixture fixture)
     [Fact]
     public async Task Upload_RefusesABodyOverTheLimit_WhenItIsStreamedWithoutALength()
     {
-        var content = new StreamContent(new ChunkedStream(ServerFixture.MaxUploadBytes + 1024 * 1024));
+        var content = new StreamContent(new GeneratedStream(ServerFixture.MaxUploadBytes + 1024 * 1024));
         content.Headers.ContentType = MediaTypeHeaderValue.Parse("video/mp4");
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/videos") { Content = content };
         request.Headers.TransferEncodingChunked = true;
@@ -254,29 +254,5 @@ public sealed class ServerEndToEndTests(ServerFixture fixture)
     {
         await AssertProblemAsync(await Http.GetAsync("/api/nothing-here"), HttpStatusCode.NotFound);
         await AssertProblemAsync(await Http.DeleteAsync("/api/health"), HttpStatusCode.MethodNotAllowed);
-    }
-
-    /// <summary>A body of unknown length, sent in chunks, the way a client streams a file it is still reading.</summary>
-    private sealed class ChunkedStream(long length) : Stream
-    {
-        private long _sent;
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => _sent; set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            var n = (int)Math.Min(count, length - _sent);
-            Array.Fill(buffer, (byte)7, offset, n);
-            _sent += n;
-            return n;
-        }
-
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
