@@ -1,18 +1,22 @@
+using Offload.Email;
 using Offload.Health;
+using Offload.Http;
 using Offload.Videos;
 
 namespace Offload.Server;
 
-/// <summary>The HTTP routes: thin adapters over the shared <see cref="VideoApi"/> and <see cref="HealthApi"/>.</summary>
+/// <summary>The HTTP routes: thin adapters over the shared <see cref="VideoApi"/>, <see cref="EmailApi"/> and <see cref="HealthApi"/>.</summary>
 public static class OffloadApi
 {
     public static IEndpointRouteBuilder MapOffloadApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup(VideoRoutes.Prefix);
+        var api = app.MapGroup(ApiRoutes.Prefix);
         api.MapGet(HealthApi.Route, (HealthApi health, CancellationToken ct) => health.GetAsync(ct));
         api.MapPost(VideoRoutes.Videos, (HttpRequest request, VideoApi videos, CancellationToken ct) => videos.UploadAsync(request, ct));
         api.MapGet(VideoRoutes.Video, (string id, VideoApi videos, CancellationToken ct) => videos.GetAsync(id, ct));
         api.MapGet(VideoRoutes.Output, (string id, VideoApi videos, CancellationToken ct) => videos.GetOutputAsync(id, ct));
+        api.MapPost(EmailRoutes.Emails, (HttpRequest request, EmailApi emails, CancellationToken ct) => emails.QueueAsync(request, ct));
+        api.MapGet(EmailRoutes.Email, (string id, EmailApi emails, CancellationToken ct) => emails.GetAsync(id, ct));
         return app;
     }
 }

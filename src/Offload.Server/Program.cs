@@ -5,9 +5,9 @@ using Offload.Server.Queues;
 // Settings files sit beside the binary, wherever the process is started from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
-builder.UseOffloadServerDefaults();                  // http://127.0.0.1:7071 unless --urls / ASPNETCORE_URLS say otherwise
+builder.UseOffloadServerDefaults(args);              // http://127.0.0.1:7071 unless --urls / ASPNETCORE_URLS say otherwise
 builder.Services.AddOffload(builder.Configuration);  // the application, exactly as the Functions host registers it
-builder.Services.AddOffloadQueueTriggers();          // WebJobs SDK queue listener, configured from host.json
+builder.Services.AddOffloadQueueTriggers();          // WebJobs SDK queue listeners: host.json + --queues/--concurrency
 
 var app = builder.Build();
 app.UseExceptionHandler();                           // any unexpected error: 500 as application/problem+json

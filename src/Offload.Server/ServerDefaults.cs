@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.Json;
 using Offload.Http;
+using Offload.Server.Queues;
 
 namespace Offload.Server;
 
@@ -8,8 +9,9 @@ public static class ServerDefaults
     /// <summary>The port <c>func start</c> uses, so the README's examples work against either host.</summary>
     public const string Url = "http://127.0.0.1:7071";
 
-    public static WebApplicationBuilder UseOffloadServerDefaults(this WebApplicationBuilder builder)
+    public static WebApplicationBuilder UseOffloadServerDefaults(this WebApplicationBuilder builder, string[] args)
     {
+        builder.Configuration.AddCommandLine(args, WorkerOptions.Switches); // --queues, --concurrency
         if (string.IsNullOrWhiteSpace(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
             builder.WebHost.UseUrls(Url);
 

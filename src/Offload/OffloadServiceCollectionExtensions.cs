@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Offload.Email;
 using Offload.Health;
 using Offload.Jobs;
 using Offload.Messaging;
@@ -10,7 +11,7 @@ namespace Offload;
 
 public static class OffloadServiceCollectionExtensions
 {
-    /// <summary>The whole application, as both hosts register it: storage, jobs, queues, videos, health.</summary>
+    /// <summary>The whole application, as both hosts register it: storage, jobs, queues, videos, email, health.</summary>
     public static IServiceCollection AddOffload(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOffloadStorage(configuration);
@@ -18,6 +19,7 @@ public static class OffloadServiceCollectionExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<JobStore>();
         services.AddSingleton<JobQueue>();
+        services.AddSingleton<JobWorker>();
 
         services.AddOptions<VideoOptions>().BindConfiguration(VideoOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<EncodingOptions>().BindConfiguration(EncodingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
@@ -26,7 +28,15 @@ public static class OffloadServiceCollectionExtensions
         services.AddSingleton<GetVideoHandler>();
         services.AddSingleton<GetVideoOutputHandler>();
         services.AddSingleton<EncodeVideoHandler>();
+        services.AddSingleton<VideoNotifications>();
         services.AddSingleton<VideoApi>();
+
+        services.AddOptions<EmailOptions>().BindConfiguration(EmailOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<SmtpSender>();
+        services.AddSingleton<QueueEmailHandler>();
+        services.AddSingleton<SendEmailHandler>();
+        services.AddSingleton<GetEmailHandler>();
+        services.AddSingleton<EmailApi>();
 
         services.AddSingleton<CheckHealthHandler>();
         services.AddSingleton<HealthApi>();

@@ -1,36 +1,53 @@
 using System.Runtime.ExceptionServices;
+using Microsoft.Azure.WebJobs;
 using Microsoft.Azure.WebJobs.Host.Timers;
+using Microsoft.Extensions.Options;
+using Offload.Email;
+using Offload.Messaging;
 using Offload.Videos;
 
 namespace Offload.Server.Queues;
 
 /// <summary>
 /// Runs the queue triggers with the Azure WebJobs SDK, the listener the Functions host itself runs, so dequeue,
-/// visibility renewal, retries and poison queues behave as in Azure. Its settings come from the root host.json
-/// (<c>extensions.queues</c>), overridable as in Azure with <c>AzureFunctionsJobHost__extensions__queues__batchSize</c>.
+/// visibility renewal, retries and poison queues behave as in Azure. The listener settings come from the root
+/// host.json (<c>extensions.queues</c>, overridable as in Azure with <c>AzureFunctionsJobHost__extensions__queues__*</c>);
+/// the concurrency of each queue comes from <see cref="WorkerOptions"/>.
 /// </summary>
 /// <remarks>
-/// The SDK ends its process when a listener hits an error it does not expect (storage unreachable, say): the
-/// Functions host survives that by restarting its job host. This does the same: the SDK runs in an inner host that
-/// is rebuilt after such a failure, while the HTTP API keeps answering (health says 503 meanwhile).
+/// Each served queue gets a job host of its own: its own listener and its own concurrency, so a backlog of encodes
+/// never holds up an email (host.json's batch size is app-wide, which is why Azure runs one app per queue).
+/// The SDK ends its process when a listener hits an error it does not expect (storage unreachable, say); the
+/// Functions host survives that by restarting its job host, and so does this, while the HTTP API keeps answering.
 /// </remarks>
-public sealed partial class QueueTriggers(IServiceProvider app, IConfiguration configuration, ILogger<QueueTriggers> logger)
+public sealed partial class QueueTriggers(
+    IServiceProvider app, IConfiguration configuration, IOptions<WorkerOptions> worker, ILogger<QueueTriggers> logger)
     : BackgroundService
 {
     public const string HostJsonOverridePrefix = "AzureFunctionsJobHost__";
     private static readonly TimeSpan RestartDelay = TimeSpan.FromSeconds(5);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    private static readonly Dictionary<string, Type> Triggers = new()
     {
+        [QueueNames.HeavyCompute] = typeof(EncodeVideoTrigger),
+        [QueueNames.HighPriority] = typeof(SendEmailTrigger),
+    };
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(worker.Value.ServedQueues.Select(queue => ServeAsync(queue, worker.Value.ConcurrencyOf(queue), stoppingToken)));
+
+    private async Task ServeAsync(string queue, int concurrency, CancellationToken stoppingToken)
+    {
+        LogServing(logger, queue, concurrency);
         while (!stoppingToken.IsCancellationRequested)
         {
             var failure = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
-            using var jobHost = BuildJobHost(failure);
+            using var jobHost = BuildJobHost(queue, concurrency, failure);
             try
             {
                 await jobHost.StartAsync(stoppingToken);
                 var exception = await failure.Task.WaitAsync(stoppingToken);
-                LogListenerFailed(logger, RestartDelay.TotalSeconds, exception.Message, exception);
+                LogListenerFailed(logger, queue, RestartDelay.TotalSeconds, exception.Message, exception);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -46,17 +63,25 @@ public sealed partial class QueueTriggers(IServiceProvider app, IConfiguration c
         }
     }
 
-    private IHost BuildJobHost(TaskCompletionSource<Exception> failure) =>
+    private IHost BuildJobHost(string queue, int concurrency, TaskCompletionSource<Exception> failure) =>
         new HostBuilder()
             .UseContentRoot(AppContext.BaseDirectory)
             .ConfigureAppConfiguration(c => c.AddConfiguration(configuration))
-            .ConfigureWebJobs(webJobs =>
-                webJobs.AddAzureStorageQueues(queues => ReadHostJson().GetSection("extensions:queues").Bind(queues)))
+            .ConfigureWebJobs(webJobs => webJobs.AddAzureStorageQueues(options =>
+            {
+                ReadHostJson().GetSection("extensions:queues").Bind(options);
+                // In flight at once = batchSize + newBatchThreshold; a new batch is fetched when at most
+                // newBatchThreshold messages are still running.
+                options.BatchSize = Math.Clamp((concurrency + 1) / 2, 1, 32);
+                options.NewBatchThreshold = concurrency - options.BatchSize;
+            }))
             .ConfigureServices(services =>
             {
                 // The trigger classes get the application's own handlers (and its logging), not copies.
                 services.AddSingleton(app.GetRequiredService<ILoggerFactory>());
                 services.AddSingleton(app.GetRequiredService<EncodeVideoHandler>());
+                services.AddSingleton(app.GetRequiredService<SendEmailHandler>());
+                services.AddSingleton<ITypeLocator>(new OneTrigger(Triggers[queue]));
                 services.AddSingleton<IWebJobsExceptionHandlerFactory>(new RestartOnFailure(failure));
                 // The outer host owns Ctrl-C, SIGTERM and the start-up messages.
                 services.AddSingleton<IHostLifetime, InnerLifetime>();
@@ -68,6 +93,11 @@ public sealed partial class QueueTriggers(IServiceProvider app, IConfiguration c
             .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "host.json"), optional: false)
             .AddEnvironmentVariables(HostJsonOverridePrefix)
             .Build();
+
+    private sealed class OneTrigger(Type trigger) : ITypeLocator
+    {
+        public IReadOnlyList<Type> GetTypes() => [trigger];
+    }
 
     private sealed class InnerLifetime : IHostLifetime
     {
@@ -91,12 +121,19 @@ public sealed partial class QueueTriggers(IServiceProvider app, IConfiguration c
     }
 
     [LoggerMessage(EventId = 5001, Level = LogLevel.Error,
-        Message = "The queue listener stopped on an unexpected error; restarting it in {DelaySeconds} s: {Reason}")]
-    private static partial void LogListenerFailed(ILogger logger, double delaySeconds, string reason, Exception exception);
+        Message = "The {Queue} listener stopped on an unexpected error; restarting it in {DelaySeconds} s: {Reason}")]
+    private static partial void LogListenerFailed(ILogger logger, string queue, double delaySeconds, string reason, Exception exception);
+
+    [LoggerMessage(EventId = 5002, Level = LogLevel.Information, Message = "Serving {Queue} with concurrency {Concurrency}")]
+    private static partial void LogServing(ILogger logger, string queue, int concurrency);
 }
 
 public static class QueueTriggersExtensions
 {
-    public static IServiceCollection AddOffloadQueueTriggers(this IServiceCollection services) =>
-        services.AddHostedService<QueueTriggers>();
+    /// <summary>The queue listeners; <c>--queues</c> and <c>--concurrency</c> on the command line choose what this process serves.</summary>
+    public static IServiceCollection AddOffloadQueueTriggers(this IServiceCollection services)
+    {
+        services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        return services.AddHostedService<QueueTriggers>();
+    }
 }

@@ -2,6 +2,8 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http;
+using Offload.Jobs;
+using Offload.Storage;
 
 namespace Offload.Http;
 
@@ -27,4 +29,30 @@ public static class ApiResults
     public static IResult BadRequest(string title, string? detail = null) => Problem(StatusCodes.Status400BadRequest, title, detail);
 
     public static IResult NotFound(string title) => Problem(StatusCodes.Status404NotFound, title);
+
+    public static IResult MalformedId(string id) => BadRequest("That is not a job id.",
+        $"Job ids are {JobId.Length} lower-case hex characters; got '{id}'.");
+
+    /// <summary>A storage outage is the server's problem, not the client's: 503 with Retry-After, nothing half-done kept.</summary>
+    public static async Task<IResult> WhenStorageIsDownAsync(Func<Task<IResult>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (Exception ex) when (StorageFaults.IsUnavailable(ex))
+        {
+            return new RetryAfter(Problem(StatusCodes.Status503ServiceUnavailable,
+                "Storage is unavailable right now; try again shortly.", "Nothing was stored for this request."), Seconds: 10);
+        }
+    }
+
+    private sealed record RetryAfter(IResult Inner, int Seconds) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.Headers.RetryAfter = Seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Inner.ExecuteAsync(httpContext);
+        }
+    }
 }

@@ -41,13 +41,18 @@ public sealed class Job : ITableEntity
     public string? OutputVideoCodec { get; set; }
     public string? OutputAudioCodec { get; set; }
 
+    public string? EmailTo { get; set; }
+    public string? EmailTemplate { get; set; }
+    /// <summary>The template model as a JSON object of strings.</summary>
+    public string? EmailModel { get; set; }
+
     [IgnoreDataMember]
     public bool IsFinal => JobStatus.IsFinal(Status);
 
-    public static Job NewVideo(string id, DateTimeOffset now) => new()
+    public static Job New(string id, string kind, DateTimeOffset now) => new()
     {
         PartitionKey = id,
-        Kind = JobKinds.Video,
+        Kind = kind,
         Status = JobStatus.Queued,
         CreatedAt = now,
         UpdatedAt = now,
@@ -59,4 +64,5 @@ public sealed class Job : ITableEntity
 public static class JobKinds
 {
     public const string Video = "video";
+    public const string Email = "email";
 }

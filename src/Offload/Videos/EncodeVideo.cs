@@ -22,9 +22,10 @@ public sealed class PermanentJobException(string reason) : Exception(reason);
 /// </summary>
 public sealed partial class EncodeVideoHandler(
     JobStore jobs,
-    JobQueue queue,
+    JobWorker worker,
     BlobServiceClient blobs,
     VideoEncoder encoder,
+    VideoNotifications notifications,
     IOptions<EncodingOptions> options,
     ILogger<EncodeVideoHandler> logger)
 {
@@ -32,45 +33,15 @@ public sealed partial class EncodeVideoHandler(
 
     public async Task HandleAsync(EncodeVideoCommand command, CancellationToken cancellationToken)
     {
-        if (!JobMessage.TryParse(command.Message, out var message, out var error))
-        {
-            LogMalformedMessage(logger, error);
-            await queue.DeadLetterAsync(QueueNames.HeavyCompute, command.Message, cancellationToken);
+        if (await worker.ReadAsync(QueueNames.HeavyCompute, command.Message, cancellationToken) is not { } message)
             return;
-        }
 
         using var scope = logger.BeginJobScope(message.JobId);
-        var job = await jobs.GetAsync(message.JobId, cancellationToken);
-        if (job is not { Kind: JobKinds.Video })
-        {
-            LogUnknownJob(logger);
-            await queue.DeadLetterAsync(QueueNames.HeavyCompute, command.Message, cancellationToken);
-            return;
-        }
-
-        if (job.IsFinal)
-        {
-            LogAlreadyFinished(logger, job.Status);
-            return;
-        }
-
-        if (job.Attempts >= _options.MaxAttempts)
-        {
-            // Earlier deliveries started and never reported back: the worker died each time (killed, out of memory).
-            await FailAsync(job, $"The encode was started {job.Attempts} times and never finished; the worker stopped each time.");
-            return;
-        }
-
-        var claimed = await jobs.TryMoveAsync(job, JobStatus.Processing, j =>
-        {
-            j.Attempts++;
-            j.Progress = 0;
-            j.StartedAt = jobs.Now;
-            j.Error = null;
-        }, cancellationToken);
+        var claimed = await worker.ClaimAsync(
+            QueueNames.HeavyCompute, JobKinds.Video, message, command.Message, _options.MaxAttempts, cancellationToken);
         if (claimed is null)
         {
-            LogLostRace(logger);
+            await notifications.NotifyIfFinalAsync(message.JobId, cancellationToken);
             return;
         }
 
@@ -85,32 +56,24 @@ public sealed partial class EncodeVideoHandler(
         }
         catch (PermanentJobException ex)
         {
-            await FailAsync(run.Job, ex.Message);
+            run.Job = await worker.FailAsync(run.Job, ex.Message) ?? run.Job;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // The host is stopping: the message comes back and the next worker resumes the job.
-            await jobs.TryMoveAsync(run.Job, JobStatus.Retrying,
-                j => j.Error = "The worker stopped during the encode; the job will be retried.", CancellationToken.None);
+            await worker.StoppedAsync(run.Job);
             throw;
         }
         catch (Exception ex) when (IsTransient(ex))
         {
-            var reason = Describe(ex);
-            if (run.Job.Attempts >= _options.MaxAttempts)
-            {
-                await FailAsync(run.Job, $"Gave up after {run.Job.Attempts} attempts: {reason}");
-                return;
-            }
-
-            LogWillRetry(logger, run.Job.Attempts, _options.MaxAttempts, reason, ex);
-            await jobs.TryMoveAsync(run.Job, JobStatus.Retrying, j => j.Error = reason, CancellationToken.None);
-            throw; // the queue delivers the message again after host.json's visibilityTimeout
+            if (await worker.AttemptFailedAsync(run.Job, Describe(ex), _options.MaxAttempts, ex) is not null)
+                throw; // the queue delivers the message again after host.json's visibilityTimeout
         }
         finally
         {
             TryDeleteDirectory(workDirectory);
         }
+
+        await notifications.NotifyIfFinalAsync(claimed.Id, cancellationToken);
     }
 
     private async Task RunAsync(EncodeRun run, string workDirectory, CancellationToken cancellationToken)
@@ -141,7 +104,7 @@ public sealed partial class EncodeVideoHandler(
         }
         catch (OperationCanceledException) when (run.LostOwnership)
         {
-            LogLostRace(logger);
+            worker.LostRace();
             return;
         }
         finally
@@ -177,7 +140,7 @@ public sealed partial class EncodeVideoHandler(
         }, cancellationToken);
 
         if (done is null)
-            LogLostRace(logger);
+            worker.LostRace();
         else
             LogSucceeded(logger, sizeBytes, output.Width, output.Height, (done.CompletedAt - done.StartedAt)?.TotalSeconds ?? 0);
     }
@@ -203,15 +166,6 @@ public sealed partial class EncodeVideoHandler(
             run.Job = next;
             written = percent;
         }
-    }
-
-    private async Task FailAsync(Job job, string reason)
-    {
-        var failed = await jobs.TryMoveAsync(job, JobStatus.Failed, j => j.Error = reason, CancellationToken.None);
-        if (failed is null)
-            LogLostRace(logger);
-        else
-            LogFailed(logger, reason);
     }
 
     private static bool IsTransient(Exception ex) =>
@@ -269,25 +223,6 @@ public sealed partial class EncodeVideoHandler(
     [LoggerMessage(EventId = 2103, Level = LogLevel.Information,
         Message = "Encode succeeded: {SizeBytes} bytes, {Width}x{Height}, in {Seconds:0.00} s")]
     private static partial void LogSucceeded(ILogger logger, long sizeBytes, int width, int height, double seconds);
-
-    [LoggerMessage(EventId = 2104, Level = LogLevel.Warning, Message = "Job failed: {Reason}")]
-    private static partial void LogFailed(ILogger logger, string reason);
-
-    [LoggerMessage(EventId = 2105, Level = LogLevel.Warning,
-        Message = "Attempt {Attempt} of {MaxAttempts} failed, will retry: {Reason}")]
-    private static partial void LogWillRetry(ILogger logger, int attempt, int maxAttempts, string reason, Exception exception);
-
-    [LoggerMessage(EventId = 2106, Level = LogLevel.Information, Message = "Job already {Status}; redelivered message acknowledged")]
-    private static partial void LogAlreadyFinished(ILogger logger, string status);
-
-    [LoggerMessage(EventId = 2107, Level = LogLevel.Information, Message = "Another delivery changed the job first; this one stops")]
-    private static partial void LogLostRace(ILogger logger);
-
-    [LoggerMessage(EventId = 2108, Level = LogLevel.Error, Message = "Malformed heavy-compute message moved to the poison queue: {Reason}")]
-    private static partial void LogMalformedMessage(ILogger logger, string reason);
-
-    [LoggerMessage(EventId = 2109, Level = LogLevel.Error, Message = "No video job has this id; message moved to the poison queue")]
-    private static partial void LogUnknownJob(ILogger logger);
 
     [LoggerMessage(EventId = 2110, Level = LogLevel.Warning, Message = "Could not delete the work folder {Path}")]
     private static partial void LogCleanupFailed(ILogger logger, string path, Exception exception);

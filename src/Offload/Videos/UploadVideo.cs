@@ -63,7 +63,7 @@ public sealed partial class UploadVideoHandler(
             return new UploadVideoResult.Empty();
         }
 
-        var job = Job.NewVideo(id, jobs.Now);
+        var job = Job.New(id, JobKinds.Video, jobs.Now);
         job.SourceFileName = command.FileName is null ? null : Path.GetFileName(command.FileName);
         job.SourceContentType = command.ContentType;
         job.SourceSizeBytes = counted.BytesRead;

@@ -6,7 +6,6 @@ using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using Offload.Http;
 using Offload.Jobs;
-using Offload.Storage;
 
 namespace Offload.Videos;
 
@@ -23,7 +22,7 @@ public sealed class VideoApi(
 
     /// <summary>POST /api/videos: raw bytes (video/*, application/octet-stream) or multipart/form-data with a field "file".</summary>
     public Task<IResult> UploadAsync(HttpRequest request, CancellationToken cancellationToken) =>
-        WhenStorageIsDownAsync(() => UploadCoreAsync(request, cancellationToken));
+        ApiResults.WhenStorageIsDownAsync(() => UploadCoreAsync(request, cancellationToken));
 
     private async Task<IResult> UploadCoreAsync(HttpRequest request, CancellationToken cancellationToken)
     {
@@ -83,24 +82,24 @@ public sealed class VideoApi(
 
     /// <summary>GET /api/videos/{id}.</summary>
     public Task<IResult> GetAsync(string id, CancellationToken cancellationToken) =>
-        WhenStorageIsDownAsync(() => GetCoreAsync(id, cancellationToken));
+        ApiResults.WhenStorageIsDownAsync(() => GetCoreAsync(id, cancellationToken));
 
     private async Task<IResult> GetCoreAsync(string id, CancellationToken cancellationToken)
     {
         if (!JobId.IsValid(id))
-            return MalformedId(id);
+            return ApiResults.MalformedId(id);
         var view = await get.HandleAsync(id, cancellationToken);
         return view is null ? NoSuchVideo(id) : ApiResults.Ok(view);
     }
 
     /// <summary>GET /api/videos/{id}/output: a redirect to a short-lived read-only link to the MP4.</summary>
     public Task<IResult> GetOutputAsync(string id, CancellationToken cancellationToken) =>
-        WhenStorageIsDownAsync(() => GetOutputCoreAsync(id, cancellationToken));
+        ApiResults.WhenStorageIsDownAsync(() => GetOutputCoreAsync(id, cancellationToken));
 
     private async Task<IResult> GetOutputCoreAsync(string id, CancellationToken cancellationToken)
     {
         if (!JobId.IsValid(id))
-            return MalformedId(id);
+            return ApiResults.MalformedId(id);
         return await output.HandleAsync(id, cancellationToken) switch
         {
             GetVideoOutputResult.Ready ready => Results.Redirect(ready.DownloadUrl.AbsoluteUri),
@@ -109,29 +108,6 @@ public sealed class VideoApi(
                 new Dictionary<string, object?> { ["jobStatus"] = notReady.Status, ["statusUrl"] = VideoRoutes.StatusPath(id) }),
             _ => NoSuchVideo(id),
         };
-    }
-
-    /// <summary>A storage outage is the server's problem, not the client's: 503 with Retry-After, nothing half-done kept.</summary>
-    private static async Task<IResult> WhenStorageIsDownAsync(Func<Task<IResult>> action)
-    {
-        try
-        {
-            return await action();
-        }
-        catch (Exception ex) when (StorageFaults.IsUnavailable(ex))
-        {
-            return new RetryAfter(ApiResults.Problem(StatusCodes.Status503ServiceUnavailable,
-                "Storage is unavailable right now; try again shortly.", "Nothing was stored for this request."), Seconds: 10);
-        }
-    }
-
-    private sealed record RetryAfter(IResult Inner, int Seconds) : IResult
-    {
-        public Task ExecuteAsync(HttpContext httpContext)
-        {
-            httpContext.Response.Headers.RetryAfter = Seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return Inner.ExecuteAsync(httpContext);
-        }
     }
 
     private static IResult ToHttp(UploadVideoResult result, long maxBytes) => result switch
@@ -160,9 +136,6 @@ public sealed class VideoApi(
     private static IResult TooLarge(long maxBytes) => ApiResults.Problem(StatusCodes.Status413PayloadTooLarge,
         "The video is too large.", $"The limit is {maxBytes} bytes.",
         new Dictionary<string, object?> { ["maxBytes"] = maxBytes });
-
-    private static IResult MalformedId(string id) => ApiResults.BadRequest("That is not a job id.",
-        $"Job ids are {JobId.Length} lower-case hex characters; got '{id}'.");
 
     private static IResult NoSuchVideo(string id) => ApiResults.NotFound($"There is no video job '{id}'.");
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Offload.Email;
 using Offload.IntegrationTests.Infrastructure;
 using Offload.Testing;
 using Offload.Messaging;
@@ -24,7 +25,8 @@ public sealed class FunctionsAppTests
     [Fact]
     public void Metadata_ListsEveryFunctionOfTheApp() =>
         Assert.Equal(
-            ["EncodeVideoFunction", "GetVideoFunction", "GetVideoOutputFunction", "HealthFunction", "UploadVideoFunction"],
+            ["EncodeVideoFunction", "GetEmailFunction", "GetVideoFunction", "GetVideoOutputFunction", "HealthFunction",
+             "QueueEmailFunction", "SendEmailFunction", "UploadVideoFunction"],
             Functions().Keys.Order());
 
     [Theory]
@@ -32,6 +34,8 @@ public sealed class FunctionsAppTests
     [InlineData("GetVideoFunction", "get", VideoRoutes.Video)]
     [InlineData("GetVideoOutputFunction", "get", VideoRoutes.Output)]
     [InlineData("HealthFunction", "get", "health")]
+    [InlineData("QueueEmailFunction", "post", EmailRoutes.Emails)]
+    [InlineData("GetEmailFunction", "get", EmailRoutes.Email)]
     public void Metadata_HttpFunctionsHaveTheServersRoutes(string name, string method, string route)
     {
         var trigger = Trigger(Functions()[name]);
@@ -42,14 +46,16 @@ public sealed class FunctionsAppTests
         Assert.Equal("Anonymous", trigger.GetProperty("authLevel").GetString());
     }
 
-    [Fact]
-    public void Metadata_EncodeFunctionListensOnHeavyComputeThroughTheSharedConnection()
+    [Theory]
+    [InlineData("EncodeVideoFunction", QueueNames.HeavyCompute)]
+    [InlineData("SendEmailFunction", QueueNames.HighPriority)]
+    public void Metadata_QueueFunctionsListenOnTheirOwnQueueThroughTheSharedConnection(string name, string queue)
     {
-        var function = Functions()["EncodeVideoFunction"];
+        var function = Functions()[name];
         var trigger = Trigger(function);
 
         Assert.Equal("queueTrigger", trigger.GetProperty("type").GetString());
-        Assert.Equal(QueueNames.HeavyCompute, trigger.GetProperty("queueName").GetString());
+        Assert.Equal(queue, trigger.GetProperty("queueName").GetString());
         Assert.Equal(StorageNames.ConnectionName, trigger.GetProperty("connection").GetString());
         Assert.Equal("dotnet-isolated", function.GetProperty("language").GetString());
         Assert.Equal("Offload.Functions.dll", function.GetProperty("scriptFile").GetString());

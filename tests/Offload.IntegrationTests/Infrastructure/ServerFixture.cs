@@ -8,17 +8,21 @@ public sealed class ServerFixture : IAsyncLifetime
     public const long MaxUploadBytes = 24 * 1024 * 1024;
 
     private Azurite? _azurite;
+    private MailDev? _mail;
     private ServerProcess? _server;
 
     public Azurite Azurite => _azurite!;
+    public MailDev Mail => _mail!;
     public ServerProcess Server => _server!;
     public HttpClient Http => Server.Http;
 
     public async Task InitializeAsync()
     {
-        _azurite = await Azurite.StartAsync();
+        (_azurite, _mail) = (await Azurite.StartAsync(), await MailDev.StartAsync());
         _server = await ServerProcess.StartAsync(_azurite.ConnectionString, new Dictionary<string, string>
         {
+            ["Email__SmtpHost"] = "127.0.0.1",
+            ["Email__SmtpPort"] = _mail.SmtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Videos__MaxUploadBytes"] = MaxUploadBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Encoding__ProgressInterval"] = "00:00:00.250",
             ["AzureFunctionsJobHost__extensions__queues__maxPollingInterval"] = "00:00:00.500",
@@ -31,6 +35,8 @@ public sealed class ServerFixture : IAsyncLifetime
             await _server.DisposeAsync();
         if (_azurite is not null)
             await _azurite.DisposeAsync();
+        if (_mail is not null)
+            await _mail.DisposeAsync();
     }
 }
 

@@ -17,14 +17,16 @@ namespace Offload.IntegrationTests.Infrastructure;
 public sealed class StorageFixture : IAsyncLifetime
 {
     private Azurite? _azurite;
+    private MailDev? _mail;
 
     public string ConnectionString => _azurite!.ConnectionString;
+    public MailDev Mail => _mail!;
     public string WorkingDirectory { get; } = Path.Combine(Path.GetTempPath(), "offload-tests", Guid.NewGuid().ToString("N"));
     public IServiceProvider Services { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
-        _azurite = await Azurite.StartAsync();
+        (_azurite, _mail) = (await Azurite.StartAsync(), await MailDev.StartAsync());
         Services = CreateServices();
         await Services.GetRequiredService<StorageInitializer>().EnsureCreatedAsync(CancellationToken.None);
     }
@@ -37,6 +39,7 @@ public sealed class StorageFixture : IAsyncLifetime
             [StorageNames.ConnectionName] = ConnectionString,
             ["Encoding:WorkingDirectory"] = WorkingDirectory,
             ["Encoding:ProgressInterval"] = "00:00:00.200",
+            ["Email:SmtpPort"] = Mail.SmtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
             settings[key] = value;
@@ -60,6 +63,8 @@ public sealed class StorageFixture : IAsyncLifetime
     {
         if (_azurite is not null)
             await _azurite.DisposeAsync();
+        if (_mail is not null)
+            await _mail.DisposeAsync();
         if (Directory.Exists(WorkingDirectory))
             Directory.Delete(WorkingDirectory, recursive: true);
     }

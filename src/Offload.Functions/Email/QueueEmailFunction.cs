@@ -1,0 +1,16 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Offload.Email;
+using Offload.Functions.Http;
+
+namespace Offload.Functions.Email;
+
+public sealed class QueueEmailFunction(EmailApi api)
+{
+    [Function(nameof(QueueEmailFunction))]
+    public Task<IActionResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = EmailRoutes.Emails)] HttpRequest request,
+        CancellationToken cancellationToken) =>
+        api.QueueAsync(request, cancellationToken).ToActionResult();
+}

@@ -1,0 +1,21 @@
+using Offload.Jobs;
+
+namespace Offload.Email;
+
+/// <summary>An email job as the API shows it. The recipient and model are not echoed back.</summary>
+public sealed record EmailJobView(
+    string Id, string Status, string Template, int Attempts,
+    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? CompletedAt, string? Error)
+{
+    public static EmailJobView From(Job job) => new(
+        job.Id, job.Status, job.EmailTemplate ?? "", job.Attempts, job.CreatedAt, job.UpdatedAt, job.CompletedAt, job.Error);
+}
+
+public sealed class GetEmailHandler(JobStore jobs)
+{
+    public async Task<EmailJobView?> HandleAsync(string id, CancellationToken cancellationToken)
+    {
+        var job = await jobs.GetAsync(id, cancellationToken);
+        return job is { Kind: JobKinds.Email } ? EmailJobView.From(job) : null;
+    }
+}

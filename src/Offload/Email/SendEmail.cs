@@ -1,0 +1,84 @@
+using System.Net.Sockets;
+using System.Text.Json;
+using MailKit;
+using MailKit.Net.Smtp;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MimeKit;
+using Offload.Jobs;
+using Offload.Messaging;
+
+namespace Offload.Email;
+
+/// <summary>One delivery of a <c>high-priority</c> message.</summary>
+public sealed record SendEmailCommand(string Message, long DequeueCount);
+
+/// <summary>
+/// The email worker: claims the email job, renders its template and sends it over SMTP. A recipient the server
+/// rejects for good (5xx) fails the job at once; connection faults and 4xx answers are retried.
+/// </summary>
+public sealed partial class SendEmailHandler(
+    JobStore jobs, JobWorker worker, SmtpSender smtp, IOptions<EmailOptions> options, ILogger<SendEmailHandler> logger)
+{
+    public async Task HandleAsync(SendEmailCommand command, CancellationToken cancellationToken)
+    {
+        if (await worker.ReadAsync(QueueNames.HighPriority, command.Message, cancellationToken) is not { } message)
+            return;
+
+        using var scope = logger.BeginJobScope(message.JobId);
+        var job = await worker.ClaimAsync(
+            QueueNames.HighPriority, JobKinds.Email, message, command.Message, options.Value.MaxAttempts, cancellationToken);
+        if (job is null)
+            return;
+
+        var model = JsonSerializer.Deserialize<Dictionary<string, string>>(job.EmailModel ?? "{}") ?? [];
+        var rendered = EmailTemplates.Render(job.EmailTemplate!, model);
+        var mime = new MimeMessage
+        {
+            Subject = rendered.Subject,
+            Body = new BodyBuilder { TextBody = rendered.Text, HtmlBody = rendered.Html }.ToMessageBody(),
+        };
+        mime.From.Add(smtp.From);
+        mime.To.Add(MailboxAddress.Parse(job.EmailTo!));
+        mime.Headers.Add("X-Offload-Job", job.Id);
+
+        try
+        {
+            await smtp.SendAsync(mime, cancellationToken);
+        }
+        catch (SmtpCommandException ex) when ((int)ex.StatusCode >= 500)
+        {
+            await worker.FailAsync(job, $"The mail server refused the message: {(int)ex.StatusCode} {ex.Message}");
+            return;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await worker.StoppedAsync(job);
+            throw;
+        }
+        catch (Exception ex) when (ex is SmtpCommandException or SmtpProtocolException or ServiceNotConnectedException
+                                       or SocketException or IOException or TimeoutException)
+        {
+            if (await worker.AttemptFailedAsync(job, Describe(ex), options.Value.MaxAttempts, ex) is not null)
+                throw; // delivered again after host.json's visibilityTimeout
+            return;
+        }
+
+        var sent = await jobs.TryMoveAsync(job, JobStatus.Succeeded, j => j.Progress = 100, CancellationToken.None);
+        if (sent is null)
+            worker.LostRace();
+        else
+            LogSent(logger, job.EmailTemplate!, (sent.CompletedAt - sent.CreatedAt)?.TotalMilliseconds ?? 0);
+    }
+
+    private string Describe(Exception ex) => ex switch
+    {
+        SmtpCommandException command => $"The mail server answered {(int)command.StatusCode}: {command.Message}",
+        SocketException or ServiceNotConnectedException =>
+            $"The mail server {options.Value.SmtpHost}:{options.Value.SmtpPort} could not be reached.",
+        _ => $"Sending failed: {ex.Message}",
+    };
+
+    [LoggerMessage(EventId = 3101, Level = LogLevel.Information, Message = "Email '{Template}' sent, {LatencyMs:0} ms after it was queued")]
+    private static partial void LogSent(ILogger logger, string template, double latencyMs);
+}

@@ -1,0 +1,42 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Options;
+using Offload.Email;
+using Offload.Jobs;
+
+namespace Offload.Videos;
+
+/// <summary>
+/// Tells the owner of a video (<c>?notify=</c>) how it ended, by queueing a <c>video-ready</c> or
+/// <c>video-failed</c> email on <c>high-priority</c>: the encoder never talks to SMTP. The email job's id is derived
+/// from the video's, so however often this runs for one video, one email is queued.
+/// </summary>
+public sealed class VideoNotifications(JobStore jobs, QueueEmailHandler emails, IOptions<EmailOptions> options)
+{
+    public async Task NotifyIfFinalAsync(string videoId, CancellationToken cancellationToken)
+    {
+        var video = await jobs.GetAsync(videoId, cancellationToken);
+        if (video is not { Kind: JobKinds.Video, IsFinal: true, Notify: { } to })
+            return;
+
+        var baseUrl = options.Value.LinkBaseUrl.TrimEnd('/');
+        var (template, model) = video.Status == JobStatus.Succeeded
+            ? ("video-ready", new Dictionary<string, string>
+            {
+                ["videoId"] = video.Id,
+                ["status"] = video.Status,
+                ["downloadUrl"] = baseUrl + VideoRoutes.OutputPath(video.Id),
+            })
+            : ("video-failed", new Dictionary<string, string>
+            {
+                ["videoId"] = video.Id,
+                ["reason"] = video.Error ?? "unknown",
+            });
+
+        await emails.HandleAsync(new QueueEmailCommand(to, template, model, NotificationId(video.Id)), cancellationToken);
+    }
+
+    /// <summary>The id of the one notification email a video can have.</summary>
+    public static string NotificationId(string videoId) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"notify:{videoId}")).AsSpan(0, 16));
+}

@@ -1,0 +1,171 @@
+using Microsoft.Extensions.DependencyInjection;
+using Offload.Email;
+using Offload.IntegrationTests.Infrastructure;
+using Offload.Jobs;
+using Offload.Messaging;
+using Offload.Testing;
+using Offload.Videos;
+
+namespace Offload.IntegrationTests.Email;
+
+/// <summary>The email worker against real Azurite and a real SMTP server (maildev) on loopback.</summary>
+[Collection(StorageCollection.Name)]
+public sealed class SendEmailTests(StorageFixture fixture)
+{
+    private static string Unique(string name) => $"{name}-{Guid.NewGuid():N}@example.com";
+
+    private async Task<Job> QueueAsync(string to, string template, Dictionary<string, string> model, IServiceProvider? services = null)
+    {
+        var result = await (services ?? fixture.Services).GetRequiredService<QueueEmailHandler>()
+            .HandleAsync(new QueueEmailCommand(to, template, model), CancellationToken.None);
+        return Assert.IsType<QueueEmailResult.Accepted>(result).Job;
+    }
+
+    private Task SendAsync(string jobId, IServiceProvider? services = null, long dequeueCount = 1) =>
+        (services ?? fixture.Services).GetRequiredService<SendEmailHandler>()
+            .HandleAsync(new SendEmailCommand(JobMessage.For(jobId).ToJson(), dequeueCount), CancellationToken.None);
+
+    private async Task<Job> JobAsync(string id) => (await fixture.Services.GetRequiredService<JobStore>().GetAsync(id, CancellationToken.None))!;
+
+    [Fact]
+    public async Task Send_DeliversSubjectTextAndHtml_WithTheLink()
+    {
+        var to = Unique("reset");
+        var job = await QueueAsync(to, "password-reset", new() { ["name"] = "Ada", ["resetLink"] = "https://example.com/reset?token=abc" });
+
+        await SendAsync(job.Id);
+
+        var email = Assert.Single(await fixture.Mail.WaitForAsync(e => e.To == to));
+        Assert.Equal("Reset your Offload password", email.Subject);
+        Assert.Contains("Hello Ada,", email.Text);
+        Assert.Contains("https://example.com/reset?token=abc", email.Text);
+        Assert.Contains("<a href=\"https://example.com/reset?token=abc\">", email.Html);
+        Assert.Equal(job.Id, email.Job);
+        var sent = await JobAsync(job.Id);
+        Assert.Equal((JobStatus.Succeeded, 1), (sent.Status, sent.Attempts));
+    }
+
+    [Fact]
+    public async Task Send_EncodesModelValues_AndNeverExpandsThem()
+    {
+        var to = Unique("inject");
+        var job = await QueueAsync(to, "welcome", new() { ["name"] = "<script>alert(1)</script> {{name}}" });
+
+        await SendAsync(job.Id);
+
+        var email = Assert.Single(await fixture.Mail.WaitForAsync(e => e.To == to));
+        Assert.Contains("&lt;script&gt;alert(1)&lt;/script&gt; {{name}}", email.Html);
+        Assert.DoesNotContain("<script>", email.Html);
+        Assert.Contains("<script>alert(1)</script> {{name}}", email.Text); // plain text is not markup
+    }
+
+    [Fact]
+    public async Task Send_DoesNothing_WhenTheEmailWasAlreadySent()
+    {
+        var to = Unique("twice");
+        var job = await QueueAsync(to, "welcome", new() { ["name"] = "Bo" });
+
+        await SendAsync(job.Id);
+        await SendAsync(job.Id, dequeueCount: 2);
+
+        await Task.Delay(500);
+        Assert.Single(await fixture.Mail.ReceivedAsync(), e => e.To == to);
+    }
+
+    [Theory]
+    [InlineData("not-an-address", "welcome", "to")]
+    [InlineData("", "welcome", "to")]
+    [InlineData("a@example.com", "no-such-template", "template")]
+    [InlineData("a@example.com", "password-reset", "model.resetLink")]
+    public async Task Queue_NamesTheFieldAtFault(string to, string template, string field)
+    {
+        var result = await fixture.Services.GetRequiredService<QueueEmailHandler>()
+            .HandleAsync(new QueueEmailCommand(to, template, new Dictionary<string, string> { ["name"] = "x" }), CancellationToken.None);
+
+        Assert.Equal(field, Assert.IsType<QueueEmailResult.Invalid>(result).Field);
+    }
+
+    [Fact]
+    public async Task Send_RetriesWhileTheMailServerIsUnreachable_ThenFailsWithTheReason()
+    {
+        await using var noServer = fixture.CreateServices(new Dictionary<string, string?>
+        {
+            ["Email:SmtpPort"] = ServerProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Email:MaxAttempts"] = "2",
+        });
+        var job = await QueueAsync(Unique("down"), "welcome", new() { ["name"] = "Cy" }, noServer);
+
+        await Assert.ThrowsAnyAsync<Exception>(() => SendAsync(job.Id, noServer, 1));
+        var retrying = await JobAsync(job.Id);
+        Assert.Equal(JobStatus.Retrying, retrying.Status);
+        Assert.Contains("could not be reached", retrying.Error);
+
+        await SendAsync(job.Id, noServer, 2);
+        var failed = await JobAsync(job.Id);
+        Assert.Equal(JobStatus.Failed, failed.Status);
+        Assert.StartsWith("Gave up after 2 attempts: The mail server", failed.Error);
+    }
+
+    [Fact]
+    public async Task Send_NeverLogsTheSmtpPassword()
+    {
+        await using var withPassword = fixture.CreateServices(new Dictionary<string, string?>
+        {
+            ["Email:SmtpPort"] = ServerProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Email:SmtpUser"] = "offload",
+            ["Email:SmtpPassword"] = "s3cret-P4ssw0rd",
+            ["Email:MaxAttempts"] = "1",
+        });
+        var job = await QueueAsync(Unique("secret"), "welcome", new() { ["name"] = "Di" }, withPassword);
+
+        await SendAsync(job.Id, withPassword);
+
+        Assert.Equal(JobStatus.Failed, (await JobAsync(job.Id)).Status);
+        Assert.DoesNotContain(fixture.Logs.Entries, e => e.Message.Contains("s3cret-P4ssw0rd", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task VideoWithNotify_QueuesExactlyOneVideoReadyEmail_EvenWhenTheEncodeIsDeliveredTwice()
+    {
+        var to = Unique("owner");
+        await using var clip = File.OpenRead(await TestClips.PathOf(Clip.Silent));
+        var upload = await fixture.Services.GetRequiredService<UploadVideoHandler>()
+            .HandleAsync(new UploadVideoCommand(clip, "video/x-msvideo", null, to), CancellationToken.None);
+        var video = Assert.IsType<UploadVideoResult.Accepted>(upload).Job;
+        var encode = fixture.Services.GetRequiredService<EncodeVideoHandler>();
+
+        await encode.HandleAsync(new EncodeVideoCommand(JobMessage.For(video.Id).ToJson(), 1), CancellationToken.None);
+        await encode.HandleAsync(new EncodeVideoCommand(JobMessage.For(video.Id).ToJson(), 2), CancellationToken.None);
+
+        var emailId = VideoNotifications.NotificationId(video.Id);
+        var queued = (await fixture.Queues.GetQueueClient(QueueNames.HighPriority).PeekMessagesAsync(32)).Value
+            .Count(m => m.Body.ToString().Contains(emailId, StringComparison.Ordinal));
+        Assert.Equal(1, queued);
+
+        await SendAsync(emailId);
+        await SendAsync(emailId, dequeueCount: 2);
+        var email = Assert.Single(await fixture.Mail.WaitForAsync(e => e.To == to));
+        Assert.Equal("Your video is ready", email.Subject);
+        Assert.Contains($"/api/videos/{video.Id}/output", email.Text);
+        Assert.Contains($"href=\"http://127.0.0.1:7071/api/videos/{video.Id}/output\"", email.Html);
+    }
+
+    [Fact]
+    public async Task FailedVideoWithNotify_QueuesAVideoFailedEmailWithTheReason()
+    {
+        var to = Unique("unlucky");
+        var noise = new byte[8192];
+        Random.Shared.NextBytes(noise);
+        var upload = await fixture.Services.GetRequiredService<UploadVideoHandler>()
+            .HandleAsync(new UploadVideoCommand(new MemoryStream(noise), "video/mp4", null, to), CancellationToken.None);
+        var video = Assert.IsType<UploadVideoResult.Accepted>(upload).Job;
+
+        await fixture.Services.GetRequiredService<EncodeVideoHandler>()
+            .HandleAsync(new EncodeVideoCommand(JobMessage.For(video.Id).ToJson(), 1), CancellationToken.None);
+        await SendAsync(VideoNotifications.NotificationId(video.Id));
+
+        var email = Assert.Single(await fixture.Mail.WaitForAsync(e => e.To == to));
+        Assert.Equal("Your video could not be processed", email.Subject);
+        Assert.Contains("not a video", email.Text);
+    }
+}
