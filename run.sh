@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Offload on this machine: installs what is missing, starts Azurite (unless you bring your own storage),
-# starts Offload.Server on http://127.0.0.1:7071, and stops everything it started on Ctrl-C.
+# Offload on this machine: installs what is missing, starts Azurite (unless you bring your own storage) and a
+# local mail catcher (unless you bring your own SMTP server), starts Offload.Server on http://127.0.0.1:7071,
+# and stops everything it started on Ctrl-C.
 #
 #   ./run.sh              install what is missing, then run
 #   ./run.sh --install    only install what is missing (./test.sh uses this)
 #
 # Environment overrides:
 #   AzureWebJobsStorage   a storage connection string: then no Azurite is started
+#   Email__SmtpHost       an SMTP server (with Email__SmtpPort, __SmtpUser, __SmtpPassword, __UseStartTls,
+#                         __From): then no mail catcher is started
+#   --queues / --concurrency after the command go to the server, e.g. ./run.sh --queues high-priority
 #   ASPNETCORE_URLS       where the server listens (default http://127.0.0.1:7071)
 #   Encoding__FfmpegFolder, Videos__MaxUploadBytes, ...   any application setting (see README)
 set -euo pipefail
@@ -22,8 +26,8 @@ install_missing() {
   command -v dotnet >/dev/null 2>&1 || die "the .NET 10 SDK is missing: install it from https://dot.net, then run this again"
   command -v npm >/dev/null 2>&1 || die "Node.js 20+ with npm is missing (Azurite runs on it): sudo apt-get install nodejs npm"
 
-  if [ ! -x node_modules/.bin/azurite ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    log "installing the npm tools (Azurite) from package-lock.json"
+  if [ ! -x node_modules/.bin/azurite ] || [ ! -x node_modules/.bin/maildev ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    log "installing the npm tools (Azurite, maildev) from package-lock.json"
     npm ci --no-audit --no-fund --loglevel=error
   fi
 
@@ -39,9 +43,10 @@ install_missing() {
 }
 
 install_missing
-[ "${1:-}" = "--install" ] && exit 0
+if [ "${1:-}" = "--install" ]; then exit 0; fi
 
 AZURITE_PID=""
+MAILDEV_PID=""
 SERVER_PID=""
 stop_all() {
   trap - INT TERM EXIT
@@ -50,6 +55,10 @@ stop_all() {
     kill -TERM "$SERVER_PID" 2>/dev/null || true
     for _ in $(seq 1 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.2; done
     kill -KILL "$SERVER_PID" 2>/dev/null || true
+  fi
+  if [ -n "$MAILDEV_PID" ]; then
+    log "stopping the mail catcher"
+    kill -KILL -- "-$MAILDEV_PID" 2>/dev/null || true
   fi
   if [ -n "$AZURITE_PID" ]; then
     log "stopping Azurite"
@@ -64,32 +73,52 @@ trap stop_all INT TERM EXIT
 log "building Offload.Server ($CONFIGURATION)"
 dotnet build src/Offload.Server/Offload.Server.csproj -c "$CONFIGURATION" -nologo -v quiet -clp:"ErrorsOnly;NoSummary"
 
+port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+wait_for_port() { # port pid log
+  for _ in $(seq 1 100); do
+    port_taken "$1" && return 0
+    kill -0 "$2" 2>/dev/null || die "it exited: $(tail -5 "$3")"
+    sleep 0.2
+  done
+  die "nothing listens on port $1 after 20 s: $(tail -5 "$3")"
+}
+
 mkdir -p "$STATE"
 if [ -z "${AzureWebJobsStorage:-}" ]; then
   for port in 10000 10001 10002; do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      die "port $port is taken (another Azurite?). Stop it, or set AzureWebJobsStorage to use that storage instead."
-    fi
+    port_taken "$port" && die "port $port is taken (another Azurite?). Stop it, or set AzureWebJobsStorage to use that storage instead."
   done
   mkdir -p .azurite
   log "starting Azurite (data in .azurite/, log in .run/azurite.log)"
   setsid node_modules/.bin/azurite --silent --location .azurite --skipApiVersionCheck --disableTelemetry \
     --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 >"$STATE/azurite.log" 2>&1 &
   AZURITE_PID=$!
-  for _ in $(seq 1 100); do
-    (exec 3<>/dev/tcp/127.0.0.1/10002) 2>/dev/null && break
-    kill -0 "$AZURITE_PID" 2>/dev/null || die "Azurite exited: $(tail -5 "$STATE/azurite.log")"
-    sleep 0.2
-  done
+  wait_for_port 10002 "$AZURITE_PID" "$STATE/azurite.log"
   export AzureWebJobsStorage="UseDevelopmentStorage=true"
 else
   log "using the storage in AzureWebJobsStorage (no Azurite started)"
 fi
 
+MAIL_UI=""
+if [ -z "${Email__SmtpHost:-}" ]; then
+  for port in 1025 1080; do
+    port_taken "$port" && die "port $port is taken (another mail catcher?). Stop it, or set Email__SmtpHost to use that SMTP server."
+  done
+  log "starting the mail catcher (maildev: SMTP 127.0.0.1:1025, log in .run/maildev.log)"
+  setsid node_modules/.bin/maildev --ip 127.0.0.1 --web-ip 127.0.0.1 --smtp 1025 --web 1080 >"$STATE/maildev.log" 2>&1 &
+  MAILDEV_PID=$!
+  wait_for_port 1080 "$MAILDEV_PID" "$STATE/maildev.log"
+  export Email__SmtpHost=127.0.0.1 Email__SmtpPort=1025 Email__UseStartTls=false
+  MAIL_UI="http://127.0.0.1:1080"
+else
+  log "sending email through $Email__SmtpHost (no mail catcher started)"
+fi
+
 export ASPNETCORE_URLS="${ASPNETCORE_URLS:-http://127.0.0.1:7071}"
 URL="${ASPNETCORE_URLS%%;*}"
 log "starting Offload.Server on $URL"
-dotnet "src/Offload.Server/bin/$CONFIGURATION/net10.0/Offload.Server.dll" &
+export Email__LinkBaseUrl="${Email__LinkBaseUrl:-$URL}"
+dotnet "src/Offload.Server/bin/$CONFIGURATION/net10.0/Offload.Server.dll" "$@" &
 SERVER_PID=$!
 
 for _ in $(seq 1 150); do
@@ -102,7 +131,9 @@ for _ in $(seq 1 150); do
   upload    curl -i -X POST --data-binary @video.mp4 -H 'Content-Type: video/mp4' $URL/api/videos
   status    curl $URL/api/videos/<id>
   download  curl -L -o out.mp4 $URL/api/videos/<id>/output
-  Ctrl-C stops the server$( [ -n "$AZURITE_PID" ] && printf ' and Azurite')
+  email     curl -i -X POST -H 'Content-Type: application/json' -d '{"to":"you@example.com","template":"welcome","model":{"name":"You"}}' $URL/api/emails
+$( [ -n "$MAIL_UI" ] && printf '  mailbox   %s   (every email the app sends lands here)\n' "$MAIL_UI")
+  Ctrl-C stops everything this script started
 
 MSG
     break

@@ -26,7 +26,8 @@ public sealed class ServerProcess : IAsyncDisposable
     public ProcessOutput Output { get; }
     public int Pid => _process.Id;
 
-    public static async Task<ServerProcess> StartAsync(string storageConnectionString, IDictionary<string, string>? settings = null, bool waitForHealthy = true)
+    public static async Task<ServerProcess> StartAsync(
+        string storageConnectionString, IDictionary<string, string>? settings = null, bool waitForHealthy = true, params string[] args)
     {
         var port = FreePort();
         var dll = Path.Combine(Repo.ProjectOutput("Offload.Server"), "Offload.Server.dll");
@@ -41,6 +42,8 @@ public sealed class ServerProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var arg in args)
+            start.ArgumentList.Add(arg);
         start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";

@@ -70,10 +70,7 @@ public sealed partial class QueueTriggers(
             .ConfigureWebJobs(webJobs => webJobs.AddAzureStorageQueues(options =>
             {
                 ReadHostJson().GetSection("extensions:queues").Bind(options);
-                // In flight at once = batchSize + newBatchThreshold; a new batch is fetched when at most
-                // newBatchThreshold messages are still running.
-                options.BatchSize = Math.Clamp((concurrency + 1) / 2, 1, 32);
-                options.NewBatchThreshold = concurrency - options.BatchSize;
+                (options.BatchSize, options.NewBatchThreshold) = WorkerOptions.ListenerSettings(concurrency);
             }))
             .ConfigureServices(services =>
             {

@@ -42,6 +42,16 @@ public sealed class WorkerOptions : IValidatableObject
     public int ConcurrencyOf(string queue) =>
         Concurrency ?? (queue == QueueNames.HeavyCompute ? HeavyComputeConcurrency : HighPriorityConcurrency);
 
+    /// <summary>
+    /// The WebJobs listener keeps batchSize + newBatchThreshold messages in flight and fetches a new batch once at
+    /// most newBatchThreshold are still running: half and half gives <paramref name="concurrency"/> at once, refilled early.
+    /// </summary>
+    public static (int BatchSize, int NewBatchThreshold) ListenerSettings(int concurrency)
+    {
+        var batchSize = Math.Clamp((concurrency + 1) / 2, 1, 32); // the queue service hands out at most 32 per call
+        return (batchSize, concurrency - batchSize);
+    }
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         foreach (var queue in ServedQueues.Where(q => !QueueNames.All.Contains(q)))

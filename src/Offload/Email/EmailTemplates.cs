@@ -28,8 +28,8 @@ public static partial class EmailTemplates
             ["name", "resetLink"], ["resetLink"]),
         ["video-ready"] = new(
             "Your video is ready",
-            "Your video {{videoId}} is {{status}}.\n\nDownload it: {{downloadUrl}}",
-            "<p>Your video <code>{{videoId}}</code> is {{status}}.</p><p><a href=\"{{downloadUrl}}\">Download it</a></p>",
+            "Your video {{videoId}} is ready to play (status: {{status}}).\n\nDownload it: {{downloadUrl}}",
+            "<p>Your video <code>{{videoId}}</code> is ready to play (status: {{status}}).</p><p><a href=\"{{downloadUrl}}\">Download it</a></p>",
             ["videoId", "status", "downloadUrl"], ["downloadUrl"]),
         ["video-failed"] = new(
             "Your video could not be processed",
