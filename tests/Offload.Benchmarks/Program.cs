@@ -11,14 +11,17 @@ using Offload.Videos;
 //   1. Upload memory: how much a 100 MB POST raises a fresh server's peak memory (target <= 64 MB).
 //   2. Encode overhead: the pipeline's time from 'processing' to 'succeeded' against the same ffmpeg command run
 //      directly, on a 30 s 720p clip (target <= 1.10x).
+//   3. Email throughput: emails per second from POST /api/emails to the SMTP server, at the default concurrency.
 // Usage: dotnet run -c Release --project tests/Offload.Benchmarks [-- --rounds N]
 var rounds = args.SkipWhile(a => a != "--rounds").Skip(1).Select(int.Parse).DefaultIfEmpty(5).First();
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 
 Console.WriteLine($"Offload benchmarks: {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {rounds} rounds");
 await using var azurite = await Azurite.StartAsync();
+await using var mail = await MailDev.StartAsync();
 await using var server = await ServerProcess.StartAsync(azurite.ConnectionString, new Dictionary<string, string>
 {
+    ["Email__SmtpPort"] = mail.SmtpPort.ToString(CultureInfo.InvariantCulture),
     ["Logging__LogLevel__Default"] = "Warning",
     ["AzureFunctionsJobHost__extensions__queues__maxPollingInterval"] = "00:00:00.200",
 });
@@ -71,12 +74,42 @@ for (var round = 1; round <= rounds; round++)
 var ratio = Median(pipeline) / Median(direct);
 Console.WriteLine($"encode: direct ffmpeg median {Median(direct):0.00} s, pipeline median {Median(pipeline):0.00} s, ratio {ratio:0.000} (target <= 1.10)");
 
+// ---- 3. Email throughput ---------------------------------------------------------------------------------
+const int Emails = 300;
+await SendEmailsAsync(http, "warmup", 20);
+await mail.WaitForAsync(e => e.To.StartsWith("warmup", StringComparison.Ordinal), 20);
+var emailWatch = Stopwatch.StartNew();
+var postSeconds = await SendEmailsAsync(http, "bench", Emails);
+var received = await mail.WaitForAsync(e => e.To.StartsWith("bench", StringComparison.Ordinal), Emails, TimeSpan.FromMinutes(5));
+var emailSeconds = emailWatch.Elapsed.TotalSeconds;
+var emailRate = received.Count / emailSeconds;
+Console.WriteLine($"email: {received.Count}/{Emails} delivered in {emailSeconds:0.00} s = {emailRate:0.0} emails/s " +
+                  $"(POSTs, 16 clients, took {postSeconds:0.00} s = {Emails / postSeconds:0} requests/s)");
+
 Console.WriteLine();
 Console.WriteLine("| benchmark | result | target |");
 Console.WriteLine("|---|---|---|");
 Console.WriteLine($"| encode overhead, 30 s 720p (median of {rounds}) | {Median(pipeline):0.00} s vs {Median(direct):0.00} s direct = **{ratio:0.000}x** | <= 1.10x |");
 Console.WriteLine($"| 100 MB POST /api/videos, server peak RSS growth | **{growthMb:0.0} MB** ({UploadBytes / 1e6 / seconds:0.0} MB/s) | <= 64 MB |");
-return ratio <= 1.10 && growthMb <= 64 ? 0 : 1;
+Console.WriteLine($"| email throughput, POST -> SMTP, {Emails} emails, default concurrency (32) | **{emailRate:0.0} emails/s** | (measured) |");
+return ratio <= 1.10 && growthMb <= 64 && received.Count == Emails ? 0 : 1;
+
+static async Task<double> SendEmailsAsync(HttpClient http, string prefix, int count)
+{
+    var watch = Stopwatch.StartNew();
+    var next = -1;
+    await Task.WhenAll(Enumerable.Range(0, 16).Select(async _ =>
+    {
+        int i;
+        while ((i = Interlocked.Increment(ref next)) < count)
+        {
+            using var response = await http.PostAsJsonAsync("/api/emails",
+                new { to = $"{prefix}{i}@example.com", template = "welcome", model = new { name = $"User {i}" } });
+            response.EnsureSuccessStatusCode();
+        }
+    }));
+    return watch.Elapsed.TotalSeconds;
+}
 
 static async Task<JsonElement> UploadAndWaitAsync(HttpClient http, string path)
 {
