@@ -22,7 +22,13 @@ public static class OffloadServiceCollectionExtensions
         services.AddSingleton<JobWorker>();
 
         services.AddOptions<VideoOptions>().BindConfiguration(VideoOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<EncodingOptions>().BindConfiguration(EncodingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<EncodingOptions>().BindConfiguration(EncodingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart()
+            .PostConfigure(o =>
+            {
+                // No folder set: use the ffmpeg the package ships (Azure), else the PATH's.
+                if (string.IsNullOrWhiteSpace(o.FfmpegFolder) && !OperatingSystem.IsWindows())
+                    o.FfmpegFolder = BundledFfmpeg.Prepare(AppContext.BaseDirectory, Path.GetTempPath());
+            });
         services.AddSingleton<VideoEncoder>();
         services.AddSingleton<UploadVideoHandler>();
         services.AddSingleton<GetVideoHandler>();

@@ -78,6 +78,28 @@ public sealed class EncodeVideoTests(StorageFixture fixture)
     }
 
     [Fact]
+    public async Task Encode_WorksWithTheStaticFfmpegThePackageShipsForAzure()
+    {
+        var package = Directory.CreateTempSubdirectory("offload-package").FullName;
+        Directory.CreateDirectory(Path.Combine(package, BundledFfmpeg.FolderName));
+        File.Copy(Path.Combine(Repo.Root, "node_modules", "@ffmpeg-installer", "linux-x64", "ffmpeg"), Path.Combine(package, "ffmpeg", "ffmpeg"));
+        File.Copy(Path.Combine(Repo.Root, "node_modules", "@ffprobe-installer", "linux-x64", "ffprobe"), Path.Combine(package, "ffmpeg", "ffprobe"));
+        await using var azureLike = fixture.CreateServices(new Dictionary<string, string?>
+        {
+            ["Encoding:FfmpegFolder"] = BundledFfmpeg.Prepare(package, Path.Combine(fixture.WorkingDirectory, "static")),
+        });
+        var job = await UploadAsync(Clip.WithAudio);
+
+        await EncodeAsync(job.Id, azureLike);
+
+        var done = await JobAsync(job.Id);
+        Assert.True(done.Status == JobStatus.Succeeded, $"{done.Status}: {done.Error}");
+        var output = await DownloadOutputAsync(job.Id);
+        Assert.Equal(("h264", "yuv420p", "aac", true), (output.VideoCodec, output.PixelFormat, output.AudioCodec, output.MoovBeforeMdat));
+        Directory.Delete(package, recursive: true);
+    }
+
+    [Fact]
     public async Task Encode_MarksJobFailed_WhenSourceIsNotVideo()
     {
         var job = await UploadAsync(new MemoryStream(RandomBytes(256 * 1024)));

@@ -1,0 +1,177 @@
+// Offload on Azure: one storage account without keys, a user-assigned identity with one role per data plane,
+// Application Insights, Key Vault for the SMTP password, and two Flex Consumption apps from one package:
+//   api    - HTTP API and the email worker (high-priority, many at a time)
+//   encode - the video encoder (heavy-compute, one per 4 GB instance)
+targetScope = 'resourceGroup'
+
+@minLength(1)
+@maxLength(40)
+@description('Name of the environment (azd: AZURE_ENV_NAME); part of every resource name.')
+param environmentName string
+
+@description('Region for every resource. Flex Consumption must be available there.')
+param location string = resourceGroup().location
+
+@description('SMTP server for email (Azure Communication Services: smtp.azurecomm.net).')
+param smtpHost string
+
+@description('SMTP port; 587 with STARTTLS for most providers.')
+param smtpPort int = 587
+
+@description('SMTP user name (Azure Communication Services: the Entra app\'s user name; SendGrid: apikey).')
+param smtpUser string
+
+@secure()
+@description('SMTP password. Kept in Key Vault; the apps read it through a Key Vault reference, never as plain text.')
+param smtpPassword string
+
+@description('Sender address of every email, e.g. "Offload <no-reply@contoso.com>".')
+param emailFrom string
+
+@description('Object id of a user who may read and write the app\'s storage (for testing); empty for none.')
+param userPrincipalId string = ''
+
+@description('Most instances the encode app may scale to (each runs one encode).')
+@minValue(1)
+param encodeMaximumInstances int = 10
+
+var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
+var tags = { 'azd-env-name': environmentName, app: 'offload' }
+var apiAppName = 'func-api-${resourceToken}'
+var encodeAppName = 'func-encode-${resourceToken}'
+var deploymentContainers = ['app-package-api', 'app-package-encode']
+var smtpSecretName = 'smtp-password'
+
+resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {
+  name: 'id-${resourceToken}'
+  location: location
+  tags: tags
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  params: {
+    name: 'st${resourceToken}'
+    location: location
+    tags: tags
+    deploymentContainers: deploymentContainers
+  }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  params: {
+    logAnalyticsName: 'log-${resourceToken}'
+    applicationInsightsName: 'appi-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module vault 'modules/keyvault.bicep' = {
+  name: 'keyvault'
+  params: {
+    name: 'kv-${resourceToken}'
+    location: location
+    tags: tags
+    smtpPassword: smtpPassword
+    smtpSecretName: smtpSecretName
+  }
+}
+
+module access 'modules/access.bicep' = {
+  name: 'access'
+  params: {
+    identityPrincipalId: identity.properties.principalId
+    storageAccountName: storage.outputs.name
+    applicationInsightsName: 'appi-${resourceToken}'
+    keyVaultName: vault.outputs.name
+    userPrincipalId: userPrincipalId
+  }
+  dependsOn: [monitoring]
+}
+
+// Each app runs only the functions of its role (names as in functions.metadata) and takes as many messages as its
+// role wants: host.json's queue settings are app-wide, so these app settings override them per app.
+var apiRoleSettings = {
+  'AzureWebJobs.EncodeVideoFunction.Disabled': 'true'
+  // Emails: 16 per batch, the next batch when 16 remain, so 32 at a time per instance.
+  AzureFunctionsJobHost__extensions__queues__batchSize: '16'
+  AzureFunctionsJobHost__extensions__queues__newBatchThreshold: '16'
+}
+var encodeRoleSettings = {
+  'AzureWebJobs.HealthFunction.Disabled': 'true'
+  'AzureWebJobs.UploadVideoFunction.Disabled': 'true'
+  'AzureWebJobs.GetVideoFunction.Disabled': 'true'
+  'AzureWebJobs.GetVideoOutputFunction.Disabled': 'true'
+  'AzureWebJobs.QueueEmailFunction.Disabled': 'true'
+  'AzureWebJobs.GetEmailFunction.Disabled': 'true'
+  'AzureWebJobs.SendEmailFunction.Disabled': 'true'
+  // One encode per instance: more encodes means more instances, never a shared CPU.
+  AzureFunctionsJobHost__extensions__queues__batchSize: '1'
+  AzureFunctionsJobHost__extensions__queues__newBatchThreshold: '0'
+}
+
+var sharedSettings = {
+  Email__SmtpHost: smtpHost
+  Email__SmtpPort: string(smtpPort)
+  Email__SmtpUser: smtpUser
+  Email__SmtpPassword: '@Microsoft.KeyVault(VaultName=${vault.outputs.name};SecretName=${smtpSecretName})'
+  Email__UseStartTls: 'true'
+  Email__From: emailFrom
+  Email__LinkBaseUrl: 'https://${apiAppName}.azurewebsites.net'
+}
+
+module apiApp 'modules/functionapp.bicep' = {
+  name: 'api-app'
+  params: {
+    name: apiAppName
+    serviceName: 'api'
+    location: location
+    tags: tags
+    identityId: identity.id
+    identityClientId: identity.properties.clientId
+    storageAccountName: storage.outputs.name
+    blobEndpoint: storage.outputs.blobEndpoint
+    queueEndpoint: storage.outputs.queueEndpoint
+    tableEndpoint: storage.outputs.tableEndpoint
+    deploymentContainer: deploymentContainers[0]
+    applicationInsightsConnectionString: monitoring.outputs.connectionString
+    instanceMemoryMB: 2048
+    maximumInstanceCount: 40
+    sharedSettings: sharedSettings
+    roleSettings: apiRoleSettings
+  }
+  dependsOn: [access]
+}
+
+module encodeApp 'modules/functionapp.bicep' = {
+  name: 'encode-app'
+  params: {
+    name: encodeAppName
+    serviceName: 'encode'
+    location: location
+    tags: tags
+    identityId: identity.id
+    identityClientId: identity.properties.clientId
+    storageAccountName: storage.outputs.name
+    blobEndpoint: storage.outputs.blobEndpoint
+    queueEndpoint: storage.outputs.queueEndpoint
+    tableEndpoint: storage.outputs.tableEndpoint
+    deploymentContainer: deploymentContainers[1]
+    applicationInsightsConnectionString: monitoring.outputs.connectionString
+    instanceMemoryMB: 4096
+    maximumInstanceCount: encodeMaximumInstances
+    sharedSettings: sharedSettings
+    roleSettings: encodeRoleSettings
+  }
+  dependsOn: [access]
+}
+
+output AZURE_LOCATION string = location
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output AZURE_USER_ASSIGNED_IDENTITY_CLIENT_ID string = identity.properties.clientId
+output AZURE_KEY_VAULT_NAME string = vault.outputs.name
+output API_APP_NAME string = apiApp.outputs.name
+output ENCODE_APP_NAME string = encodeApp.outputs.name
+output API_URL string = 'https://${apiApp.outputs.defaultHostName}/api'
