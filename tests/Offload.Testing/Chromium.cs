@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text.RegularExpressions;
 
@@ -37,25 +36,14 @@ public static partial class Chromium
                 </script></body></html>
                 """);
 
-            var start = new ProcessStartInfo(Executable)
-            {
-                ArgumentList =
-                {
-                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    $"--user-data-dir={Path.Combine(folder, "profile")}", "--allow-file-access-from-files",
-                    "--virtual-time-budget=10000", "--dump-dom", new Uri(page).AbsoluteUri,
-                },
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            using var process = Process.Start(start)!;
-            var stderr = process.StandardError.ReadToEndAsync();
-            var dom = await process.StandardOutput.ReadToEndAsync();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            await process.WaitForExitAsync(timeout.Token);
-            await stderr;
+            var result = await Command.ExecAsync(Executable,
+            [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                $"--user-data-dir={Path.Combine(folder, "profile")}", "--allow-file-access-from-files",
+                "--virtual-time-budget=10000", "--dump-dom", new Uri(page).AbsoluteUri,
+            ]);
+            var dom = result.Output;
 
             return LogLine().Matches(WebUtility.HtmlDecode(dom))
                 .ToDictionary(m => m.Groups["id"].Value, m => m.Groups["result"].Value.Trim());

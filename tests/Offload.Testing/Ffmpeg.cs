@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 
 namespace Offload.Testing;
@@ -6,19 +5,7 @@ namespace Offload.Testing;
 /// <summary>Runs the real ffmpeg/ffprobe, independently of the code under test.</summary>
 public static class Ffmpeg
 {
-    public static async Task<string> RunAsync(string tool, params string[] args)
-    {
-        var start = new ProcessStartInfo(tool) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var arg in args)
-            start.ArgumentList.Add(arg);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"{tool} {string.Join(' ', args)} failed:\n{stderr}");
-        return await stdout;
-    }
+    public static Task<string> RunAsync(string tool, params string[] args) => Command.RunAsync(tool, args);
 
     public static async Task<MediaFacts> ProbeAsync(string path)
     {

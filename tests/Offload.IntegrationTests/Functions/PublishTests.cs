@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Offload.IntegrationTests.Infra;
 using Offload.Testing;
@@ -12,19 +11,8 @@ public sealed class PublishTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            ArgumentList = { "publish", Path.Combine(Repo.Root, "src", "Offload.Functions"), "-c", Repo.Configuration, "--no-build", "-o", _output, "-nologo" },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"dotnet publish failed:\n{await stdout}\n{stderr}");
+        await Command.RunAsync("dotnet", "publish", Path.Combine(Repo.Root, "src", "Offload.Functions"),
+            "-c", Repo.Configuration, "--no-build", "-o", _output, "-nologo");
     }
 
     public Task DisposeAsync()

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Reflection;
 using System.Text.Json;
 using Offload.Testing;
@@ -20,15 +19,8 @@ public static class Bicep
         if (!File.GetUnixFileMode(Cli).HasFlag(UnixFileMode.UserExecute))
             File.SetUnixFileMode(Cli, File.GetUnixFileMode(Cli) | UnixFileMode.UserExecute);
 
-        var start = new ProcessStartInfo(Cli) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in args)
-            start.ArgumentList.Add(arg);
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await stdout + stderr);
+        var result = await Command.ExecAsync(Cli, args, new Dictionary<string, string> { ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1" });
+        return (result.ExitCode, result.Output + result.Error);
     }
 
     private static readonly Lazy<Task<JsonElement>> Compiled = new(async () =>
