@@ -104,6 +104,8 @@ var encodeRoleSettings = {
   'AzureWebJobs.UploadVideoFunction.Disabled': 'true'
   'AzureWebJobs.GetVideoFunction.Disabled': 'true'
   'AzureWebJobs.GetVideoOutputFunction.Disabled': 'true'
+  'AzureWebJobs.CreateUploadFunction.Disabled': 'true'
+  'AzureWebJobs.SubmitUploadFunction.Disabled': 'true'
   'AzureWebJobs.QueueEmailFunction.Disabled': 'true'
   'AzureWebJobs.GetEmailFunction.Disabled': 'true'
   'AzureWebJobs.SendEmailFunction.Disabled': 'true'

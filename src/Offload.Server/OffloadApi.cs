@@ -1,6 +1,7 @@
 using Offload.Email;
 using Offload.Health;
 using Offload.Http;
+using Offload.Uploads;
 using Offload.Videos;
 
 namespace Offload.Server;
@@ -15,6 +16,8 @@ public static class OffloadApi
         api.MapPost(VideoRoutes.Videos, (HttpRequest request, VideoApi videos, CancellationToken ct) => videos.UploadAsync(request, ct));
         api.MapGet(VideoRoutes.Video, (string id, VideoApi videos, CancellationToken ct) => videos.GetAsync(id, ct));
         api.MapGet(VideoRoutes.Output, (string id, VideoApi videos, CancellationToken ct) => videos.GetOutputAsync(id, ct));
+        api.MapPost(UploadRoutes.Uploads, (HttpRequest request, UploadApi uploads, CancellationToken ct) => uploads.CreateAsync(request, ct));
+        api.MapPost(UploadRoutes.Submit, (string id, UploadApi uploads, CancellationToken ct) => uploads.SubmitAsync(id, ct));
         api.MapPost(EmailRoutes.Emails, (HttpRequest request, EmailApi emails, CancellationToken ct) => emails.QueueAsync(request, ct));
         api.MapGet(EmailRoutes.Email, (string id, EmailApi emails, CancellationToken ct) => emails.GetAsync(id, ct));
         return app;

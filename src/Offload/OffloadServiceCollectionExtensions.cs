@@ -5,6 +5,7 @@ using Offload.Health;
 using Offload.Jobs;
 using Offload.Messaging;
 using Offload.Storage;
+using Offload.Uploads;
 using Offload.Videos;
 
 namespace Offload;
@@ -29,13 +30,18 @@ public static class OffloadServiceCollectionExtensions
                 if (string.IsNullOrWhiteSpace(o.FfmpegFolder) && !OperatingSystem.IsWindows())
                     o.FfmpegFolder = BundledFfmpeg.Prepare(AppContext.BaseDirectory, Path.GetTempPath());
             });
+        services.AddSingleton<BlobLinks>();
         services.AddSingleton<VideoEncoder>();
+        services.AddSingleton<QueueVideoJob>();
         services.AddSingleton<UploadVideoHandler>();
         services.AddSingleton<GetVideoHandler>();
         services.AddSingleton<GetVideoOutputHandler>();
         services.AddSingleton<EncodeVideoHandler>();
         services.AddSingleton<VideoNotifications>();
         services.AddSingleton<VideoApi>();
+        services.AddSingleton<CreateUploadHandler>();
+        services.AddSingleton<SubmitUploadHandler>();
+        services.AddSingleton<UploadApi>();
 
         services.AddOptions<EmailOptions>().BindConfiguration(EmailOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<SmtpSender>();

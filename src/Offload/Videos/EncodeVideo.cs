@@ -85,6 +85,10 @@ public sealed partial class EncodeVideoHandler(
         var source = blobs.GetBlobContainerClient(StorageNames.UploadsContainer).GetBlobClient(StorageNames.SourceBlobName(id));
         try
         {
+            var size = (await source.GetPropertiesAsync(cancellationToken: cancellationToken)).Value.ContentLength;
+            if (DiskSpace.Shortfall(size, new DriveInfo(workDirectory).AvailableFreeSpace) is { } message)
+                throw new PermanentJobException(message);
+            // Streamed to a file in blocks: memory stays flat whatever the source's size.
             await source.DownloadToAsync(sourcePath, cancellationToken);
         }
         catch (RequestFailedException ex) when (ex.Status == 404)

@@ -15,10 +15,9 @@ public abstract record GetVideoOutputResult
 
 /// <summary>
 /// Hands out the encoded MP4 as a short-lived, read-only SAS link to <c>outputs/{id}.mp4</c>, so the bytes go
-/// from Blob Storage to the client without passing through the app. With an account key (Azurite, a connection
-/// string) it signs with the key; with a managed identity it signs with a user delegation key.
+/// from Blob Storage to the client without passing through the app.
 /// </summary>
-public sealed class GetVideoOutputHandler(JobStore jobs, BlobServiceClient blobs, IOptions<VideoOptions> options, TimeProvider clock)
+public sealed class GetVideoOutputHandler(JobStore jobs, BlobServiceClient blobs, BlobLinks links, IOptions<VideoOptions> options)
 {
     public async Task<GetVideoOutputResult> HandleAsync(string id, CancellationToken cancellationToken)
     {
@@ -29,21 +28,7 @@ public sealed class GetVideoOutputHandler(JobStore jobs, BlobServiceClient blobs
             return new GetVideoOutputResult.NotReady(job.Status);
 
         var blob = blobs.GetBlobContainerClient(StorageNames.OutputsContainer).GetBlobClient(StorageNames.OutputBlobName(id));
-        var now = clock.GetUtcNow();
-        var sas = new BlobSasBuilder(BlobSasPermissions.Read, now + options.Value.DownloadLinkLifetime)
-        {
-            BlobContainerName = blob.BlobContainerName,
-            BlobName = blob.Name,
-            Resource = "b",
-            StartsOn = now.AddMinutes(-5), // clock skew between this host and the storage service
-            ContentType = "video/mp4",
-        };
-
-        if (blob.CanGenerateSasUri)
-            return new GetVideoOutputResult.Ready(blob.GenerateSasUri(sas));
-
-        var key = await blobs.GetUserDelegationKeyAsync(sas.StartsOn, sas.ExpiresOn, cancellationToken);
-        var builder = new BlobUriBuilder(blob.Uri) { Sas = sas.ToSasQueryParameters(key.Value, blobs.AccountName) };
-        return new GetVideoOutputResult.Ready(builder.ToUri());
+        var (url, _) = await links.CreateAsync(blob, BlobSasPermissions.Read, options.Value.DownloadLinkLifetime, "video/mp4", cancellationToken);
+        return new GetVideoOutputResult.Ready(url);
     }
 }

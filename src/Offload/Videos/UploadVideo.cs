@@ -4,7 +4,6 @@ using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Offload.Jobs;
-using Offload.Messaging;
 using Offload.Storage;
 
 namespace Offload.Videos;
@@ -24,7 +23,7 @@ public abstract record UploadVideoResult
 /// <c>heavy-compute</c>. Slow work is left to the queue: this returns as soon as the bytes are stored.
 /// </summary>
 public sealed partial class UploadVideoHandler(
-    BlobServiceClient blobs, JobStore jobs, JobQueue queue, IOptions<VideoOptions> options, ILogger<UploadVideoHandler> logger)
+    BlobServiceClient blobs, QueueVideoJob queueJob, IOptions<VideoOptions> options, ILogger<UploadVideoHandler> logger)
 {
     // 4 MiB blocks, two in flight: the server holds ~8 MiB per upload whatever the video's size.
     private static readonly StorageTransferOptions Transfer = new()
@@ -63,26 +62,7 @@ public sealed partial class UploadVideoHandler(
             return new UploadVideoResult.Empty();
         }
 
-        var job = Job.New(id, JobKinds.Video, jobs.Now);
-        job.SourceFileName = command.FileName is null ? null : Path.GetFileName(command.FileName);
-        job.SourceContentType = command.ContentType;
-        job.SourceSizeBytes = counted.BytesRead;
-        job.Notify = command.Notify;
-        await jobs.CreateAsync(job, cancellationToken);
-
-        try
-        {
-            await queue.EnqueueAsync(QueueNames.HeavyCompute, id, cancellationToken);
-        }
-        catch (Exception ex) when (StorageFaults.IsUnavailable(ex))
-        {
-            // Nothing is left stuck in 'queued' with no message behind it.
-            await jobs.TryMoveAsync(job, JobStatus.Failed,
-                j => j.Error = "The job could not be queued; please upload again.", CancellationToken.None);
-            LogEnqueueFailed(logger, ex);
-            throw;
-        }
-
+        var (job, _) = await queueJob.HandleAsync(id, new VideoSource(command.FileName, command.ContentType, counted.BytesRead, command.Notify), cancellationToken);
         LogAccepted(logger, counted.BytesRead, command.ContentType);
         return new UploadVideoResult.Accepted(job);
     }
@@ -92,7 +72,4 @@ public sealed partial class UploadVideoHandler(
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Upload refused: larger than {MaxBytes} bytes")]
     private static partial void LogUploadTooLarge(ILogger logger, long maxBytes);
-
-    [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "The job was stored but could not be queued; it was marked failed")]
-    private static partial void LogEnqueueFailed(ILogger logger, Exception exception);
 }

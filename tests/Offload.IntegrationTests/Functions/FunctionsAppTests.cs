@@ -4,6 +4,7 @@ using Offload.IntegrationTests.Infrastructure;
 using Offload.Testing;
 using Offload.Messaging;
 using Offload.Storage;
+using Offload.Uploads;
 using Offload.Videos;
 
 namespace Offload.IntegrationTests.Functions;
@@ -25,8 +26,8 @@ public sealed class FunctionsAppTests
     [Fact]
     public void Metadata_ListsEveryFunctionOfTheApp() =>
         Assert.Equal(
-            ["EncodeVideoFunction", "GetEmailFunction", "GetVideoFunction", "GetVideoOutputFunction", "HealthFunction",
-             "QueueEmailFunction", "SendEmailFunction", "UploadVideoFunction"],
+            ["CreateUploadFunction", "EncodeVideoFunction", "GetEmailFunction", "GetVideoFunction", "GetVideoOutputFunction",
+             "HealthFunction", "QueueEmailFunction", "SendEmailFunction", "SubmitUploadFunction", "UploadVideoFunction"],
             Functions().Keys.Order());
 
     [Theory]
@@ -35,6 +36,8 @@ public sealed class FunctionsAppTests
     [InlineData("GetVideoOutputFunction", "get", VideoRoutes.Output)]
     [InlineData("HealthFunction", "get", "health")]
     [InlineData("QueueEmailFunction", "post", EmailRoutes.Emails)]
+    [InlineData("CreateUploadFunction", "post", UploadRoutes.Uploads)]
+    [InlineData("SubmitUploadFunction", "post", UploadRoutes.Submit)]
     [InlineData("GetEmailFunction", "get", EmailRoutes.Email)]
     public void Metadata_HttpFunctionsHaveTheServersRoutes(string name, string method, string route)
     {

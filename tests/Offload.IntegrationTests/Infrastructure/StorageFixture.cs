@@ -32,7 +32,7 @@ public sealed class StorageFixture : IAsyncLifetime
     }
 
     /// <summary>The app's services as both hosts register them, with test settings and any overrides.</summary>
-    public ServiceProvider CreateServices(IDictionary<string, string?>? overrides = null)
+    public ServiceProvider CreateServices(IDictionary<string, string?>? overrides = null, Action<IServiceCollection>? configure = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -50,6 +50,7 @@ public sealed class StorageFixture : IAsyncLifetime
             .AddSingleton<IConfiguration>(configuration)
             .AddOffload(configuration);
         services.AddSingleton<StorageInitializer>();
+        configure?.Invoke(services);
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
 

@@ -1,0 +1,16 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Offload.Functions.Http;
+using Offload.Uploads;
+
+namespace Offload.Functions.Uploads;
+
+public sealed class CreateUploadFunction(UploadApi api)
+{
+    [Function(nameof(CreateUploadFunction))]
+    public Task<IActionResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = UploadRoutes.Uploads)] HttpRequest request,
+        CancellationToken cancellationToken) =>
+        api.CreateAsync(request, cancellationToken).ToActionResult();
+}

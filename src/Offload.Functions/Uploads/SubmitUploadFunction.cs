@@ -1,0 +1,17 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Offload.Functions.Http;
+using Offload.Uploads;
+
+namespace Offload.Functions.Uploads;
+
+public sealed class SubmitUploadFunction(UploadApi api)
+{
+    [Function(nameof(SubmitUploadFunction))]
+    public Task<IActionResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = UploadRoutes.Submit)] HttpRequest request,
+        string id,
+        CancellationToken cancellationToken) =>
+        api.SubmitAsync(id, cancellationToken).ToActionResult();
+}

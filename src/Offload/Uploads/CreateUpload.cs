@@ -1,0 +1,61 @@
+using System.Net.Mail;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Azure.Storage.Sas;
+using Microsoft.Extensions.Options;
+using Offload.Jobs;
+using Offload.Storage;
+using Offload.Videos;
+
+namespace Offload.Uploads;
+
+/// <summary>A client's promise of a (large) source: what it will upload straight to Blob Storage.</summary>
+public sealed record CreateUploadCommand(string? FileName, string? ContentType, long? SizeBytes, string? Notify);
+
+public abstract record CreateUploadResult
+{
+    public sealed record Created(string Id, Uri UploadUrl, DateTimeOffset ExpiresAt) : CreateUploadResult;
+    public sealed record Invalid(string Field, string Message) : CreateUploadResult;
+    public sealed record TooLarge(long MaxBytes) : CreateUploadResult;
+}
+
+/// <summary>
+/// Hands out a short-lived SAS that can only create and write <c>uploads/{id}</c>: the client sends the bytes to
+/// Blob Storage itself (in parallel blocks, resumable), past the 100 MB HTTP limit of a function, and the app never
+/// holds them. Nothing is queued until the client submits.
+/// </summary>
+public sealed class CreateUploadHandler(
+    TableServiceClient tables, BlobServiceClient blobs, BlobLinks links, TimeProvider clock, IOptions<VideoOptions> options)
+{
+    private readonly TableClient _table = tables.GetTableClient(StorageNames.JobsTable);
+
+    public async Task<CreateUploadResult> HandleAsync(CreateUploadCommand command, CancellationToken cancellationToken)
+    {
+        var max = options.Value.MaxSourceBytes;
+        if (command.SizeBytes is not > 0)
+            return new CreateUploadResult.Invalid("sizeBytes", "'sizeBytes' must be the size of the file in bytes.");
+        if (command.SizeBytes > max)
+            return new CreateUploadResult.TooLarge(max);
+        if (command.ContentType is not { } type || !(type.StartsWith("video/", StringComparison.OrdinalIgnoreCase) || type == "application/octet-stream"))
+            return new CreateUploadResult.Invalid("contentType", "'contentType' must be video/* or application/octet-stream.");
+        if (command.Notify is { Length: > 0 } notify && !MailAddress.TryCreate(notify, out _))
+            return new CreateUploadResult.Invalid("notify", "'notify' must be an email address.");
+
+        var id = JobId.New();
+        var blob = blobs.GetBlobContainerClient(StorageNames.UploadsContainer).GetBlobClient(StorageNames.SourceBlobName(id));
+        var (url, expiresAt) = await links.CreateAsync(
+            blob, BlobSasPermissions.Create | BlobSasPermissions.Write, options.Value.UploadLinkLifetime, contentType: null, cancellationToken);
+
+        await _table.AddEntityAsync(new Upload
+        {
+            PartitionKey = id,
+            FileName = command.FileName is null ? null : Path.GetFileName(command.FileName),
+            ContentType = type,
+            DeclaredSizeBytes = command.SizeBytes.Value,
+            Notify = string.IsNullOrEmpty(command.Notify) ? null : command.Notify,
+            CreatedAt = clock.GetUtcNow(),
+            LinkExpiresAt = expiresAt,
+        }, cancellationToken);
+        return new CreateUploadResult.Created(id, url, expiresAt);
+    }
+}

@@ -1,0 +1,76 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Offload.Http;
+using Offload.Jobs;
+using Offload.Videos;
+
+namespace Offload.Uploads;
+
+/// <summary>The direct-upload routes, relative to <see cref="ApiRoutes.Prefix"/>.</summary>
+public static class UploadRoutes
+{
+    public const string Uploads = "uploads";
+    public const string Submit = "videos/{id}/submit";
+}
+
+public sealed record UploadRequest(string? FileName, string? ContentType, long? SizeBytes, string? Notify);
+
+/// <summary>The direct-upload HTTP API, written once for both hosts.</summary>
+public sealed class UploadApi(CreateUploadHandler create, SubmitUploadHandler submit)
+{
+    /// <summary>POST /api/uploads <c>{"fileName", "contentType", "sizeBytes"}</c> → 201 with a write-only upload link.</summary>
+    public Task<IResult> CreateAsync(HttpRequest request, CancellationToken cancellationToken) =>
+        ApiResults.WhenStorageIsDownAsync(async () =>
+        {
+            if (!request.HasJsonContentType())
+                return ApiResults.Problem(StatusCodes.Status415UnsupportedMediaType, "Send the upload request as application/json.");
+            UploadRequest? body;
+            try
+            {
+                body = await request.ReadFromJsonAsync<UploadRequest>(ApiResults.Json, cancellationToken);
+            }
+            catch (JsonException ex)
+            {
+                return ApiResults.BadRequest("The body is not valid JSON for an upload request.", ex.Message);
+            }
+
+            if (body is null)
+                return ApiResults.BadRequest("The body is empty: send {\"fileName\", \"contentType\", \"sizeBytes\"}.");
+
+            return await create.HandleAsync(new CreateUploadCommand(body.FileName, body.ContentType, body.SizeBytes, body.Notify), cancellationToken) switch
+            {
+                CreateUploadResult.Created created => Results.Json(
+                    new CreatedUpload(created.Id, created.UploadUrl.AbsoluteUri, created.ExpiresAt, $"{ApiRoutes.Prefix}/videos/{created.Id}/submit"),
+                    ApiResults.Json, statusCode: StatusCodes.Status201Created),
+                CreateUploadResult.TooLarge tooLarge => ApiResults.Problem(StatusCodes.Status413PayloadTooLarge,
+                    "The video is too large.", $"The limit is {tooLarge.MaxBytes} bytes.",
+                    new Dictionary<string, object?> { ["maxBytes"] = tooLarge.MaxBytes }),
+                CreateUploadResult.Invalid invalid => ApiResults.Problem(StatusCodes.Status400BadRequest, invalid.Message,
+                    $"The field '{invalid.Field}' is invalid.",
+                    new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { [invalid.Field] = [invalid.Message] } }),
+                _ => throw new InvalidOperationException("unexpected result"),
+            };
+        });
+
+    /// <summary>POST /api/videos/{id}/submit → 202 with the job, as POST /api/videos answers.</summary>
+    public Task<IResult> SubmitAsync(string id, CancellationToken cancellationToken) =>
+        ApiResults.WhenStorageIsDownAsync(async () =>
+        {
+            if (!JobId.IsValid(id))
+                return ApiResults.MalformedId(id);
+            return await submit.HandleAsync(id, cancellationToken) switch
+            {
+                SubmitUploadResult.Accepted { Job: var job } => Results.Accepted(
+                    VideoRoutes.StatusPath(job.Id), new VideoApi.AcceptedVideo(job.Id, job.Status, VideoRoutes.StatusPath(job.Id))),
+                SubmitUploadResult.NotUploaded => ApiResults.Problem(StatusCodes.Status409Conflict,
+                    "The video has not been uploaded yet.",
+                    "Upload it to the uploadUrl first (and commit its blocks), then submit."),
+                SubmitUploadResult.TooLarge tooLarge => ApiResults.Problem(StatusCodes.Status413PayloadTooLarge,
+                    "The uploaded video is too large; it was deleted.", $"It has {tooLarge.SizeBytes} bytes; the limit is {tooLarge.MaxBytes}.",
+                    new Dictionary<string, object?> { ["maxBytes"] = tooLarge.MaxBytes }),
+                _ => ApiResults.NotFound($"There is no upload '{id}': ask POST {ApiRoutes.Prefix}/uploads for one first."),
+            };
+        });
+
+    public sealed record CreatedUpload(string Id, string UploadUrl, DateTimeOffset ExpiresAt, string SubmitUrl);
+}

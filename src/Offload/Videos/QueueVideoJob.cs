@@ -1,0 +1,52 @@
+using Azure;
+using Microsoft.Extensions.Logging;
+using Offload.Jobs;
+using Offload.Messaging;
+using Offload.Storage;
+
+namespace Offload.Videos;
+
+/// <summary>The source stored at <c>uploads/{id}</c>, as the job records it.</summary>
+public sealed record VideoSource(string? FileName, string ContentType, long SizeBytes, string? Notify);
+
+/// <summary>
+/// Writes the video job for a stored source and puts its id on <c>heavy-compute</c>: the last step of both ways in
+/// (POST /api/videos and direct upload + submit). Once only: a second call for the same id returns the job as it is.
+/// </summary>
+public sealed partial class QueueVideoJob(JobStore jobs, JobQueue queue, ILogger<QueueVideoJob> logger)
+{
+    public async Task<(Job Job, bool Created)> HandleAsync(string id, VideoSource source, CancellationToken cancellationToken)
+    {
+        var job = Job.New(id, JobKinds.Video, jobs.Now);
+        job.SourceFileName = source.FileName is null ? null : Path.GetFileName(source.FileName);
+        job.SourceContentType = source.ContentType;
+        job.SourceSizeBytes = source.SizeBytes;
+        job.Notify = source.Notify;
+        try
+        {
+            await jobs.CreateAsync(job, cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            return ((await jobs.GetAsync(id, cancellationToken))!, false);
+        }
+
+        try
+        {
+            await queue.EnqueueAsync(QueueNames.HeavyCompute, id, cancellationToken);
+        }
+        catch (Exception ex) when (StorageFaults.IsUnavailable(ex))
+        {
+            // Nothing is left stuck in 'queued' with no message behind it.
+            await jobs.TryMoveAsync(job, JobStatus.Failed,
+                j => j.Error = "The job could not be queued; please submit it again.", CancellationToken.None);
+            LogEnqueueFailed(logger, ex);
+            throw;
+        }
+
+        return (job, true);
+    }
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "The job was stored but could not be queued; it was marked failed")]
+    private static partial void LogEnqueueFailed(ILogger logger, Exception exception);
+}
