@@ -24,30 +24,18 @@ public sealed class EmailApi(QueueEmailHandler queue, GetEmailHandler get)
     public Task<IResult> QueueAsync(HttpRequest request, CancellationToken cancellationToken) =>
         ApiResults.WhenStorageIsDownAsync(async () =>
         {
-            if (!request.HasJsonContentType())
-                return ApiResults.Problem(StatusCodes.Status415UnsupportedMediaType, "Send the email request as application/json.");
-
-            EmailRequest? body;
-            try
-            {
-                body = await request.ReadFromJsonAsync<EmailRequest>(ApiResults.Json, cancellationToken);
-            }
-            catch (JsonException ex)
-            {
-                return ApiResults.BadRequest("The body is not valid JSON for an email request.", ex.Message);
-            }
-
+            var (body, error) = await ApiResults.ReadJsonAsync<EmailRequest>(request, "email request", "{\"to\", \"template\", \"model\"}", cancellationToken);
             if (body is null)
-                return ApiResults.BadRequest("The body is empty: send {\"to\", \"template\", \"model\"}.");
+                return error!;
             if (body.Model?.FirstOrDefault(p => p.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Array) is { Key: { } nested })
-                return Invalid($"model.{nested}", "Model values must be strings, numbers or booleans.");
+                return ApiResults.InvalidField($"model.{nested}", "Model values must be strings, numbers or booleans.");
 
             var model = body.Model?.ToDictionary(p => p.Key, p => p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText());
             return await queue.HandleAsync(new QueueEmailCommand(body.To, body.Template, model), cancellationToken) switch
             {
                 QueueEmailResult.Accepted { Job: var job } => Results.Accepted(
                     EmailRoutes.StatusPath(job.Id), new AcceptedEmail(job.Id, job.Status, EmailRoutes.StatusPath(job.Id))),
-                QueueEmailResult.Invalid invalid => Invalid(invalid.Field, invalid.Message),
+                QueueEmailResult.Invalid invalid => ApiResults.InvalidField(invalid.Field, invalid.Message),
                 _ => throw new InvalidOperationException("unexpected result"),
             };
         });
@@ -61,10 +49,6 @@ public sealed class EmailApi(QueueEmailHandler queue, GetEmailHandler get)
             var view = await get.HandleAsync(id, cancellationToken);
             return view is null ? ApiResults.NotFound($"There is no email job '{id}'.") : ApiResults.Ok(view);
         });
-
-    private static IResult Invalid(string field, string message) =>
-        ApiResults.Problem(StatusCodes.Status400BadRequest, message, $"The field '{field}' is invalid.",
-            new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { [field] = [message] } });
 
     public sealed record AcceptedEmail(string Id, string Status, string StatusUrl);
 }

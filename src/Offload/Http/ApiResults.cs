@@ -30,6 +30,36 @@ public static class ApiResults
 
     public static IResult NotFound(string title) => Problem(StatusCodes.Status404NotFound, title);
 
+    /// <summary>400 naming the field at fault, with <c>errors</c> in the shape of ASP.NET Core's validation problems.</summary>
+    public static IResult InvalidField(string field, string message) =>
+        Problem(StatusCodes.Status400BadRequest, message, $"The field '{field}' is invalid.",
+            new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { [field] = [message] } });
+
+    /// <summary>
+    /// Reads a JSON request body of <typeparamref name="T"/>: the body, or the 415/400 answer when it is not JSON,
+    /// not valid, or empty. <paramref name="shape"/> tells the client what to send, e.g. <c>{"to", "template"}</c>.
+    /// </summary>
+    public static async Task<(T? Body, IResult? Error)> ReadJsonAsync<T>(HttpRequest request, string what, string shape, CancellationToken cancellationToken)
+        where T : class
+    {
+        if (!request.HasJsonContentType())
+            return (null, Problem(StatusCodes.Status415UnsupportedMediaType, $"Send the {what} as application/json."));
+        try
+        {
+            return await request.ReadFromJsonAsync<T>(Json, cancellationToken) is { } body
+                ? (body, null)
+                : (null, BadRequest($"The body is empty: send {shape}."));
+        }
+        catch (JsonException ex)
+        {
+            return (null, BadRequest($"The body is not valid JSON for the {what}.", ex.Message));
+        }
+    }
+
+    public static IResult TooLarge(long maxBytes, string? title = null, string? detail = null) =>
+        Problem(StatusCodes.Status413PayloadTooLarge, title ?? "The video is too large.", detail ?? $"The limit is {maxBytes} bytes.",
+            new Dictionary<string, object?> { ["maxBytes"] = maxBytes });
+
     public static IResult MalformedId(string id) => BadRequest("That is not a job id.",
         $"Job ids are {JobId.Length} lower-case hex characters; got '{id}'.");
 

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Offload.Http;
 using Offload.Jobs;
@@ -22,32 +21,17 @@ public sealed class UploadApi(CreateUploadHandler create, SubmitUploadHandler su
     public Task<IResult> CreateAsync(HttpRequest request, CancellationToken cancellationToken) =>
         ApiResults.WhenStorageIsDownAsync(async () =>
         {
-            if (!request.HasJsonContentType())
-                return ApiResults.Problem(StatusCodes.Status415UnsupportedMediaType, "Send the upload request as application/json.");
-            UploadRequest? body;
-            try
-            {
-                body = await request.ReadFromJsonAsync<UploadRequest>(ApiResults.Json, cancellationToken);
-            }
-            catch (JsonException ex)
-            {
-                return ApiResults.BadRequest("The body is not valid JSON for an upload request.", ex.Message);
-            }
-
+            var (body, error) = await ApiResults.ReadJsonAsync<UploadRequest>(request, "upload request", "{\"fileName\", \"contentType\", \"sizeBytes\"}", cancellationToken);
             if (body is null)
-                return ApiResults.BadRequest("The body is empty: send {\"fileName\", \"contentType\", \"sizeBytes\"}.");
+                return error!;
 
             return await create.HandleAsync(new CreateUploadCommand(body.FileName, body.ContentType, body.SizeBytes, body.Notify), cancellationToken) switch
             {
                 CreateUploadResult.Created created => Results.Json(
                     new CreatedUpload(created.Id, created.UploadUrl.AbsoluteUri, created.ExpiresAt, $"{ApiRoutes.Prefix}/videos/{created.Id}/submit"),
                     ApiResults.Json, statusCode: StatusCodes.Status201Created),
-                CreateUploadResult.TooLarge tooLarge => ApiResults.Problem(StatusCodes.Status413PayloadTooLarge,
-                    "The video is too large.", $"The limit is {tooLarge.MaxBytes} bytes.",
-                    new Dictionary<string, object?> { ["maxBytes"] = tooLarge.MaxBytes }),
-                CreateUploadResult.Invalid invalid => ApiResults.Problem(StatusCodes.Status400BadRequest, invalid.Message,
-                    $"The field '{invalid.Field}' is invalid.",
-                    new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { [invalid.Field] = [invalid.Message] } }),
+                CreateUploadResult.TooLarge tooLarge => ApiResults.TooLarge(tooLarge.MaxBytes),
+                CreateUploadResult.Invalid invalid => ApiResults.InvalidField(invalid.Field, invalid.Message),
                 _ => throw new InvalidOperationException("unexpected result"),
             };
         });
@@ -65,9 +49,8 @@ public sealed class UploadApi(CreateUploadHandler create, SubmitUploadHandler su
                 SubmitUploadResult.NotUploaded => ApiResults.Problem(StatusCodes.Status409Conflict,
                     "The video has not been uploaded yet.",
                     "Upload it to the uploadUrl first (and commit its blocks), then submit."),
-                SubmitUploadResult.TooLarge tooLarge => ApiResults.Problem(StatusCodes.Status413PayloadTooLarge,
-                    "The uploaded video is too large; it was deleted.", $"It has {tooLarge.SizeBytes} bytes; the limit is {tooLarge.MaxBytes}.",
-                    new Dictionary<string, object?> { ["maxBytes"] = tooLarge.MaxBytes }),
+                SubmitUploadResult.TooLarge tooLarge => ApiResults.TooLarge(tooLarge.MaxBytes,
+                    "The uploaded video is too large; it was deleted.", $"It has {tooLarge.SizeBytes} bytes; the limit is {tooLarge.MaxBytes}."),
                 _ => ApiResults.NotFound($"There is no upload '{id}': ask POST {ApiRoutes.Prefix}/uploads for one first."),
             };
         });

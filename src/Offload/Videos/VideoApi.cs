@@ -41,7 +41,7 @@ public sealed class VideoApi(
         if (request.ContentLength == 0)
             return EmptyBody();
         if (request.ContentLength > maxBytes + (isMultipart ? MultipartSlackBytes : 0))
-            return TooLarge(maxBytes);
+            return ApiResults.TooLarge(maxBytes);
 
         // The size is enforced while streaming (SizeLimitedStream), so lift the server's own fixed body cap.
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)
@@ -114,7 +114,7 @@ public sealed class VideoApi(
     {
         UploadVideoResult.Accepted { Job: var job } => Results.Accepted(
             VideoRoutes.StatusPath(job.Id), new AcceptedVideo(job.Id, job.Status, VideoRoutes.StatusPath(job.Id))),
-        UploadVideoResult.TooLarge => TooLarge(maxBytes),
+        UploadVideoResult.TooLarge => ApiResults.TooLarge(maxBytes),
         _ => EmptyBody(),
     };
 
@@ -132,10 +132,6 @@ public sealed class VideoApi(
         $"Got Content-Type '{type}'.");
 
     private static IResult EmptyBody() => ApiResults.BadRequest("The request body is empty: send the video as the body.");
-
-    private static IResult TooLarge(long maxBytes) => ApiResults.Problem(StatusCodes.Status413PayloadTooLarge,
-        "The video is too large.", $"The limit is {maxBytes} bytes.",
-        new Dictionary<string, object?> { ["maxBytes"] = maxBytes });
 
     private static IResult NoSuchVideo(string id) => ApiResults.NotFound($"There is no video job '{id}'.");
 
