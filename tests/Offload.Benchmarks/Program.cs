@@ -198,17 +198,8 @@ static async Task<JsonElement> UploadAndWaitAsync(HttpClient http, string path)
     await using var file = File.OpenRead(path);
     using var response = await http.PostAsync("/api/videos", new StreamContent(file) { Headers = { ContentType = new MediaTypeHeaderValue("video/x-msvideo") } });
     response.EnsureSuccessStatusCode();
-    var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
-    while (true)
-    {
-        var job = await http.GetFromJsonAsync<JsonElement>($"/api/videos/{id}");
-        var status = job.GetProperty("status").GetString();
-        if (status == "succeeded")
-            return job;
-        if (status == "failed")
-            throw new InvalidOperationException($"encode failed: {job.GetProperty("error")}");
-        await Task.Delay(100);
-    }
+    var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+    return await WaitAsync(http, id);
 }
 
 static async Task<int> PostAsync(HttpClient http, HttpContent content)
