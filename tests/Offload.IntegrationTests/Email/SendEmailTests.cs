@@ -128,6 +128,7 @@ public sealed class SendEmailTests(StorageFixture fixture)
     public async Task VideoWithNotify_QueuesExactlyOneVideoReadyEmail_EvenWhenTheEncodeIsDeliveredTwice()
     {
         var to = Unique("owner");
+        await fixture.ClearQueuesAsync();
         await using var clip = File.OpenRead(await TestClips.PathOf(Clip.Silent));
         var upload = await fixture.Services.GetRequiredService<UploadVideoHandler>()
             .HandleAsync(new UploadVideoCommand(clip, "video/x-msvideo", null, to), CancellationToken.None);

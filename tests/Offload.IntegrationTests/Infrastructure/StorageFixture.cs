@@ -56,6 +56,16 @@ public sealed class StorageFixture : IAsyncLifetime
 
     public CapturedLogs Logs { get; } = new();
 
+    /// <summary>
+    /// Empties every queue. Nothing consumes them in this fixture, so a test that looks at what was queued starts
+    /// from empty queues (a peek sees 32 messages at most) instead of relying on what earlier tests left.
+    /// </summary>
+    public async Task ClearQueuesAsync()
+    {
+        foreach (var queue in Offload.Messaging.QueueNames.All.SelectMany(q => new[] { q, Offload.Messaging.QueueNames.PoisonOf(q) }))
+            await Queues.GetQueueClient(queue).ClearMessagesAsync();
+    }
+
     public BlobServiceClient Blobs => Services.GetRequiredService<BlobServiceClient>();
     public QueueServiceClient Queues => Services.GetRequiredService<QueueServiceClient>();
     public TableServiceClient Tables => Services.GetRequiredService<TableServiceClient>();

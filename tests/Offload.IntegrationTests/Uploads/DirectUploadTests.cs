@@ -132,6 +132,7 @@ public sealed class DirectUploadTests(StorageFixture fixture)
         await using (var file = File.OpenRead(clip))
             await UploadWithSasAsync(upload.UploadUrl, file);
 
+        await fixture.ClearQueuesAsync();
         var first = Assert.IsType<SubmitUploadResult.Accepted>(await SubmitAsync(upload.Id)).Job;
         var second = Assert.IsType<SubmitUploadResult.Accepted>(await SubmitAsync(upload.Id)).Job;
 

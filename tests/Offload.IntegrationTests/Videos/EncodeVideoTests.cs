@@ -177,6 +177,7 @@ public sealed class EncodeVideoTests(StorageFixture fixture)
     public async Task Encode_MovesMessagesItCanNeverHandleToThePoisonQueue(string body)
     {
         var handler = fixture.Services.GetRequiredService<EncodeVideoHandler>();
+        await fixture.ClearQueuesAsync();
 
         await handler.HandleAsync(new EncodeVideoCommand(body, 1), CancellationToken.None);
 
@@ -252,6 +253,7 @@ public sealed class EncodeVideoTests(StorageFixture fixture)
     public async Task Upload_StoresTheSourceWritesAQueuedJobAndEnqueuesOnlyItsId()
     {
         var bytes = RandomBytes(5 * 1024 * 1024 + 17); // more than one 4 MiB block
+        await fixture.ClearQueuesAsync();
         var job = await UploadAsync(new MemoryStream(bytes), "video/quicktime", "../holiday.mov");
 
         var stored = await JobAsync(job.Id);
