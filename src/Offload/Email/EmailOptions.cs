@@ -38,6 +38,16 @@ public sealed class EmailOptions : IValidatableObject
     [Range(1, 20)]
     public int MaxAttempts { get; set; } = 5;
 
+    /// <summary>The wait before the second attempt; it doubles with every further attempt (with ±20 % jitter).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The longest wait between two attempts.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(2);
+
+    public Jobs.RetryPolicy Retry => new(MaxAttempts, RetryBaseDelay, RetryMaxDelay);
+
     /// <summary>Connected SMTP sessions kept for reuse between messages.</summary>
     [Range(0, 256)]
     public int MaxIdleConnections { get; set; } = 8;

@@ -5,10 +5,11 @@ namespace Offload.Email;
 /// <summary>An email job as the API shows it. The recipient and model are not echoed back.</summary>
 public sealed record EmailJobView(
     string Id, string Status, string Template, int Attempts,
-    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? CompletedAt, string? Error)
+    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? CompletedAt, DateTimeOffset? NextAttemptAt, string? Error)
 {
     public static EmailJobView From(Job job) => new(
-        job.Id, job.Status, job.EmailTemplate ?? "", job.Attempts, job.CreatedAt, job.UpdatedAt, job.CompletedAt, job.Error);
+        job.Id, job.Status, job.EmailTemplate ?? "", job.Attempts, job.CreatedAt, job.UpdatedAt, job.CompletedAt,
+        job.Status == JobStatus.Retrying ? job.NextAttemptAt : null, job.Error);
 }
 
 public sealed class GetEmailHandler(JobStore jobs)

@@ -59,8 +59,7 @@ public sealed partial class SendEmailHandler(
         catch (Exception ex) when (ex is SmtpCommandException or SmtpProtocolException or ServiceNotConnectedException
                                        or SocketException or IOException or TimeoutException)
         {
-            if (await worker.AttemptFailedAsync(job, Describe(ex), options.Value.MaxAttempts, ex) is not null)
-                throw; // delivered again after host.json's visibilityTimeout
+            await worker.RetryLaterAsync(QueueNames.HighPriority, job, Describe(ex), options.Value.Retry, ex);
             return;
         }
 

@@ -27,6 +27,8 @@ public sealed class Job : ITableEntity
     public DateTimeOffset UpdatedAt { get; set; }
     public DateTimeOffset? StartedAt { get; set; }
     public DateTimeOffset? CompletedAt { get; set; }
+    /// <summary>When a <c>retrying</c> job's next attempt is due.</summary>
+    public DateTimeOffset? NextAttemptAt { get; set; }
     public string? Error { get; set; }
     public string? Notify { get; set; }
 

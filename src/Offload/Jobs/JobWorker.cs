@@ -55,6 +55,7 @@ public sealed partial class JobWorker(JobStore jobs, JobQueue queue, ILogger<Job
             j.Progress = 0;
             j.StartedAt = jobs.Now;
             j.Error = null;
+            j.NextAttemptAt = null;
         }, cancellationToken);
         if (claimed is null)
             LogLostRace(logger);
@@ -73,19 +74,32 @@ public sealed partial class JobWorker(JobStore jobs, JobQueue queue, ILogger<Job
     }
 
     /// <summary>
-    /// After a transient fault: on the last attempt the job fails and <c>null</c> is returned; otherwise it is
-    /// <c>retrying</c> with the reason, and the caller rethrows so the queue delivers the message again.
+    /// After a transient fault: on the last attempt the job fails; otherwise it is <c>retrying</c> with the reason and
+    /// <c>nextAttemptAt</c>, and its id goes back on <paramref name="queueName"/>, invisible for the backoff. The current
+    /// message is then complete. If the id cannot be queued again this throws, and the queue redelivers the message.
     /// </summary>
-    public async Task<Job?> AttemptFailedAsync(Job job, string reason, int maxAttempts, Exception exception)
+    public async Task RetryLaterAsync(string queueName, Job job, string reason, RetryPolicy policy, Exception exception)
     {
-        if (job.Attempts >= maxAttempts)
+        if (job.Attempts >= policy.MaxAttempts)
         {
             await FailAsync(job, $"Gave up after {job.Attempts} attempts: {reason}");
-            return null;
+            return;
         }
 
-        LogWillRetry(logger, job.Attempts, maxAttempts, reason, exception);
-        return await jobs.TryMoveAsync(job, JobStatus.Retrying, j => j.Error = reason, CancellationToken.None) ?? job;
+        var delay = policy.DelayAfter(job.Attempts, Random.Shared.NextDouble());
+        LogWillRetry(logger, job.Attempts, policy.MaxAttempts, delay.TotalSeconds, reason, exception);
+        var retrying = await jobs.TryMoveAsync(job, JobStatus.Retrying, j =>
+        {
+            j.Error = reason;
+            j.NextAttemptAt = jobs.Now + delay;
+        }, CancellationToken.None);
+        if (retrying is null)
+        {
+            LogLostRace(logger);
+            return;
+        }
+
+        await queue.EnqueueAsync(queueName, job.Id, CancellationToken.None, delay);
     }
 
     /// <summary>The host is stopping mid-job: hand the job back so the next worker resumes it.</summary>
@@ -97,8 +111,8 @@ public sealed partial class JobWorker(JobStore jobs, JobQueue queue, ILogger<Job
     [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "Job failed: {Reason}")]
     private static partial void LogFailed(ILogger logger, string reason);
 
-    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Attempt {Attempt} of {MaxAttempts} failed, will retry: {Reason}")]
-    private static partial void LogWillRetry(ILogger logger, int attempt, int maxAttempts, string reason, Exception exception);
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Attempt {Attempt} of {MaxAttempts} failed, retrying in {DelaySeconds:0.0} s: {Reason}")]
+    private static partial void LogWillRetry(ILogger logger, int attempt, int maxAttempts, double delaySeconds, string reason, Exception exception);
 
     [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "Job already {Status}; redelivered message acknowledged")]
     private static partial void LogAlreadyFinished(ILogger logger, string status);

@@ -5,9 +5,11 @@ namespace Offload.Messaging;
 /// <summary>Puts job ids on the dedicated queues (Base64, as the triggers expect: see StorageClients).</summary>
 public sealed class JobQueue(QueueServiceClient queues)
 {
-    public async Task EnqueueAsync(string queue, string jobId, CancellationToken cancellationToken)
+    /// <summary>Puts the id on <paramref name="queue"/>, invisible for <paramref name="delay"/> (a retry's backoff).</summary>
+    public async Task EnqueueAsync(string queue, string jobId, CancellationToken cancellationToken, TimeSpan? delay = null)
     {
-        await queues.GetQueueClient(queue).SendMessageAsync(JobMessage.For(jobId).ToJson(), cancellationToken);
+        await queues.GetQueueClient(queue).SendMessageAsync(
+            JobMessage.For(jobId).ToJson(), visibilityTimeout: delay, cancellationToken: cancellationToken);
     }
 
     /// <summary>

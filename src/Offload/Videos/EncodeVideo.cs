@@ -65,8 +65,7 @@ public sealed partial class EncodeVideoHandler(
         }
         catch (Exception ex) when (IsTransient(ex))
         {
-            if (await worker.AttemptFailedAsync(run.Job, Describe(ex), _options.MaxAttempts, ex) is not null)
-                throw; // the queue delivers the message again after host.json's visibilityTimeout
+            await worker.RetryLaterAsync(QueueNames.HeavyCompute, run.Job, Describe(ex), _options.Retry, ex);
         }
         finally
         {

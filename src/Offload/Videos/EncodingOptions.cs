@@ -30,6 +30,16 @@ public sealed class EncodingOptions
     [Range(1, 20)]
     public int MaxAttempts { get; set; } = 3;
 
+    /// <summary>The wait before the second attempt; it doubles with every further attempt (with ±20 % jitter).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The longest wait between two attempts.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(10);
+
+    public Jobs.RetryPolicy Retry => new(MaxAttempts, RetryBaseDelay, RetryMaxDelay);
+
     /// <summary>Folder holding ffmpeg and ffprobe; empty means the PATH.</summary>
     public string? FfmpegFolder { get; set; }
 

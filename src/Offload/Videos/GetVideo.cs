@@ -12,13 +12,14 @@ public sealed record VideoJobView(
     DateTimeOffset UpdatedAt,
     DateTimeOffset? StartedAt,
     DateTimeOffset? CompletedAt,
+    DateTimeOffset? NextAttemptAt,
     string? Error,
     VideoSourceView Source,
     VideoOutputView? Output)
 {
     public static VideoJobView From(Job job) => new(
         job.Id, job.Status, job.Progress, job.Attempts, job.CreatedAt, job.UpdatedAt, job.StartedAt, job.CompletedAt,
-        job.Error,
+        job.Status == JobStatus.Retrying ? job.NextAttemptAt : null, job.Error,
         new VideoSourceView(job.SourceFileName, job.SourceContentType, job.SourceSizeBytes),
         job.Status == JobStatus.Succeeded
             ? new VideoOutputView(

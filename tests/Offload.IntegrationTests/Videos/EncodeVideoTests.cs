@@ -189,7 +189,7 @@ public sealed class EncodeVideoTests(StorageFixture fixture)
     }
 
     [Fact]
-    public async Task Encode_RetriesTransientFfmpegFailures_ThenFailsWithTheReason()
+    public async Task Encode_RetriesTransientFfmpegFailuresWithBackoff_ThenFailsWithTheReason()
     {
         // An ffmpeg that answers -version but crashes on every input, beside the real ffprobe: a fault on a valid video.
         var folder = Directory.CreateTempSubdirectory("offload-broken-ffmpeg").FullName;
@@ -201,20 +201,30 @@ public sealed class EncodeVideoTests(StorageFixture fixture)
         {
             ["Encoding:FfmpegFolder"] = folder,
             ["Encoding:MaxAttempts"] = "3",
+            ["Encoding:RetryBaseDelay"] = "00:00:02",
         });
+        await fixture.ClearQueuesAsync();
         var job = await UploadAsync(Clip.Silent);
+        var queue = fixture.Queues.GetQueueClient(QueueNames.HeavyCompute);
+        async Task<int> VisibleMessagesAsync() =>
+            (await queue.PeekMessagesAsync(32)).Value.Count(m => m.Body.ToString().Contains(job.Id, StringComparison.Ordinal));
 
-        for (var delivery = 1; delivery <= 2; delivery++)
-        {
-            await Assert.ThrowsAsync<EncodeFailedException>(() => EncodeAsync(job.Id, broken, delivery));
-            var retrying = await JobAsync(job.Id);
-            Assert.Equal(JobStatus.Retrying, retrying.Status);
-            Assert.Equal(delivery, retrying.Attempts);
-            Assert.Contains("ffmpeg exited with code 139", retrying.Error);
-        }
+        await EncodeAsync(job.Id, broken, 1); // completes: the retry is a new message, invisible for the backoff
 
-        await EncodeAsync(job.Id, broken, 3); // the last attempt fails the job instead of throwing
+        var first = await JobAsync(job.Id);
+        Assert.Equal((JobStatus.Retrying, 1), (first.Status, first.Attempts));
+        Assert.Contains("ffmpeg exited with code 139", first.Error);
+        Assert.InRange((first.NextAttemptAt!.Value - first.UpdatedAt).TotalSeconds, 1.6 - 0.1, 2.4 + 0.1);
+        Assert.Equal(1, await VisibleMessagesAsync()); // the upload's own message; the retry is still invisible
+        for (var deadline = DateTime.UtcNow.AddSeconds(10); await VisibleMessagesAsync() < 2; await Task.Delay(200))
+            Assert.True(DateTime.UtcNow < deadline, "the retry never became visible");
 
+        await EncodeAsync(job.Id, broken, 1);
+        var second = await JobAsync(job.Id);
+        Assert.Equal((JobStatus.Retrying, 2), (second.Status, second.Attempts));
+        Assert.InRange((second.NextAttemptAt!.Value - second.UpdatedAt).TotalSeconds, 3.2 - 0.1, 4.8 + 0.1); // doubled
+
+        await EncodeAsync(job.Id, broken, 1); // the last attempt fails the job
         var failed = await JobAsync(job.Id);
         Assert.Equal(JobStatus.Failed, failed.Status);
         Assert.StartsWith("Gave up after 3 attempts: ffmpeg exited with code 139", failed.Error);
