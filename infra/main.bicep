@@ -109,6 +109,8 @@ var encodeRoleSettings = {
   'AzureWebJobs.QueueEmailFunction.Disabled': 'true'
   'AzureWebJobs.GetEmailFunction.Disabled': 'true'
   'AzureWebJobs.SendEmailFunction.Disabled': 'true'
+  'AzureWebJobs.EncodeVideoDeadLetterFunction.Disabled': 'true'
+  'AzureWebJobs.SendEmailDeadLetterFunction.Disabled': 'true'
   // One encode per instance: more encodes means more instances, never a shared CPU.
   AzureFunctionsJobHost__extensions__queues__batchSize: '1'
   AzureFunctionsJobHost__extensions__queues__newBatchThreshold: '0'

@@ -21,6 +21,7 @@ public static class OffloadServiceCollectionExtensions
         services.AddSingleton<JobStore>();
         services.AddSingleton<JobQueue>();
         services.AddSingleton<JobWorker>();
+        services.AddSingleton<HandleDeadLetter>();
 
         services.AddOptions<VideoOptions>().BindConfiguration(VideoOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<EncodingOptions>().BindConfiguration(EncodingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart()

@@ -3,6 +3,7 @@ using Microsoft.Azure.WebJobs;
 using Microsoft.Azure.WebJobs.Host.Timers;
 using Microsoft.Extensions.Options;
 using Offload.Email;
+using Offload.Jobs;
 using Offload.Messaging;
 using Offload.Videos;
 
@@ -27,10 +28,11 @@ public sealed partial class QueueTriggers(
     public const string HostJsonOverridePrefix = "AzureFunctionsJobHost__";
     private static readonly TimeSpan RestartDelay = TimeSpan.FromSeconds(5);
 
-    private static readonly Dictionary<string, Type> Triggers = new()
+    // Each queue's job host also serves its poison queue, so no job outlives its dead message.
+    private static readonly Dictionary<string, Type[]> Triggers = new()
     {
-        [QueueNames.HeavyCompute] = typeof(EncodeVideoTrigger),
-        [QueueNames.HighPriority] = typeof(SendEmailTrigger),
+        [QueueNames.HeavyCompute] = [typeof(EncodeVideoTrigger), typeof(EncodeVideoDeadLetterTrigger)],
+        [QueueNames.HighPriority] = [typeof(SendEmailTrigger), typeof(SendEmailDeadLetterTrigger)],
     };
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
@@ -78,7 +80,8 @@ public sealed partial class QueueTriggers(
                 services.AddSingleton(app.GetRequiredService<ILoggerFactory>());
                 services.AddSingleton(app.GetRequiredService<EncodeVideoHandler>());
                 services.AddSingleton(app.GetRequiredService<SendEmailHandler>());
-                services.AddSingleton<ITypeLocator>(new OneTrigger(Triggers[queue]));
+                services.AddSingleton(app.GetRequiredService<HandleDeadLetter>());
+                services.AddSingleton<ITypeLocator>(new QueueTriggerTypes(Triggers[queue]));
                 services.AddSingleton<IWebJobsExceptionHandlerFactory>(new RestartOnFailure(failure));
                 // The outer host owns Ctrl-C, SIGTERM and the start-up messages.
                 services.AddSingleton<IHostLifetime, InnerLifetime>();
@@ -91,9 +94,9 @@ public sealed partial class QueueTriggers(
             .AddEnvironmentVariables(HostJsonOverridePrefix)
             .Build();
 
-    private sealed class OneTrigger(Type trigger) : ITypeLocator
+    private sealed class QueueTriggerTypes(Type[] triggers) : ITypeLocator
     {
-        public IReadOnlyList<Type> GetTypes() => [trigger];
+        public IReadOnlyList<Type> GetTypes() => triggers;
     }
 
     private sealed class InnerLifetime : IHostLifetime

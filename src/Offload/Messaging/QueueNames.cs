@@ -12,8 +12,13 @@ public static class QueueNames
     /// <summary>Short, urgent work (emails), many at a time.</summary>
     public const string HighPriority = "high-priority";
 
+    /// <summary>Where the listener moves a heavy-compute message after its last delivery (a constant for trigger attributes).</summary>
+    public const string HeavyComputePoison = HeavyCompute + "-poison";
+
+    public const string HighPriorityPoison = HighPriority + "-poison";
+
     public static IReadOnlyList<string> All { get; } = [HeavyCompute, HighPriority];
 
     /// <summary>The queue the trigger moves a message to after its last delivery.</summary>
-    public static string PoisonOf(string queue) => $"{queue}-poison";
+    public static string PoisonOf(string queue) => queue + "-poison";
 }

@@ -26,8 +26,9 @@ public sealed class FunctionsAppTests
     [Fact]
     public void Metadata_ListsEveryFunctionOfTheApp() =>
         Assert.Equal(
-            ["CreateUploadFunction", "EncodeVideoFunction", "GetEmailFunction", "GetVideoFunction", "GetVideoOutputFunction",
-             "HealthFunction", "QueueEmailFunction", "SendEmailFunction", "SubmitUploadFunction", "UploadVideoFunction"],
+            ["CreateUploadFunction", "EncodeVideoDeadLetterFunction", "EncodeVideoFunction", "GetEmailFunction", "GetVideoFunction",
+             "GetVideoOutputFunction", "HealthFunction", "QueueEmailFunction", "SendEmailDeadLetterFunction", "SendEmailFunction",
+             "SubmitUploadFunction", "UploadVideoFunction"],
             Functions().Keys.Order());
 
     [Theory]
@@ -52,6 +53,8 @@ public sealed class FunctionsAppTests
     [Theory]
     [InlineData("EncodeVideoFunction", QueueNames.HeavyCompute)]
     [InlineData("SendEmailFunction", QueueNames.HighPriority)]
+    [InlineData("EncodeVideoDeadLetterFunction", "heavy-compute-poison")]
+    [InlineData("SendEmailDeadLetterFunction", "high-priority-poison")]
     public void Metadata_QueueFunctionsListenOnTheirOwnQueueThroughTheSharedConnection(string name, string queue)
     {
         var function = Functions()[name];

@@ -194,6 +194,23 @@ public sealed class ServerEndToEndTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task MessageOnThePoisonQueue_EndsItsJobFailed()
+    {
+        // A job whose message died without its worker ever recording why (e.g. the listener gave up on it).
+        var storage = new Azure.Data.Tables.TableServiceClient(fixture.Azurite.ConnectionString).GetTableClient("jobs");
+        var id = Offload.Jobs.JobId.New();
+        await storage.AddEntityAsync(Offload.Jobs.Job.New(id, Offload.Jobs.JobKinds.Video, DateTimeOffset.UtcNow));
+        var poison = new Azure.Storage.Queues.QueueClient(fixture.Azurite.ConnectionString, "heavy-compute-poison",
+            new Azure.Storage.Queues.QueueClientOptions { MessageEncoding = Azure.Storage.Queues.QueueMessageEncoding.Base64 });
+
+        await poison.SendMessageAsync(Offload.Messaging.JobMessage.For(id).ToJson());
+
+        var job = await WaitForFinalAsync(id, TimeSpan.FromSeconds(60));
+        Assert.Equal("failed", job.GetProperty("status").GetString());
+        Assert.Contains("heavy-compute-poison", job.GetProperty("error").GetString());
+    }
+
+    [Fact]
     public async Task Get_Answers404ForAnUnknownId_And400ForAMalformedOne()
     {
         await AssertProblemAsync(await Http.GetAsync("/api/videos/0193a0b1c2d3e4f5a6b7c8d9e0f1a2b3"), HttpStatusCode.NotFound);

@@ -1,0 +1,53 @@
+using Microsoft.Extensions.Logging;
+using Offload.Messaging;
+
+namespace Offload.Jobs;
+
+/// <summary>A message that reached <c>&lt;queue&gt;-poison</c>: its body and the queue it died on.</summary>
+public sealed record DeadLetterCommand(string Queue, string Message, long DequeueCount);
+
+/// <summary>
+/// Makes sure no job stays <c>queued</c>, <c>processing</c> or <c>retrying</c> once its message has died: the
+/// listener moves a message to <c>&lt;queue&gt;-poison</c> after <c>maxDequeueCount</c> failed deliveries (or when it
+/// cannot even decode it), and this ends the job <c>failed</c> with a reason. Every dead message is logged.
+/// </summary>
+public sealed partial class HandleDeadLetter(JobStore jobs, JobWorker worker, ILogger<HandleDeadLetter> logger)
+{
+    private const int MaxLoggedChars = 256;
+
+    public async Task HandleAsync(DeadLetterCommand command, CancellationToken cancellationToken)
+    {
+        if (!JobMessage.TryParse(command.Message, out var message, out var error))
+        {
+            LogMalformed(logger, command.Queue, error, Excerpt(command.Message));
+            return;
+        }
+
+        using var scope = logger.BeginJobScope(message.JobId);
+        var job = await jobs.GetAsync(message.JobId, cancellationToken);
+        if (job is null)
+        {
+            LogUnknownJob(logger, command.Queue);
+            return;
+        }
+
+        LogDeadLetter(logger, command.Queue, job.Status);
+        if (!job.IsFinal)
+        {
+            await worker.FailAsync(job,
+                $"Its message could not be processed and was moved to {QueueNames.PoisonOf(command.Queue)}" +
+                (job.Error is null ? "." : $"; the last error was: {job.Error}"));
+        }
+    }
+
+    private static string Excerpt(string body) => body.Length <= MaxLoggedChars ? body : body[..MaxLoggedChars] + "…";
+
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Error, Message = "A {Queue} message died (job was {Status}); the job is failed if it was not finished")]
+    private static partial void LogDeadLetter(ILogger logger, string queue, string status);
+
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Error, Message = "A malformed {Queue} message died ({Reason}): {Body}")]
+    private static partial void LogMalformed(ILogger logger, string queue, string reason, string body);
+
+    [LoggerMessage(EventId = 1012, Level = LogLevel.Error, Message = "A {Queue} message for an unknown job died")]
+    private static partial void LogUnknownJob(ILogger logger, string queue);
+}
