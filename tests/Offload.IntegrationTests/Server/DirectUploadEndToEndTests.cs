@@ -33,26 +33,17 @@ public sealed class DirectUploadEndToEndTests(ServerFixture fixture)
         Assert.Equal(HttpStatusCode.Accepted, submitted.StatusCode);
         Assert.Equal($"/api/videos/{id}", submitted.Headers.Location?.OriginalString);
 
-        for (var deadline = DateTime.UtcNow.AddSeconds(90); ; await Task.Delay(250))
-        {
-            var job = await fixture.Http.GetFromJsonAsync<JsonElement>($"/api/videos/{id}");
-            if (job.GetProperty("status").GetString() == "succeeded")
-            {
-                Assert.Equal("big.avi", job.GetProperty("source").GetProperty("fileName").GetString());
-                Assert.Equal("h264", job.GetProperty("output").GetProperty("videoCodec").GetString());
-                break;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"still {job.GetProperty("status")}: {fixture.Server.Output.Tail()}");
-        }
+        var job = await fixture.Server.WaitForFinalAsync($"/api/videos/{id}", TimeSpan.FromSeconds(90));
+        Assert.Equal("succeeded", job.GetProperty("status").GetString());
+        Assert.Equal("big.avi", job.GetProperty("source").GetProperty("fileName").GetString());
+        Assert.Equal("h264", job.GetProperty("output").GetProperty("videoCodec").GetString());
     }
 
     [Fact]
     public async Task Uploads_AnswerProblemJson_ForBadRequests()
     {
         using var tooLarge = await fixture.Http.PostAsJsonAsync("/api/uploads", new { fileName = "x.mp4", contentType = "video/mp4", sizeBytes = 64L * 1024 * 1024 * 1024 });
-        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooLarge.StatusCode);
-        Assert.Equal("application/problem+json", tooLarge.Content.Headers.ContentType?.MediaType);
+        await Api.AssertProblemAsync(tooLarge, HttpStatusCode.RequestEntityTooLarge);
 
         using var early = await fixture.Http.PostAsJsonAsync("/api/uploads", new { fileName = "x.mp4", contentType = "video/mp4", sizeBytes = 10 });
         var id = (await early.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();

@@ -16,24 +16,10 @@ public sealed class EmailEndToEndTests(ServerFixture fixture)
 
     private static string Unique(string name) => $"{name}-{Guid.NewGuid():N}@example.com";
 
-    private static async Task<JsonElement> ProblemAsync(HttpResponseMessage response, HttpStatusCode expected)
-    {
-        Assert.Equal(expected, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        return await response.Content.ReadFromJsonAsync<JsonElement>();
-    }
+    private static Task<JsonElement> ProblemAsync(HttpResponseMessage response, HttpStatusCode expected) =>
+        Api.AssertProblemAsync(response, expected);
 
-    private async Task<JsonElement> WaitForFinalAsync(string statusUrl)
-    {
-        for (var deadline = DateTime.UtcNow.AddSeconds(60); ; await Task.Delay(100))
-        {
-            var job = await Http.GetFromJsonAsync<JsonElement>(statusUrl);
-            if (job.GetProperty("status").GetString() is "succeeded" or "failed")
-                return job;
-            if (DateTime.UtcNow > deadline)
-                Assert.Fail($"{statusUrl} is still {job.GetProperty("status")}:\n{fixture.Server.Output.Tail()}");
-        }
-    }
+    private Task<JsonElement> WaitForFinalAsync(string statusUrl) => fixture.Server.WaitForFinalAsync(statusUrl, TimeSpan.FromSeconds(60));
 
     [Fact]
     public async Task Email_IsAcceptedAtOnce_ThenDelivered()

@@ -33,29 +33,11 @@ public sealed class ServerEndToEndTests(ServerFixture fixture)
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
     }
 
-    private async Task<JsonElement> WaitForFinalAsync(string id, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(120));
-        while (true)
-        {
-            var job = await Http.GetFromJsonAsync<JsonElement>($"/api/videos/{id}");
-            var status = job.GetProperty("status").GetString();
-            if (status is "succeeded" or "failed")
-                return job;
-            if (DateTime.UtcNow > deadline)
-                Assert.Fail($"Job {id} is still '{status}'. Server log:\n{fixture.Server.Output.Tail()}");
-            await Task.Delay(250);
-        }
-    }
+    private Task<JsonElement> WaitForFinalAsync(string id, TimeSpan? timeout = null) =>
+        fixture.Server.WaitForFinalAsync($"/api/videos/{id}", timeout);
 
-    private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode expected)
-    {
-        Assert.Equal(expected, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal((int)expected, problem.GetProperty("status").GetInt32());
-        Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("title").GetString()));
-    }
+    private static Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode expected) =>
+        Api.AssertProblemAsync(response, expected);
 
     [Fact]
     public async Task Video_GoesFromUploadToAPlayableMp4()

@@ -1,0 +1,37 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Offload.Testing;
+
+namespace Offload.IntegrationTests.Infrastructure;
+
+/// <summary>What the end-to-end tests ask of the HTTP API again and again.</summary>
+public static class Api
+{
+    /// <summary>Polls a job's status URL until the job is succeeded or failed; fails the test with the server's log otherwise.</summary>
+    public static async Task<JsonElement> WaitForFinalAsync(this ServerProcess server, string statusUrl, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(120));
+        while (true)
+        {
+            var job = await server.Http.GetFromJsonAsync<JsonElement>(statusUrl);
+            var status = job.GetProperty("status").GetString();
+            if (status is "succeeded" or "failed")
+                return job;
+            if (DateTime.UtcNow > deadline)
+                Assert.Fail($"{statusUrl} is still '{status}'. Server log:\n{server.Output.Tail()}");
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>Asserts an RFC 9457 answer with the expected status and a title, and returns it.</summary>
+    public static async Task<JsonElement> AssertProblemAsync(HttpResponseMessage response, HttpStatusCode expected)
+    {
+        Assert.Equal(expected, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal((int)expected, problem.GetProperty("status").GetInt32());
+        Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("title").GetString()));
+        return problem;
+    }
+}
