@@ -103,6 +103,7 @@ var encodeRoleSettings = {
   'AzureWebJobs.HealthFunction.Disabled': 'true'
   'AzureWebJobs.UploadVideoFunction.Disabled': 'true'
   'AzureWebJobs.GetVideoFunction.Disabled': 'true'
+  'AzureWebJobs.CancelVideoFunction.Disabled': 'true'
   'AzureWebJobs.GetVideoOutputFunction.Disabled': 'true'
   'AzureWebJobs.CreateUploadFunction.Disabled': 'true'
   'AzureWebJobs.SubmitUploadFunction.Disabled': 'true'
@@ -111,6 +112,9 @@ var encodeRoleSettings = {
   'AzureWebJobs.SendEmailFunction.Disabled': 'true'
   'AzureWebJobs.EncodeVideoDeadLetterFunction.Disabled': 'true'
   'AzureWebJobs.SendEmailDeadLetterFunction.Disabled': 'true'
+  // The watchdog runs beside the emails on the api app: checks are cheap and must not scale out the encoder.
+  'AzureWebJobs.WatchdogFunction.Disabled': 'true'
+  'AzureWebJobs.WatchdogDeadLetterFunction.Disabled': 'true'
   // One encode per instance: more encodes means more instances, never a shared CPU.
   AzureFunctionsJobHost__extensions__queues__batchSize: '1'
   AzureFunctionsJobHost__extensions__queues__newBatchThreshold: '0'

@@ -15,6 +15,7 @@ public static class OffloadApi
         api.MapGet(HealthApi.Route, (HealthApi health, CancellationToken ct) => health.GetAsync(ct));
         api.MapPost(VideoRoutes.Videos, (HttpRequest request, VideoApi videos, CancellationToken ct) => videos.UploadAsync(request, ct));
         api.MapGet(VideoRoutes.Video, (string id, VideoApi videos, CancellationToken ct) => videos.GetAsync(id, ct));
+        api.MapDelete(VideoRoutes.Video, (string id, VideoApi videos, CancellationToken ct) => videos.CancelAsync(id, ct));
         api.MapGet(VideoRoutes.Output, (string id, VideoApi videos, CancellationToken ct) => videos.GetOutputAsync(id, ct));
         api.MapPost(UploadRoutes.Uploads, (HttpRequest request, UploadApi uploads, CancellationToken ct) => uploads.CreateAsync(request, ct));
         api.MapPost(UploadRoutes.Submit, (string id, UploadApi uploads, CancellationToken ct) => uploads.SubmitAsync(id, ct));

@@ -18,9 +18,11 @@ public static class OffloadServiceCollectionExtensions
         services.AddOffloadStorage(configuration);
         services.AddHostedService<StorageInitializer>();
         services.AddSingleton(TimeProvider.System);
+        services.AddOptions<JobOptions>().BindConfiguration(JobOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<JobStore>();
         services.AddSingleton<JobQueue>();
         services.AddSingleton<JobWorker>();
+        services.AddSingleton<WatchdogHandler>();
         services.AddSingleton<HandleDeadLetter>();
 
         services.AddOptions<VideoOptions>().BindConfiguration(VideoOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
@@ -37,6 +39,7 @@ public static class OffloadServiceCollectionExtensions
         services.AddSingleton<UploadVideoHandler>();
         services.AddSingleton<GetVideoHandler>();
         services.AddSingleton<GetVideoOutputHandler>();
+        services.AddSingleton<CancelVideoHandler>();
         services.AddSingleton<EncodeVideoHandler>();
         services.AddSingleton<VideoNotifications>();
         services.AddSingleton<VideoApi>();

@@ -25,3 +25,13 @@ public sealed class SendEmailDeadLetterFunction(HandleDeadLetter handler)
         CancellationToken cancellationToken) =>
         handler.HandleAsync(new DeadLetterCommand(QueueNames.HighPriority, message.Body.ToString(), message.DequeueCount), cancellationToken);
 }
+
+/// <summary>watchdog-poison → <see cref="HandleDeadLetter"/>: a dead check is logged; its job keeps its own message.</summary>
+public sealed class WatchdogDeadLetterFunction(HandleDeadLetter handler)
+{
+    [Function(nameof(WatchdogDeadLetterFunction))]
+    public Task RunAsync(
+        [QueueTrigger(QueueNames.WatchdogPoison, Connection = StorageNames.ConnectionName)] QueueMessage message,
+        CancellationToken cancellationToken) =>
+        handler.HandleAsync(new DeadLetterCommand(QueueNames.Watchdog, message.Body.ToString(), message.DequeueCount), cancellationToken);
+}

@@ -28,11 +28,14 @@ public sealed partial class QueueTriggers(
     public const string HostJsonOverridePrefix = "AzureFunctionsJobHost__";
     private static readonly TimeSpan RestartDelay = TimeSpan.FromSeconds(5);
 
-    // Each queue's job host also serves its poison queue, so no job outlives its dead message.
+    // Each queue's job host also serves its poison queue, so no job outlives its dead message, and the watchdog, so
+    // every worker process can bring back the jobs of a worker that died (each trigger has its own listener and slots).
+    private static readonly Type[] Watchdog = [typeof(WatchdogTrigger), typeof(WatchdogDeadLetterTrigger)];
+
     private static readonly Dictionary<string, Type[]> Triggers = new()
     {
-        [QueueNames.HeavyCompute] = [typeof(EncodeVideoTrigger), typeof(EncodeVideoDeadLetterTrigger)],
-        [QueueNames.HighPriority] = [typeof(SendEmailTrigger), typeof(SendEmailDeadLetterTrigger)],
+        [QueueNames.HeavyCompute] = [typeof(EncodeVideoTrigger), typeof(EncodeVideoDeadLetterTrigger), .. Watchdog],
+        [QueueNames.HighPriority] = [typeof(SendEmailTrigger), typeof(SendEmailDeadLetterTrigger), .. Watchdog],
     };
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
@@ -81,6 +84,7 @@ public sealed partial class QueueTriggers(
                 services.AddSingleton(app.GetRequiredService<EncodeVideoHandler>());
                 services.AddSingleton(app.GetRequiredService<SendEmailHandler>());
                 services.AddSingleton(app.GetRequiredService<HandleDeadLetter>());
+                services.AddSingleton(app.GetRequiredService<WatchdogHandler>());
                 services.AddSingleton<ITypeLocator>(new QueueTriggerTypes(Triggers[queue]));
                 services.AddSingleton<IWebJobsExceptionHandlerFactory>(new RestartOnFailure(failure));
                 // The outer host owns Ctrl-C, SIGTERM and the start-up messages.

@@ -2,21 +2,23 @@ using Offload.Jobs;
 
 namespace Offload.Email;
 
-/// <summary>An email job as the API shows it. The recipient and model are not echoed back.</summary>
+/// <summary>An email job as the API shows it, with its history. The recipient and model are not echoed back.</summary>
 public sealed record EmailJobView(
     string Id, string Status, string Template, int Attempts,
-    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? CompletedAt, DateTimeOffset? NextAttemptAt, string? Error)
+    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? CompletedAt, DateTimeOffset? NextAttemptAt, string? Error,
+    IReadOnlyList<JobEventView> Events)
 {
-    public static EmailJobView From(Job job) => new(
+    public static EmailJobView From(Job job, IEnumerable<JobEvent> history) => new(
         job.Id, job.Status, job.EmailTemplate ?? "", job.Attempts, job.CreatedAt, job.UpdatedAt, job.CompletedAt,
-        job.Status == JobStatus.Retrying ? job.NextAttemptAt : null, job.Error);
+        job.Status == JobStatus.Retrying ? job.NextAttemptAt : null, job.Error, history.Select(JobEventView.From).ToList());
 }
 
+/// <summary>Reads one email job with its history; <c>null</c> when there is none with that id.</summary>
 public sealed class GetEmailHandler(JobStore jobs)
 {
     public async Task<EmailJobView?> HandleAsync(string id, CancellationToken cancellationToken)
     {
         var job = await jobs.GetAsync(id, cancellationToken);
-        return job is { Kind: JobKinds.Email } ? EmailJobView.From(job) : null;
+        return job is { Kind: JobKinds.Email } ? EmailJobView.From(job, await jobs.GetHistoryAsync(id, cancellationToken)) : null;
     }
 }

@@ -39,12 +39,16 @@ public sealed class QueueEmailHandler(JobStore jobs, JobQueue queue)
         job.EmailModel = JsonSerializer.Serialize(model);
         try
         {
-            await jobs.CreateAsync(job, cancellationToken);
+            await jobs.CreateAsync(job, $"Accepted: template '{job.EmailTemplate}'.", cancellationToken);
         }
         catch (RequestFailedException ex) when (ex.Status == 409 && command.JobId is not null)
         {
-            // Already queued by an earlier delivery: once only.
-            return new QueueEmailResult.Accepted((await jobs.GetAsync(job.Id, cancellationToken))!);
+            // Already created by an earlier call: once only. Its message may have died with that call, so a job
+            // still queued gets it again (a duplicate is harmless).
+            var existing = (await jobs.GetAsync(job.Id, cancellationToken))!;
+            if (existing.Status == JobStatus.Queued)
+                await queue.EnqueueAsync(QueueNames.HighPriority, job.Id, cancellationToken);
+            return new QueueEmailResult.Accepted(existing);
         }
 
         await queue.EnqueueAsync(QueueNames.HighPriority, job.Id, cancellationToken);

@@ -18,7 +18,7 @@ public sealed record SendEmailCommand(string Message, long DequeueCount);
 /// rejects for good (5xx) fails the job at once; connection faults and 4xx answers are retried.
 /// </summary>
 public sealed partial class SendEmailHandler(
-    JobStore jobs, JobWorker worker, SmtpSender smtp, IOptions<EmailOptions> options, ILogger<SendEmailHandler> logger)
+    JobWorker worker, SmtpSender smtp, IOptions<EmailOptions> options, ILogger<SendEmailHandler> logger)
 {
     public async Task HandleAsync(SendEmailCommand command, CancellationToken cancellationToken)
     {
@@ -26,11 +26,15 @@ public sealed partial class SendEmailHandler(
             return;
 
         using var scope = logger.BeginJobScope(message.JobId);
-        var job = await worker.ClaimAsync(
-            QueueNames.HighPriority, JobKinds.Email, message, command.Message, options.Value.MaxAttempts, cancellationToken);
-        if (job is null)
-            return;
+        await using var run = await worker.ClaimAsync(
+            QueueNames.HighPriority, JobKinds.Email, message, command.Message, options.Value.Retry, cancellationToken);
+        if (run is not null)
+            await SendAsync(run, cancellationToken);
+    }
 
+    private async Task SendAsync(JobRun run, CancellationToken hostStopping)
+    {
+        var job = run.Job;
         var model = JsonSerializer.Deserialize<Dictionary<string, string>>(job.EmailModel ?? "{}") ?? [];
         var rendered = EmailTemplates.Render(job.EmailTemplate!, model);
         var mime = new MimeMessage
@@ -44,29 +48,30 @@ public sealed partial class SendEmailHandler(
 
         try
         {
-            await smtp.SendAsync(mime, cancellationToken);
+            await smtp.SendAsync(mime, run.Token);
         }
         catch (SmtpCommandException ex) when ((int)ex.StatusCode >= 500)
         {
-            await worker.FailAsync(job, $"The mail server refused the message: {(int)ex.StatusCode} {ex.Message}");
+            await run.FailAsync($"The mail server refused the message: {(int)ex.StatusCode} {ex.Message}");
             return;
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (run.Interrupted)
         {
-            await worker.StoppedAsync(job);
+            return;
+        }
+        catch (OperationCanceledException) when (hostStopping.IsCancellationRequested)
+        {
+            await run.StoppedAsync();
             throw;
         }
         catch (Exception ex) when (ex is SmtpCommandException or SmtpProtocolException or ServiceNotConnectedException
                                        or SocketException or IOException or TimeoutException)
         {
-            await worker.RetryLaterAsync(QueueNames.HighPriority, job, Describe(ex), options.Value.Retry, ex);
+            await run.RetryLaterAsync(Describe(ex), ex);
             return;
         }
 
-        var sent = await jobs.TryMoveAsync(job, JobStatus.Succeeded, j => j.Progress = 100, CancellationToken.None);
-        if (sent is null)
-            worker.LostRace();
-        else
+        if (await run.SucceedAsync("Sent: the mail server accepted the message.", j => j.Progress = 100) is { } sent)
             LogSent(logger, job.EmailTemplate!, (sent.CompletedAt - sent.CreatedAt)?.TotalMilliseconds ?? 0);
     }
 

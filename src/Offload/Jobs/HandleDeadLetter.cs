@@ -11,7 +11,7 @@ public sealed record DeadLetterCommand(string Queue, string Message, long Dequeu
 /// listener moves a message to <c>&lt;queue&gt;-poison</c> after <c>maxDequeueCount</c> failed deliveries (or when it
 /// cannot even decode it), and this ends the job <c>failed</c> with a reason. Every dead message is logged.
 /// </summary>
-public sealed partial class HandleDeadLetter(JobStore jobs, JobWorker worker, ILogger<HandleDeadLetter> logger)
+public sealed partial class HandleDeadLetter(JobStore jobs, ILogger<HandleDeadLetter> logger)
 {
     private const int MaxLoggedChars = 256;
 
@@ -24,6 +24,13 @@ public sealed partial class HandleDeadLetter(JobStore jobs, JobWorker worker, IL
         }
 
         using var scope = logger.BeginJobScope(message.JobId);
+        if (command.Queue == QueueNames.Watchdog)
+        {
+            // Only a check died: the job's own message is still there, and the listener brings it back.
+            LogDeadCheck(logger);
+            return;
+        }
+
         var job = await jobs.GetAsync(message.JobId, cancellationToken);
         if (job is null)
         {
@@ -34,9 +41,10 @@ public sealed partial class HandleDeadLetter(JobStore jobs, JobWorker worker, IL
         LogDeadLetter(logger, command.Queue, job.Status);
         if (!job.IsFinal)
         {
-            await worker.FailAsync(job,
-                $"Its message could not be processed and was moved to {QueueNames.PoisonOf(command.Queue)}" +
-                (job.Error is null ? "." : $"; the last error was: {job.Error}"));
+            var reason = $"Its message could not be processed and was moved to {QueueNames.PoisonOf(command.Queue)}" +
+                         (job.Error is null ? "." : $"; the last error was: {job.Error}");
+            if (await jobs.TryMoveAsync(job, JobStatus.Failed, reason, j => j.Error = reason, cancellationToken) is not null)
+                JobWorker.LogFailed(logger, reason);
         }
     }
 
@@ -47,6 +55,9 @@ public sealed partial class HandleDeadLetter(JobStore jobs, JobWorker worker, IL
 
     [LoggerMessage(EventId = 1011, Level = LogLevel.Error, Message = "A malformed {Queue} message died ({Reason}): {Body}")]
     private static partial void LogMalformed(ILogger logger, string queue, string reason, string body);
+
+    [LoggerMessage(EventId = 1013, Level = LogLevel.Warning, Message = "A watchdog check died on the poison queue; the job's own message still brings it back")]
+    private static partial void LogDeadCheck(ILogger logger);
 
     [LoggerMessage(EventId = 1012, Level = LogLevel.Error, Message = "A {Queue} message for an unknown job died")]
     private static partial void LogUnknownJob(ILogger logger, string queue);

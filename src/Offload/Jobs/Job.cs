@@ -6,7 +6,8 @@ namespace Offload.Jobs;
 
 /// <summary>
 /// One job row in Table Storage (table <c>jobs</c>, partition = job id, row = <see cref="RowKeyValue"/>).
-/// A partition per job spreads load and leaves room for the job's own history rows beside it.
+/// A partition per job spreads load and keeps the job's history rows (<see cref="JobEvent"/>) beside it, so a move
+/// and its history row are written in one transaction.
 /// </summary>
 public sealed class Job : ITableEntity
 {
@@ -29,6 +30,17 @@ public sealed class Job : ITableEntity
     public DateTimeOffset? CompletedAt { get; set; }
     /// <summary>When a <c>retrying</c> job's next attempt is due.</summary>
     public DateTimeOffset? NextAttemptAt { get; set; }
+    /// <summary>
+    /// Until when the worker of a <c>processing</c> job holds it. The worker renews it while it runs; a lease that
+    /// has run out means the worker died, and the job may be claimed again.
+    /// </summary>
+    public DateTimeOffset? LeaseExpiresAt { get; set; }
+    /// <summary>Which run holds the lease: lets a worker tell its own earlier write from another worker's.</summary>
+    public string? LeaseOwner { get; set; }
+    /// <summary>How many history rows the job has (the sequence number of the last <see cref="JobEvent"/>).</summary>
+    public int EventCount { get; set; }
+    /// <summary>How often a person sent the failed or cancelled job through again.</summary>
+    public int Retries { get; set; }
     public string? Error { get; set; }
     public string? Notify { get; set; }
 

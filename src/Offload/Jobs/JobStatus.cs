@@ -2,17 +2,22 @@ namespace Offload.Jobs;
 
 /// <summary>
 /// The job states and the one place that says which moves between them are legal
-/// (a Hangfire-style state machine). Every move is stored as a compare-and-set by <see cref="JobStore"/>.
+/// (a Hangfire-style state machine). Every move is stored as a compare-and-set by <see cref="JobStore"/>,
+/// together with a row of the job's history.
 /// </summary>
 /// <remarks>
 /// <code>
 /// queued ──► processing ──► succeeded
 ///   │          │  ▲  │
-///   │          ▼  │  └────► failed
-///   │        retrying ────► failed
-///   └────────────────────► failed
+///   │          ▼  │  ├────► failed ────┐
+///   │        retrying ─►failed         │ retry by request
+///   │          │       ─►cancelled ────┤
+///   ├──────────┴─────────► cancelled   │
+///   └──────────────────► failed        │
+///   ▲──────────────────────────────────┘
 /// </code>
-/// processing → processing is a re-claim: the message came back because the worker that held it died.
+/// processing → processing is a re-claim: the worker that held the job stopped renewing its lease (it died).
+/// Final states are never left by a worker; only a person's retry puts a failed or cancelled job back to queued.
 /// </remarks>
 public static class JobStatus
 {
@@ -21,19 +26,27 @@ public static class JobStatus
     public const string Retrying = "retrying";
     public const string Succeeded = "succeeded";
     public const string Failed = "failed";
+    public const string Cancelled = "cancelled";
 
-    public static IReadOnlyList<string> All { get; } = [Queued, Processing, Retrying, Succeeded, Failed];
+    public static IReadOnlyList<string> All { get; } = [Queued, Processing, Retrying, Succeeded, Failed, Cancelled];
+
+    private static readonly HashSet<string> Final = [Succeeded, Failed, Cancelled];
 
     private static readonly Dictionary<string, string[]> Moves = new()
     {
-        [Queued] = [Processing, Failed],
-        [Processing] = [Processing, Retrying, Succeeded, Failed],
-        [Retrying] = [Processing, Failed],
+        [Queued] = [Processing, Failed, Cancelled],
+        [Processing] = [Processing, Retrying, Succeeded, Failed, Cancelled],
+        [Retrying] = [Processing, Failed, Cancelled],
         [Succeeded] = [],
-        [Failed] = [],
+        [Failed] = [Queued],
+        [Cancelled] = [Queued],
     };
 
-    public static bool IsFinal(string status) => Moves.TryGetValue(status, out var next) && next.Length == 0;
+    /// <summary>No worker will move the job again: it succeeded, failed or was cancelled.</summary>
+    public static bool IsFinal(string status) => Final.Contains(status);
+
+    /// <summary>A person may send the job through again (POST …/retry).</summary>
+    public static bool CanRetry(string status) => CanMove(status, Queued);
 
     public static bool CanMove(string from, string to) =>
         Moves.TryGetValue(from, out var next) && next.Contains(to);

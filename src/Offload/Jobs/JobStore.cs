@@ -5,8 +5,9 @@ using Offload.Storage;
 namespace Offload.Jobs;
 
 /// <summary>
-/// Reads and moves jobs. Every write after creation is a compare-and-set on the row's ETag:
-/// when two deliveries of one message race, exactly one move wins and the other sees <c>null</c>.
+/// Reads and moves jobs. Every write after creation is a compare-and-set on the row's ETag: when two deliveries
+/// of one message race, exactly one move wins and the other sees <c>null</c>. A move and its history row
+/// (<see cref="JobEvent"/>) are one entity-group transaction in the job's partition: both are stored, or neither.
 /// </summary>
 public sealed class JobStore(TableServiceClient tables, TimeProvider clock)
 {
@@ -14,10 +15,17 @@ public sealed class JobStore(TableServiceClient tables, TimeProvider clock)
 
     public DateTimeOffset Now => clock.GetUtcNow();
 
-    public async Task CreateAsync(Job job, CancellationToken cancellationToken)
+    /// <summary>Stores a new job with its first history row.</summary>
+    /// <exception cref="RequestFailedException">Status 409: a job with this id exists.</exception>
+    public async Task CreateAsync(Job job, string reason, CancellationToken cancellationToken)
     {
-        var response = await _table.AddEntityAsync(job, cancellationToken);
-        job.ETag = response.Headers.ETag ?? default;
+        job.EventCount = 1;
+        var response = await _table.SubmitTransactionAsync(
+        [
+            new TableTransactionAction(TableTransactionActionType.Add, job),
+            new TableTransactionAction(TableTransactionActionType.Add, JobEvent.For(job, reason)),
+        ], cancellationToken);
+        job.ETag = response.Value[0].Headers.ETag ?? default;
     }
 
     public async Task<Job?> GetAsync(string id, CancellationToken cancellationToken)
@@ -26,12 +34,25 @@ public sealed class JobStore(TableServiceClient tables, TimeProvider clock)
         return response.HasValue ? response.Value : null;
     }
 
+    /// <summary>The job's history, oldest first.</summary>
+    public async Task<IReadOnlyList<JobEvent>> GetHistoryAsync(string id, CancellationToken cancellationToken)
+    {
+        // Row keys "event-00001" … sort in order; '.' is the character after '-', so this range holds them all.
+        var filter = TableClient.CreateQueryFilter(
+            $"PartitionKey eq {id} and RowKey ge {JobEvent.RowKeyPrefix} and RowKey lt {"event."}");
+        var events = new List<JobEvent>();
+        await foreach (var e in _table.QueryAsync<JobEvent>(filter, cancellationToken: cancellationToken))
+            events.Add(e);
+        return events;
+    }
+
     /// <summary>
     /// Moves <paramref name="job"/> to <paramref name="status"/> if the move is legal and nobody changed the row
-    /// since it was read. Returns the stored job with its new ETag, or <c>null</c> when another writer won.
+    /// since it was read, and records <paramref name="reason"/> in its history. Returns the stored job with its new
+    /// ETag, or <c>null</c> when another writer won.
     /// </summary>
     /// <exception cref="InvalidOperationException">The state machine forbids the move: a bug, not a race.</exception>
-    public Task<Job?> TryMoveAsync(Job job, string status, Action<Job>? change, CancellationToken cancellationToken)
+    public async Task<Job?> TryMoveAsync(Job job, string status, string reason, Action<Job>? change, CancellationToken cancellationToken)
     {
         if (!JobStatus.CanMove(job.Status, status))
             throw new InvalidOperationException($"A job cannot move from '{job.Status}' to '{status}'.");
@@ -39,25 +60,38 @@ public sealed class JobStore(TableServiceClient tables, TimeProvider clock)
         var next = job.Copy();
         next.Status = status;
         change?.Invoke(next);
-        if (next.IsFinal)
-            next.CompletedAt = Now;
-        return TryReplaceAsync(job, next, cancellationToken);
+        next.UpdatedAt = Now;
+        next.CompletedAt = next.IsFinal ? next.UpdatedAt : null;
+        if (status != JobStatus.Processing)
+            (next.LeaseExpiresAt, next.LeaseOwner) = (null, null);
+        next.EventCount = job.EventCount + 1;
+        try
+        {
+            var response = await _table.SubmitTransactionAsync(
+            [
+                new TableTransactionAction(TableTransactionActionType.UpdateReplace, next, job.ETag),
+                new TableTransactionAction(TableTransactionActionType.Add, JobEvent.For(next, reason)),
+            ], cancellationToken);
+            next.ETag = response.Value[0].Headers.ETag ?? default;
+            return next;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 412 or 404 or 409)
+        {
+            return null;
+        }
     }
 
-    /// <summary>Stores new progress without a state move; <c>null</c> when another writer changed the job.</summary>
-    public Task<Job?> TryReportProgressAsync(Job job, int progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores a change that is not a move (progress, a renewed lease); <c>null</c> when another writer changed the job.
+    /// </summary>
+    public async Task<Job?> TryUpdateAsync(Job job, Action<Job> change, CancellationToken cancellationToken)
     {
         var next = job.Copy();
-        next.Progress = Math.Clamp(progress, 0, 100);
-        return TryReplaceAsync(job, next, cancellationToken);
-    }
-
-    private async Task<Job?> TryReplaceAsync(Job current, Job next, CancellationToken cancellationToken)
-    {
+        change(next);
         next.UpdatedAt = Now;
         try
         {
-            var response = await _table.UpdateEntityAsync(next, current.ETag, TableUpdateMode.Replace, cancellationToken);
+            var response = await _table.UpdateEntityAsync(next, job.ETag, TableUpdateMode.Replace, cancellationToken);
             next.ETag = response.Headers.ETag ?? default;
             return next;
         }

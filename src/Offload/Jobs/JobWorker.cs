@@ -1,15 +1,19 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Offload.Messaging;
 
 namespace Offload.Jobs;
 
 /// <summary>
-/// What every queue worker does around its own work, written once: read the delivered message, claim the job
-/// (idempotently: a finished job is acknowledged, a lost race stops, a malformed message goes to the poison queue),
-/// and end it as succeeded, failed or retrying with a reason a person can read.
+/// What every queue worker does around its own work, written once: read the delivered message (malformed → poison
+/// queue) and claim the job, idempotently. A delivery has nothing to do when the job is finished (a redelivery), is
+/// held by a live worker, or waits for its backoff; the last two send themselves again for when they can act.
 /// </summary>
-public sealed partial class JobWorker(JobStore jobs, JobQueue queue, ILogger<JobWorker> logger)
+public sealed partial class JobWorker(JobStore jobs, JobQueue queue, IOptions<JobOptions> options, ILogger<JobWorker> logger)
 {
+    /// <summary>How early a delivery may come for a retry and still start it (clocks of two machines differ a little).</summary>
+    private static readonly TimeSpan BackoffTolerance = TimeSpan.FromSeconds(1);
+
     /// <summary>Parses a delivery; a message that can never be handled is moved to the poison queue and <c>null</c> returned.</summary>
     public async Task<JobMessage?> ReadAsync(string queueName, string body, CancellationToken cancellationToken)
     {
@@ -22,11 +26,12 @@ public sealed partial class JobWorker(JobStore jobs, JobQueue queue, ILogger<Job
     }
 
     /// <summary>
-    /// Moves the job to <c>processing</c> (attempts + 1), or returns <c>null</c> when this delivery has nothing to do:
-    /// no such job (poisoned), already finished (a redelivery), out of attempts (failed here), or another delivery won.
+    /// Moves the job to <c>processing</c> (attempts + 1, a fresh lease) and returns its run, or <c>null</c> when this
+    /// delivery has nothing to do: no such job (poisoned), already finished, held by a live worker, waiting for its
+    /// backoff, out of attempts (failed here), or another delivery won the claim.
     /// </summary>
-    public async Task<Job?> ClaimAsync(
-        string queueName, string kind, JobMessage message, string body, int maxAttempts, CancellationToken cancellationToken)
+    public async Task<JobRun?> ClaimAsync(
+        string queueName, string kind, JobMessage message, string body, RetryPolicy policy, CancellationToken cancellationToken)
     {
         var job = await jobs.GetAsync(message.JobId, cancellationToken);
         if (job is null || job.Kind != kind)
@@ -42,87 +47,77 @@ public sealed partial class JobWorker(JobStore jobs, JobQueue queue, ILogger<Job
             return null;
         }
 
-        if (job.Attempts >= maxAttempts)
+        var now = jobs.Now;
+        if (job is { Status: JobStatus.Processing, LeaseExpiresAt: { } leaseEnd } && leaseEnd > now)
         {
-            // Earlier deliveries claimed the job and never reported back: the worker died each time (killed, out of memory).
-            await FailAsync(job, $"The job was started {job.Attempts} times and never finished; the worker stopped each time.");
+            // A duplicate delivery while a live worker runs the job: make sure someone looks again should that worker die.
+            LogHeldElsewhere(logger, (leaseEnd - now).TotalSeconds);
+            await queue.EnqueueAsync(QueueNames.Watchdog, job.Id, cancellationToken, leaseEnd - now + options.Value.HeartbeatInterval);
             return null;
         }
 
-        var claimed = await jobs.TryMoveAsync(job, JobStatus.Processing, j =>
+        if (job is { Status: JobStatus.Retrying, NextAttemptAt: { } due } && due - now > BackoffTolerance)
         {
-            j.Attempts++;
-            j.Progress = 0;
-            j.StartedAt = jobs.Now;
-            j.Error = null;
-            j.NextAttemptAt = null;
-        }, cancellationToken);
-        if (claimed is null)
-            LogLostRace(logger);
-        return claimed;
-    }
+            LogTooEarly(logger, (due - now).TotalSeconds);
+            await queue.EnqueueAsync(queueName, job.Id, cancellationToken, due - now);
+            return null;
+        }
 
-    /// <summary>Ends the job as failed with <paramref name="reason"/>; <c>null</c> when another delivery moved it first.</summary>
-    public async Task<Job?> FailAsync(Job job, string reason)
-    {
-        var failed = await jobs.TryMoveAsync(job, JobStatus.Failed, j => j.Error = reason, CancellationToken.None);
-        if (failed is null)
-            LogLostRace(logger);
-        else
-            LogFailed(logger, reason);
-        return failed;
-    }
-
-    /// <summary>
-    /// After a transient fault: on the last attempt the job fails; otherwise it is <c>retrying</c> with the reason and
-    /// <c>nextAttemptAt</c>, and its id goes back on <paramref name="queueName"/>, invisible for the backoff. The current
-    /// message is then complete. If the id cannot be queued again this throws, and the queue redelivers the message.
-    /// </summary>
-    public async Task RetryLaterAsync(string queueName, Job job, string reason, RetryPolicy policy, Exception exception)
-    {
+        var previousWorkerDied = job.Status == JobStatus.Processing;
         if (job.Attempts >= policy.MaxAttempts)
         {
-            await FailAsync(job, $"Gave up after {job.Attempts} attempts: {reason}");
-            return;
+            // Earlier deliveries claimed the job and never reported back: the worker died each time (killed, out of memory).
+            var reason = $"The job was started {job.Attempts} times and never finished; the worker stopped each time.";
+            if (await jobs.TryMoveAsync(job, JobStatus.Failed, reason, j => j.Error = reason, CancellationToken.None) is not null)
+                LogFailed(logger, reason);
+            return null;
         }
 
-        var delay = policy.DelayAfter(job.Attempts, Random.Shared.NextDouble());
-        LogWillRetry(logger, job.Attempts, policy.MaxAttempts, delay.TotalSeconds, reason, exception);
-        var retrying = await jobs.TryMoveAsync(job, JobStatus.Retrying, j =>
-        {
-            j.Error = reason;
-            j.NextAttemptAt = jobs.Now + delay;
-        }, CancellationToken.None);
-        if (retrying is null)
+        var attempt = job.Attempts + 1;
+        var claimed = await jobs.TryMoveAsync(job, JobStatus.Processing,
+            previousWorkerDied
+                ? $"Attempt {attempt} started: the worker of attempt {job.Attempts} stopped renewing its lease."
+                : $"Attempt {attempt} started.",
+            j =>
+            {
+                j.Attempts = attempt;
+                j.Progress = 0;
+                j.StartedAt = now;
+                j.Error = null;
+                j.NextAttemptAt = null;
+                j.LeaseExpiresAt = now + options.Value.LeaseDuration;
+                j.LeaseOwner = Guid.NewGuid().ToString("N");
+            }, cancellationToken);
+        if (claimed is null)
         {
             LogLostRace(logger);
-            return;
+            return null;
         }
 
-        await queue.EnqueueAsync(queueName, job.Id, CancellationToken.None, delay);
+        return new JobRun(claimed, queueName, policy, jobs, queue, options.Value, logger, cancellationToken);
     }
 
-    /// <summary>The host is stopping mid-job: hand the job back so the next worker resumes it.</summary>
-    public Task StoppedAsync(Job job) =>
-        jobs.TryMoveAsync(job, JobStatus.Retrying, j => j.Error = "The worker stopped during the job; it will be retried.", CancellationToken.None);
-
-    public void LostRace() => LogLostRace(logger);
-
     [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "Job failed: {Reason}")]
-    private static partial void LogFailed(ILogger logger, string reason);
+    internal static partial void LogFailed(ILogger logger, string reason);
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Attempt {Attempt} of {MaxAttempts} failed, retrying in {DelaySeconds:0.0} s: {Reason}")]
-    private static partial void LogWillRetry(ILogger logger, int attempt, int maxAttempts, double delaySeconds, string reason, Exception exception);
+    internal static partial void LogWillRetry(ILogger logger, int attempt, int maxAttempts, double delaySeconds, string reason, Exception exception);
 
     [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "Job already {Status}; redelivered message acknowledged")]
     private static partial void LogAlreadyFinished(ILogger logger, string status);
 
     [LoggerMessage(EventId = 1004, Level = LogLevel.Information, Message = "Another delivery changed the job first; this one stops")]
-    private static partial void LogLostRace(ILogger logger);
+    internal static partial void LogLostRace(ILogger logger);
 
     [LoggerMessage(EventId = 1005, Level = LogLevel.Error, Message = "Malformed {Queue} message moved to the poison queue: {Reason}")]
     private static partial void LogMalformedMessage(ILogger logger, string queue, string reason);
 
     [LoggerMessage(EventId = 1006, Level = LogLevel.Error, Message = "No {Kind} job has this id; {Queue} message moved to the poison queue")]
     private static partial void LogUnknownJob(ILogger logger, string queue, string kind);
+
+    [LoggerMessage(EventId = 1007, Level = LogLevel.Information, Message = "A live worker holds the job (lease ends in {Seconds:0.0} s); the watchdog will look again")]
+    private static partial void LogHeldElsewhere(ILogger logger, double seconds);
+
+    [LoggerMessage(EventId = 1008, Level = LogLevel.Information, Message = "The job's next attempt is due in {Seconds:0.0} s; this delivery waits for it")]
+    private static partial void LogTooEarly(ILogger logger, double seconds);
 }

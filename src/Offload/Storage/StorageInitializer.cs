@@ -40,11 +40,8 @@ public sealed partial class StorageInitializer(
         await blobs.GetBlobContainerClient(StorageNames.UploadsContainer).CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         await blobs.GetBlobContainerClient(StorageNames.OutputsContainer).CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         await tables.CreateTableIfNotExistsAsync(StorageNames.JobsTable, cancellationToken);
-        foreach (var queue in QueueNames.All)
-        {
+        foreach (var queue in QueueNames.Everything)
             await queues.GetQueueClient(queue).CreateIfNotExistsAsync(cancellationToken: cancellationToken);
-            await queues.GetQueueClient(QueueNames.PoisonOf(queue)).CreateIfNotExistsAsync(cancellationToken: cancellationToken);
-        }
     }
 
     private async Task<bool> TryEnsureCreatedAsync(CancellationToken cancellationToken)

@@ -18,10 +18,10 @@ public sealed class PermanentJobException(string reason) : Exception(reason);
 /// <summary>
 /// The encode worker: claims the job, downloads the source, probes it, encodes it to a web-playable MP4,
 /// checks the result and stores it under a deterministic name. Idempotent: a redelivered message for a finished
-/// job does nothing, and every status change is a compare-and-set, so two deliveries can never both win.
+/// job does nothing, and every status change is a compare-and-set, so two deliveries can never both win. ffmpeg
+/// stops when the job is cancelled, taken over, over its time limit, or the host stops.
 /// </summary>
 public sealed partial class EncodeVideoHandler(
-    JobStore jobs,
     JobWorker worker,
     BlobServiceClient blobs,
     VideoEncoder encoder,
@@ -37,45 +37,57 @@ public sealed partial class EncodeVideoHandler(
             return;
 
         using var scope = logger.BeginJobScope(message.JobId);
-        var claimed = await worker.ClaimAsync(
-            QueueNames.HeavyCompute, JobKinds.Video, message, command.Message, _options.MaxAttempts, cancellationToken);
-        if (claimed is null)
+        await using (var run = await worker.ClaimAsync(
+            QueueNames.HeavyCompute, JobKinds.Video, message, command.Message, _options.Retry, cancellationToken))
         {
-            await notifications.NotifyIfFinalAsync(message.JobId, cancellationToken);
-            return;
+            if (run is not null)
+                await EncodeAsync(run, command.DequeueCount, cancellationToken);
         }
 
-        LogStarted(logger, claimed.Attempts, command.DequeueCount);
-        var run = new EncodeRun(claimed);
+        await notifications.NotifyIfFinalAsync(message.JobId, cancellationToken);
+    }
+
+    private async Task EncodeAsync(JobRun run, long dequeueCount, CancellationToken hostStopping)
+    {
+        LogStarted(logger, run.Job.Attempts, dequeueCount);
         // A folder per delivery: two deliveries of one message never share files.
-        var workDirectory = Path.Combine(_options.ResolveWorkingDirectory(), $"{claimed.Id}-{Guid.NewGuid():N}");
+        var workDirectory = Path.Combine(_options.ResolveWorkingDirectory(), $"{run.Job.Id}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(workDirectory);
+        using var timeLimit = CancellationTokenSource.CreateLinkedTokenSource(run.Token);
+        timeLimit.CancelAfter(_options.TimeLimit);
         try
         {
-            await RunAsync(run, workDirectory, cancellationToken);
+            await RunAsync(run, workDirectory, timeLimit.Token);
         }
         catch (PermanentJobException ex)
         {
-            run.Job = await worker.FailAsync(run.Job, ex.Message) ?? run.Job;
+            await run.FailAsync(ex.Message);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (run.Interrupted)
         {
-            await worker.StoppedAsync(run.Job);
+            // Cancelled by a person, or taken over by another worker: the job is no longer this run's to end.
+            LogInterrupted(logger, run.Cancelled ? "cancelled" : "taken over by another worker");
+        }
+        catch (OperationCanceledException) when (hostStopping.IsCancellationRequested)
+        {
+            await run.StoppedAsync();
             throw;
+        }
+        catch (OperationCanceledException) when (timeLimit.IsCancellationRequested)
+        {
+            await run.FailAsync($"The encode timed out: it ran longer than {_options.TimeLimit:g}, the limit for one encode.");
         }
         catch (Exception ex) when (IsTransient(ex))
         {
-            await worker.RetryLaterAsync(QueueNames.HeavyCompute, run.Job, Describe(ex), _options.Retry, ex);
+            await run.RetryLaterAsync(Describe(ex), ex);
         }
         finally
         {
             TryDeleteDirectory(workDirectory);
         }
-
-        await notifications.NotifyIfFinalAsync(claimed.Id, cancellationToken);
     }
 
-    private async Task RunAsync(EncodeRun run, string workDirectory, CancellationToken cancellationToken)
+    private async Task RunAsync(JobRun run, string workDirectory, CancellationToken cancellationToken)
     {
         var id = run.Job.Id;
         var sourcePath = Path.Combine(workDirectory, "source");
@@ -95,29 +107,12 @@ public sealed partial class EncodeVideoHandler(
             throw new PermanentJobException("The uploaded video is missing from storage.");
         }
 
+        // The media type is what ffprobe finds, whatever the client's Content-Type said.
         var info = await encoder.ProbeAsync(sourcePath, cancellationToken)
             ?? throw new PermanentJobException("The upload is not a video: ffprobe found no playable video stream in it.");
         LogProbed(logger, info.Width, info.Height, info.VideoCodec, info.Duration.TotalSeconds, info.HasAudio);
 
-        using var encodeCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var progressLoop = ReportProgressAsync(run, encodeCancellation);
-        try
-        {
-            await encoder.EncodeAsync(sourcePath, info, outputPath, run.SetPercent, encodeCancellation.Token);
-        }
-        catch (OperationCanceledException) when (run.LostOwnership)
-        {
-            worker.LostRace();
-            return;
-        }
-        finally
-        {
-            run.Finish();
-            await progressLoop;
-        }
-
-        if (run.LostOwnership)
-            return;
+        await encoder.EncodeAsync(sourcePath, info, outputPath, run.ReportProgress, cancellationToken);
 
         var output = await encoder.ProbeAsync(outputPath, cancellationToken);
         if (output is not { VideoCodec: "h264" })
@@ -130,45 +125,24 @@ public sealed partial class EncodeVideoHandler(
         }, cancellationToken);
         var sizeBytes = new FileInfo(outputPath).Length;
 
-        var done = await jobs.TryMoveAsync(run.Job, JobStatus.Succeeded, j =>
-        {
-            j.Progress = 100;
-            j.Error = null;
-            j.OutputSizeBytes = sizeBytes;
-            j.OutputDurationSeconds = Math.Round(output.Duration.TotalSeconds, 3);
-            j.OutputWidth = output.Width;
-            j.OutputHeight = output.Height;
-            j.OutputVideoCodec = output.VideoCodec;
-            j.OutputAudioCodec = output.AudioCodec;
-        }, cancellationToken);
-
-        if (done is null)
-            worker.LostRace();
-        else
-            LogSucceeded(logger, sizeBytes, output.Width, output.Height, (done.CompletedAt - done.StartedAt)?.TotalSeconds ?? 0);
-    }
-
-    /// <summary>Writes progress at most every <see cref="EncodingOptions.ProgressInterval"/>; stops the encode if another worker took the job.</summary>
-    private async Task ReportProgressAsync(EncodeRun run, CancellationTokenSource encode)
-    {
-        using var timer = new PeriodicTimer(_options.ProgressInterval);
-        var written = 0;
-        while (await run.WaitAsync(timer))
-        {
-            var percent = (int)Math.Floor(run.Percent);
-            if (percent <= written || percent >= 100)
-                continue;
-            var next = await jobs.TryReportProgressAsync(run.Job, percent, CancellationToken.None);
-            if (next is null)
+        var done = await run.SucceedAsync(
+            $"Encoded: {output.Width}x{output.Height} {output.VideoCodec}{(output.AudioCodec is null ? "" : "/" + output.AudioCodec)}, {sizeBytes} bytes, {output.Duration.TotalSeconds:0.0} s.",
+            j =>
             {
-                run.LostOwnership = true;
-                await encode.CancelAsync();
-                return;
-            }
+                j.Progress = 100;
+                j.Error = null;
+                j.OutputSizeBytes = sizeBytes;
+                j.OutputDurationSeconds = Math.Round(output.Duration.TotalSeconds, 3);
+                j.OutputWidth = output.Width;
+                j.OutputHeight = output.Height;
+                j.OutputVideoCodec = output.VideoCodec;
+                j.OutputAudioCodec = output.AudioCodec;
+            });
 
-            run.Job = next;
-            written = percent;
-        }
+        if (done is not null)
+            LogSucceeded(logger, sizeBytes, output.Width, output.Height, (done.CompletedAt - done.StartedAt)?.TotalSeconds ?? 0);
+        else if (run.Cancelled)
+            await outputBlob.DeleteIfExistsAsync(cancellationToken: CancellationToken.None); // cancelled at the last moment: no output
     }
 
     private static bool IsTransient(Exception ex) =>
@@ -194,28 +168,6 @@ public sealed partial class EncodeVideoHandler(
         }
     }
 
-    /// <summary>The state one encode shares between ffmpeg's progress callback and the progress writer.</summary>
-    private sealed class EncodeRun(Job job)
-    {
-        private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private double _percent;
-
-        public Job Job { get; set; } = job;
-        public bool LostOwnership { get; set; }
-        public double Percent => Volatile.Read(ref _percent);
-
-        public void SetPercent(double percent) => Volatile.Write(ref _percent, percent);
-
-        public void Finish() => _finished.TrySetResult();
-
-        /// <summary>True at each tick, false once the encode has finished.</summary>
-        public async Task<bool> WaitAsync(PeriodicTimer timer)
-        {
-            var tick = timer.WaitForNextTickAsync().AsTask();
-            return await Task.WhenAny(tick, _finished.Task) == tick;
-        }
-    }
-
     [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Encode started: attempt {Attempt}, delivery {DequeueCount}")]
     private static partial void LogStarted(ILogger logger, int attempt, long dequeueCount);
 
@@ -226,6 +178,9 @@ public sealed partial class EncodeVideoHandler(
     [LoggerMessage(EventId = 2103, Level = LogLevel.Information,
         Message = "Encode succeeded: {SizeBytes} bytes, {Width}x{Height}, in {Seconds:0.00} s")]
     private static partial void LogSucceeded(ILogger logger, long sizeBytes, int width, int height, double seconds);
+
+    [LoggerMessage(EventId = 2104, Level = LogLevel.Information, Message = "Encode stopped: the job was {Why}")]
+    private static partial void LogInterrupted(ILogger logger, string why);
 
     [LoggerMessage(EventId = 2110, Level = LogLevel.Warning, Message = "Could not delete the work folder {Path}")]
     private static partial void LogCleanupFailed(ILogger logger, string path, Exception exception);

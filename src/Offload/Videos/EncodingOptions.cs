@@ -46,9 +46,13 @@ public sealed class EncodingOptions
     /// <summary>Where sources and outputs are written while a job runs; empty means the system temp folder.</summary>
     public string? WorkingDirectory { get; set; }
 
-    /// <summary>How often progress is written to the job row at most.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
-    public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromSeconds(2);
+    /// <summary>
+    /// The longest one encode may take, download to upload: then ffmpeg is stopped and the job fails as timed out,
+    /// without a retry (another try would time out too). Keep it below host.json's <c>functionTimeout</c> (2 h), so the
+    /// job, not the host, ends a run that is too long.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan TimeLimit { get; set; } = TimeSpan.FromMinutes(90);
 
     public string ResolveWorkingDirectory() =>
         string.IsNullOrWhiteSpace(WorkingDirectory) ? Path.Combine(Path.GetTempPath(), "offload") : WorkingDirectory;

@@ -15,9 +15,10 @@ public sealed record VideoJobView(
     DateTimeOffset? NextAttemptAt,
     string? Error,
     VideoSourceView Source,
-    VideoOutputView? Output)
+    VideoOutputView? Output,
+    IReadOnlyList<JobEventView> Events)
 {
-    public static VideoJobView From(Job job) => new(
+    public static VideoJobView From(Job job, IEnumerable<JobEvent> history) => new(
         job.Id, job.Status, job.Progress, job.Attempts, job.CreatedAt, job.UpdatedAt, job.StartedAt, job.CompletedAt,
         job.Status == JobStatus.Retrying ? job.NextAttemptAt : null, job.Error,
         new VideoSourceView(job.SourceFileName, job.SourceContentType, job.SourceSizeBytes),
@@ -25,7 +26,8 @@ public sealed record VideoJobView(
             ? new VideoOutputView(
                 job.OutputSizeBytes ?? 0, job.OutputDurationSeconds ?? 0, job.OutputWidth ?? 0, job.OutputHeight ?? 0,
                 job.OutputVideoCodec ?? "", job.OutputAudioCodec, VideoRoutes.OutputPath(job.Id))
-            : null);
+            : null,
+        history.Select(JobEventView.From).ToList());
 }
 
 public sealed record VideoSourceView(string? FileName, string ContentType, long SizeBytes);
@@ -33,12 +35,12 @@ public sealed record VideoSourceView(string? FileName, string ContentType, long 
 public sealed record VideoOutputView(
     long SizeBytes, double DurationSeconds, int Width, int Height, string VideoCodec, string? AudioCodec, string Url);
 
-/// <summary>Reads one video job; <c>null</c> when there is none with that id.</summary>
+/// <summary>Reads one video job with its history; <c>null</c> when there is none with that id.</summary>
 public sealed class GetVideoHandler(JobStore jobs)
 {
     public async Task<VideoJobView?> HandleAsync(string id, CancellationToken cancellationToken)
     {
         var job = await jobs.GetAsync(id, cancellationToken);
-        return job is { Kind: JobKinds.Video } ? VideoJobView.From(job) : null;
+        return job is { Kind: JobKinds.Video } ? VideoJobView.From(job, await jobs.GetHistoryAsync(id, cancellationToken)) : null;
     }
 }

@@ -11,7 +11,9 @@ public sealed record VideoSource(string? FileName, string ContentType, long Size
 
 /// <summary>
 /// Writes the video job for a stored source and puts its id on <c>heavy-compute</c>: the last step of both ways in
-/// (POST /api/videos and direct upload + submit). Once only: a second call for the same id returns the job as it is.
+/// (POST /api/videos and direct upload + submit). Once only: a second call for the same id returns the job as it is,
+/// and sends its message again while it is still queued (the first call may have died between the row and the
+/// message; a duplicate message is harmless, a missing one would leave the job waiting forever).
 /// </summary>
 public sealed partial class QueueVideoJob(JobStore jobs, JobQueue queue, ILogger<QueueVideoJob> logger)
 {
@@ -24,11 +26,14 @@ public sealed partial class QueueVideoJob(JobStore jobs, JobQueue queue, ILogger
         job.Notify = source.Notify;
         try
         {
-            await jobs.CreateAsync(job, cancellationToken);
+            await jobs.CreateAsync(job, $"Accepted: {source.SizeBytes} bytes of {source.ContentType}.", cancellationToken);
         }
         catch (RequestFailedException ex) when (ex.Status == 409)
         {
-            return ((await jobs.GetAsync(id, cancellationToken))!, false);
+            var existing = (await jobs.GetAsync(id, cancellationToken))!;
+            if (existing.Status == JobStatus.Queued)
+                await queue.EnqueueAsync(QueueNames.HeavyCompute, id, cancellationToken);
+            return (existing, false);
         }
 
         try
@@ -38,8 +43,8 @@ public sealed partial class QueueVideoJob(JobStore jobs, JobQueue queue, ILogger
         catch (Exception ex) when (StorageFaults.IsUnavailable(ex))
         {
             // Nothing is left stuck in 'queued' with no message behind it.
-            await jobs.TryMoveAsync(job, JobStatus.Failed,
-                j => j.Error = "The job could not be queued; please submit it again.", CancellationToken.None);
+            const string reason = "The job could not be queued; please submit it again.";
+            await jobs.TryMoveAsync(job, JobStatus.Failed, reason, j => j.Error = reason, CancellationToken.None);
             LogEnqueueFailed(logger, ex);
             throw;
         }

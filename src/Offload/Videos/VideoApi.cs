@@ -14,7 +14,7 @@ namespace Offload.Videos;
 /// handler, and maps the result to a status code. The Functions and the server endpoints only call these.
 /// </summary>
 public sealed class VideoApi(
-    UploadVideoHandler upload, GetVideoHandler get, GetVideoOutputHandler output, IOptions<VideoOptions> options)
+    UploadVideoHandler upload, GetVideoHandler get, GetVideoOutputHandler output, CancelVideoHandler cancel, IOptions<VideoOptions> options)
 {
     private const string FileField = "file";
     // What a multipart envelope adds around the file: boundaries and part headers.
@@ -91,6 +91,23 @@ public sealed class VideoApi(
         var view = await get.HandleAsync(id, cancellationToken);
         return view is null ? NoSuchVideo(id) : ApiResults.Ok(view);
     }
+
+    /// <summary>DELETE /api/videos/{id}: cancels a job that has not ended; 409 for one that has.</summary>
+    public Task<IResult> CancelAsync(string id, CancellationToken cancellationToken) =>
+        ApiResults.WhenStorageIsDownAsync(async () =>
+        {
+            if (!JobId.IsValid(id))
+                return ApiResults.MalformedId(id);
+            return await cancel.HandleAsync(id, cancellationToken) switch
+            {
+                CancelVideoResult.Cancelled => ApiResults.Ok(await get.HandleAsync(id, cancellationToken)),
+                CancelVideoResult.AlreadyFinal final => ApiResults.Problem(StatusCodes.Status409Conflict,
+                    $"The job has already {(final.Status == JobStatus.Cancelled ? "been cancelled" : final.Status)}: there is nothing to cancel.",
+                    $"The job is '{final.Status}'.",
+                    new Dictionary<string, object?> { ["jobStatus"] = final.Status, ["statusUrl"] = VideoRoutes.StatusPath(id) }),
+                _ => NoSuchVideo(id),
+            };
+        });
 
     /// <summary>GET /api/videos/{id}/output: a redirect to a short-lived read-only link to the MP4.</summary>
     public Task<IResult> GetOutputAsync(string id, CancellationToken cancellationToken) =>

@@ -40,6 +40,8 @@ public sealed class VideoEncoder(IOptions<EncodingOptions> options)
         }
         catch (Exception ex) when (ex is FFMpegException or FormatException or System.Text.Json.JsonException)
         {
+            // A probe stopped by cancellation says nothing about the file.
+            cancellationToken.ThrowIfCancellationRequested();
             return null;
         }
 

@@ -9,14 +9,16 @@ namespace Offload.Videos;
 /// <summary>
 /// Tells the owner of a video (<c>?notify=</c>) how it ended, by queueing a <c>video-ready</c> or
 /// <c>video-failed</c> email on <c>high-priority</c>: the encoder never talks to SMTP. The email job's id is derived
-/// from the video's, so however often this runs for one video, one email is queued.
+/// from the video's, so however often this runs for one video, one email is queued (one per run, when a person
+/// sends a failed video through again).
 /// </summary>
 public sealed class VideoNotifications(JobStore jobs, QueueEmailHandler emails, IOptions<EmailOptions> options)
 {
     public async Task NotifyIfFinalAsync(string videoId, CancellationToken cancellationToken)
     {
         var video = await jobs.GetAsync(videoId, cancellationToken);
-        if (video is not { Kind: JobKinds.Video, IsFinal: true, Notify: { } to })
+        // A cancelled video needs no email: whoever cancelled it knows.
+        if (video is not { Kind: JobKinds.Video, Status: JobStatus.Succeeded or JobStatus.Failed, Notify: { } to })
             return;
 
         var baseUrl = options.Value.LinkBaseUrl.TrimEnd('/');
@@ -33,10 +35,10 @@ public sealed class VideoNotifications(JobStore jobs, QueueEmailHandler emails, 
                 ["reason"] = video.Error ?? "unknown",
             });
 
-        await emails.HandleAsync(new QueueEmailCommand(to, template, model, NotificationId(video.Id)), cancellationToken);
+        await emails.HandleAsync(new QueueEmailCommand(to, template, model, NotificationId(video.Id, video.Retries)), cancellationToken);
     }
 
-    /// <summary>The id of the one notification email a video can have.</summary>
-    public static string NotificationId(string videoId) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"notify:{videoId}")).AsSpan(0, 16));
+    /// <summary>The id of the one notification email a video can have per run (a retry by request is a new run).</summary>
+    public static string NotificationId(string videoId, int retries = 0) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(retries == 0 ? $"notify:{videoId}" : $"notify:{videoId}:{retries}")).AsSpan(0, 16));
 }

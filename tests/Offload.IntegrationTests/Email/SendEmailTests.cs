@@ -140,14 +140,19 @@ public sealed class SendEmailTests(StorageFixture fixture)
         await encode.HandleAsync(new EncodeVideoCommand(JobMessage.For(video.Id).ToJson(), 1), CancellationToken.None);
         await encode.HandleAsync(new EncodeVideoCommand(JobMessage.For(video.Id).ToJson(), 2), CancellationToken.None);
 
+        // One email job. Its message may be sent twice (a job still queued gets its message again, in case the
+        // first sender died before sending it): every delivery is made, and still one email arrives.
         var emailId = VideoNotifications.NotificationId(video.Id);
         var queued = (await fixture.Queues.GetQueueClient(QueueNames.HighPriority).PeekMessagesAsync(32)).Value
             .Count(m => m.Body.ToString().Contains(emailId, StringComparison.Ordinal));
-        Assert.Equal(1, queued);
+        Assert.InRange(queued, 1, 2);
 
-        await SendAsync(emailId);
-        await SendAsync(emailId, dequeueCount: 2);
+        for (var delivery = 1; delivery <= queued + 1; delivery++)
+            await SendAsync(emailId, dequeueCount: delivery);
+        await Task.Delay(500);
         var email = Assert.Single(await fixture.Mail.WaitForAsync(e => e.To == to));
+        var emailJob = await JobAsync(emailId);
+        Assert.Equal((JobStatus.Succeeded, 1), (emailJob.Status, emailJob.Attempts));
         Assert.Equal("Your video is ready", email.Subject);
         Assert.Contains($"/api/videos/{video.Id}/output", email.Text);
         Assert.Contains($"href=\"http://127.0.0.1:7071/api/videos/{video.Id}/output\"", email.Html);

@@ -26,14 +26,15 @@ public sealed class FunctionsAppTests
     [Fact]
     public void Metadata_ListsEveryFunctionOfTheApp() =>
         Assert.Equal(
-            ["CreateUploadFunction", "EncodeVideoDeadLetterFunction", "EncodeVideoFunction", "GetEmailFunction", "GetVideoFunction",
+            ["CancelVideoFunction", "CreateUploadFunction", "EncodeVideoDeadLetterFunction", "EncodeVideoFunction", "GetEmailFunction", "GetVideoFunction",
              "GetVideoOutputFunction", "HealthFunction", "QueueEmailFunction", "SendEmailDeadLetterFunction", "SendEmailFunction",
-             "SubmitUploadFunction", "UploadVideoFunction"],
+             "SubmitUploadFunction", "UploadVideoFunction", "WatchdogDeadLetterFunction", "WatchdogFunction"],
             Functions().Keys.Order());
 
     [Theory]
     [InlineData("UploadVideoFunction", "post", VideoRoutes.Videos)]
     [InlineData("GetVideoFunction", "get", VideoRoutes.Video)]
+    [InlineData("CancelVideoFunction", "delete", VideoRoutes.Video)]
     [InlineData("GetVideoOutputFunction", "get", VideoRoutes.Output)]
     [InlineData("HealthFunction", "get", "health")]
     [InlineData("QueueEmailFunction", "post", EmailRoutes.Emails)]
@@ -55,6 +56,8 @@ public sealed class FunctionsAppTests
     [InlineData("SendEmailFunction", QueueNames.HighPriority)]
     [InlineData("EncodeVideoDeadLetterFunction", "heavy-compute-poison")]
     [InlineData("SendEmailDeadLetterFunction", "high-priority-poison")]
+    [InlineData("WatchdogFunction", QueueNames.Watchdog)]
+    [InlineData("WatchdogDeadLetterFunction", "watchdog-poison")]
     public void Metadata_QueueFunctionsListenOnTheirOwnQueueThroughTheSharedConnection(string name, string queue)
     {
         var function = Functions()[name];

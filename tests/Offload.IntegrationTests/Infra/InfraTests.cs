@@ -45,7 +45,7 @@ public sealed class InfraTests
             .Select(r => r.GetProperty("name").GetString()).ToList();
 
         Assert.Equal([StorageNames.UploadsContainer, StorageNames.OutputsContainer], containers);
-        Assert.Equal(QueueNames.All.Concat(QueueNames.All.Select(QueueNames.PoisonOf)).Order(), queues.Order());
+        Assert.Equal(QueueNames.Everything.Order(), queues.Order());
         Assert.Contains(tables, t => t!.Contains($"'{StorageNames.JobsTable}'", StringComparison.Ordinal) || t == StorageNames.JobsTable);
         var lifecycle = Assert.Single(await ResourcesAsync("Microsoft.Storage/storageAccounts/managementPolicies"));
         Assert.Contains("uploads/", lifecycle.GetRawText());

@@ -24,7 +24,7 @@ public sealed class ServerFixture : IAsyncLifetime
             ["Email__SmtpHost"] = "127.0.0.1",
             ["Email__SmtpPort"] = _mail.SmtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Videos__MaxUploadBytes"] = MaxUploadBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Encoding__ProgressInterval"] = "00:00:00.250",
+            ["Jobs__HeartbeatInterval"] = "00:00:00.250",
             ["AzureFunctionsJobHost__extensions__queues__maxPollingInterval"] = "00:00:00.500",
         });
     }

@@ -38,7 +38,7 @@ public sealed class StorageFixture : IAsyncLifetime
         {
             [StorageNames.ConnectionName] = ConnectionString,
             ["Encoding:WorkingDirectory"] = WorkingDirectory,
-            ["Encoding:ProgressInterval"] = "00:00:00.200",
+            ["Jobs:HeartbeatInterval"] = "00:00:00.200",
             ["Email:SmtpPort"] = Mail.SmtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
@@ -62,7 +62,7 @@ public sealed class StorageFixture : IAsyncLifetime
     /// </summary>
     public async Task ClearQueuesAsync()
     {
-        foreach (var queue in Offload.Messaging.QueueNames.All.SelectMany(q => new[] { q, Offload.Messaging.QueueNames.PoisonOf(q) }))
+        foreach (var queue in Offload.Messaging.QueueNames.Everything)
             await Queues.GetQueueClient(queue).ClearMessagesAsync();
     }
 

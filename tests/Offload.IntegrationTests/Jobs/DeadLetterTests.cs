@@ -14,13 +14,13 @@ public sealed class DeadLetterTests(StorageFixture fixture)
     private async Task<Job> JobInAsync(string status, string? error = null)
     {
         var job = Job.New(JobId.New(), JobKinds.Video, Jobs.Now);
-        await Jobs.CreateAsync(job, CancellationToken.None);
+        await Jobs.CreateAsync(job, "test", CancellationToken.None);
         if (status == JobStatus.Queued)
             return job;
-        var processing = (await Jobs.TryMoveAsync(job, JobStatus.Processing, j => j.Attempts++, CancellationToken.None))!;
+        var processing = (await Jobs.TryMoveAsync(job, JobStatus.Processing, "test", j => j.Attempts++, CancellationToken.None))!;
         return status == JobStatus.Processing
             ? processing
-            : (await Jobs.TryMoveAsync(processing, status, j => j.Error = error, CancellationToken.None))!;
+            : (await Jobs.TryMoveAsync(processing, status, "test", j => j.Error = error, CancellationToken.None))!;
     }
 
     private Task DieAsync(string body) =>

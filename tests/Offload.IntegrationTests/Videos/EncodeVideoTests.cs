@@ -100,6 +100,23 @@ public sealed class EncodeVideoTests(StorageFixture fixture)
     }
 
     [Fact]
+    public async Task Encode_RecordsEveryMoveInTheJobsHistory_WithTimeAndReason()
+    {
+        var job = await UploadAsync(Clip.WithAudio);
+
+        await EncodeAsync(job.Id);
+
+        var history = await Jobs.GetHistoryAsync(job.Id, CancellationToken.None);
+        Assert.Equal([JobStatus.Queued, JobStatus.Processing, JobStatus.Succeeded], history.Select(e => e.Status));
+        Assert.Equal([0, 1, 1], history.Select(e => e.Attempt));
+        Assert.StartsWith("Accepted: ", history[0].Reason);
+        Assert.Equal("Attempt 1 started.", history[1].Reason);
+        Assert.StartsWith("Encoded: 320x240 h264/aac", history[2].Reason);
+        Assert.True(history.Zip(history.Skip(1)).All(p => p.First.At <= p.Second.At), "events are in order");
+        Assert.Equal((await JobAsync(job.Id)).CompletedAt, history[2].At);
+    }
+
+    [Fact]
     public async Task Encode_MarksJobFailed_WhenSourceIsNotVideo()
     {
         var job = await UploadAsync(new MemoryStream(RandomBytes(256 * 1024)));
@@ -224,10 +241,21 @@ public sealed class EncodeVideoTests(StorageFixture fixture)
         Assert.Equal((JobStatus.Retrying, 2), (second.Status, second.Attempts));
         Assert.InRange((second.NextAttemptAt!.Value - second.UpdatedAt).TotalSeconds, 3.2 - 0.1, 4.8 + 0.1); // doubled
 
+        await EncodeAsync(job.Id, broken, 1); // a delivery before the backoff has passed waits for it, and does nothing now
+        Assert.Equal((JobStatus.Retrying, 2), ((await JobAsync(job.Id)).Status, (await JobAsync(job.Id)).Attempts));
+
+        await Task.Delay(second.NextAttemptAt!.Value - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(100));
         await EncodeAsync(job.Id, broken, 1); // the last attempt fails the job
         var failed = await JobAsync(job.Id);
         Assert.Equal(JobStatus.Failed, failed.Status);
         Assert.StartsWith("Gave up after 3 attempts: ffmpeg exited with code 139", failed.Error);
+        var history = await Jobs.GetHistoryAsync(job.Id, CancellationToken.None);
+        Assert.Equal(
+            [JobStatus.Queued, JobStatus.Processing, JobStatus.Retrying, JobStatus.Processing, JobStatus.Retrying, JobStatus.Processing, JobStatus.Failed],
+            history.Select(e => e.Status));
+        Assert.StartsWith("Attempt 1 failed: ffmpeg exited with code 139", history[2].Reason);
+        Assert.Contains("Next attempt in ", history[2].Reason);
+        Assert.Equal(failed.Error, history[^1].Reason);
     }
 
     [Fact]
@@ -237,7 +265,7 @@ public sealed class EncodeVideoTests(StorageFixture fixture)
         // Three deliveries that claimed the job and never came back (the process was killed each time).
         var current = job;
         for (var i = 0; i < 3; i++)
-            current = (await Jobs.TryMoveAsync(current, JobStatus.Processing, j => j.Attempts++, CancellationToken.None))!;
+            current = (await Jobs.TryMoveAsync(current, JobStatus.Processing, "a worker that will die", j => j.Attempts++, CancellationToken.None))!;
 
         await EncodeAsync(job.Id, dequeueCount: 4);
 

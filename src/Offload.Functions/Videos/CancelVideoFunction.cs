@@ -1,0 +1,17 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Offload.Functions.Http;
+using Offload.Videos;
+
+namespace Offload.Functions.Videos;
+
+public sealed class CancelVideoFunction(VideoApi api)
+{
+    [Function(nameof(CancelVideoFunction))]
+    public Task<IActionResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = VideoRoutes.Video)] HttpRequest request,
+        string id,
+        CancellationToken cancellationToken) =>
+        api.CancelAsync(id, cancellationToken).ToActionResult();
+}

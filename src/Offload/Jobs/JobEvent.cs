@@ -1,0 +1,42 @@
+using Azure;
+using Azure.Data.Tables;
+
+namespace Offload.Jobs;
+
+/// <summary>
+/// One step of a job's history: the state it moved to, when, on which attempt, and why. Stored beside the job row
+/// in the job's partition (row <c>event-00001</c>, <c>event-00002</c>, …) and written in the same transaction as the
+/// move itself, so the history never misses or invents a transition.
+/// </summary>
+public sealed class JobEvent : ITableEntity
+{
+    public const string RowKeyPrefix = "event-";
+
+    public string PartitionKey { get; set; } = "";
+    public string RowKey { get; set; } = "";
+    public DateTimeOffset? Timestamp { get; set; }
+    public ETag ETag { get; set; }
+
+    public DateTimeOffset At { get; set; }
+    public string Status { get; set; } = "";
+    public int Attempt { get; set; }
+    public string Reason { get; set; } = "";
+
+    public static string RowKeyOf(int sequence) => $"{RowKeyPrefix}{sequence:D5}";
+
+    public static JobEvent For(Job job, string reason) => new()
+    {
+        PartitionKey = job.Id,
+        RowKey = RowKeyOf(job.EventCount),
+        At = job.UpdatedAt,
+        Status = job.Status,
+        Attempt = job.Attempts,
+        Reason = reason,
+    };
+}
+
+/// <summary>A history entry as the API shows it.</summary>
+public sealed record JobEventView(DateTimeOffset At, string Status, int Attempt, string Reason)
+{
+    public static JobEventView From(JobEvent e) => new(e.At, e.Status, e.Attempt, e.Reason);
+}

@@ -1,0 +1,31 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Offload.Jobs;
+
+/// <summary>
+/// How workers hold the jobs they run (section <c>Jobs</c>, e.g. <c>Jobs__LeaseDuration</c>). A running job carries a
+/// lease its worker renews every <see cref="HeartbeatInterval"/>; the same heartbeat writes progress and notices a
+/// cancellation. When a worker dies its lease runs out, and the watchdog hands the job to another worker.
+/// </summary>
+public sealed class JobOptions : IValidatableObject
+{
+    public const string SectionName = "Jobs";
+
+    /// <summary>How often a running job's lease and progress are written (and a cancellation is noticed).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long a running job stays with its worker without a heartbeat: about how long a dead worker's job waits.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(1);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (LeaseDuration < 3 * HeartbeatInterval)
+        {
+            yield return new ValidationResult(
+                $"Jobs:LeaseDuration ({LeaseDuration}) must be at least three heartbeats (Jobs:HeartbeatInterval {HeartbeatInterval}).",
+                [nameof(LeaseDuration)]);
+        }
+    }
+}

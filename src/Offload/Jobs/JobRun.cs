@@ -1,0 +1,222 @@
+using Microsoft.Extensions.Logging;
+using Offload.Messaging;
+using Offload.Storage;
+
+namespace Offload.Jobs;
+
+/// <summary>
+/// A job while one worker runs it, from its claim to its end. A heartbeat renews the job's lease, writes progress
+/// and notices when the job was cancelled or taken over; <see cref="Token"/> then stops the work. The first heartbeat
+/// also sends a check to the <c>watchdog</c> queue, which brings the job back if this worker dies: short jobs
+/// (an email) end before it and cost nothing extra. Every end (<see cref="SucceedAsync"/>, <see cref="FailAsync"/>,
+/// <see cref="RetryLaterAsync"/>, <see cref="StoppedAsync"/>) stops the heartbeat first, then moves the job.
+/// </summary>
+public sealed partial class JobRun : IAsyncDisposable
+{
+    private readonly JobStore _jobs;
+    private readonly JobQueue _queue;
+    private readonly JobOptions _options;
+    private readonly ILogger _logger;
+    private readonly string _queueName;
+    private readonly RetryPolicy _policy;
+    private readonly CancellationTokenSource _work;
+    private readonly CancellationTokenSource _heartbeatStop = new();
+    private readonly Task _heartbeat;
+    private double _percent;
+    private bool _ended;
+
+    internal JobRun(
+        Job job, string queueName, RetryPolicy policy, JobStore jobs, JobQueue queue, JobOptions options, ILogger logger,
+        CancellationToken hostStopping)
+    {
+        Job = job;
+        (_queueName, _policy, _jobs, _queue, _options, _logger) = (queueName, policy, jobs, queue, options, logger);
+        _work = CancellationTokenSource.CreateLinkedTokenSource(hostStopping);
+        _heartbeat = Task.Run(HeartbeatAsync);
+    }
+
+    /// <summary>The job as last stored by this run.</summary>
+    public Job Job { get; private set; }
+
+    /// <summary>Cancelled when the job was cancelled by a person, taken over by another worker, or the host stops.</summary>
+    public CancellationToken Token => _work.Token;
+
+    /// <summary>A person cancelled the job while it ran.</summary>
+    public bool Cancelled { get; private set; }
+
+    /// <summary>Another worker took the job over (this one's lease had run out).</summary>
+    public bool Lost { get; private set; }
+
+    /// <summary>The job is no longer this run's to finish.</summary>
+    public bool Interrupted => Cancelled || Lost;
+
+    /// <summary>Progress in percent (0-100), written with the next heartbeat. Safe to call from any thread.</summary>
+    public void ReportProgress(double percent) => Volatile.Write(ref _percent, percent);
+
+    public Task<Job?> SucceedAsync(string reason, Action<Job> change) => EndAsync(JobStatus.Succeeded, reason, change);
+
+    /// <summary>Ends the job failed: a permanent fault, or the last attempt.</summary>
+    public async Task<Job?> FailAsync(string reason)
+    {
+        var failed = await EndAsync(JobStatus.Failed, reason, j => j.Error = reason);
+        if (failed is not null)
+            JobWorker.LogFailed(_logger, reason);
+        return failed;
+    }
+
+    /// <summary>
+    /// After a transient fault: on the last attempt the job fails; otherwise it is <c>retrying</c> with the reason and
+    /// <c>nextAttemptAt</c>, and its id goes back on its queue, invisible for the backoff. If the id cannot be queued
+    /// again this throws, the listener delivers the current message again, and that delivery waits for the backoff.
+    /// </summary>
+    public async Task RetryLaterAsync(string reason, Exception exception)
+    {
+        if (Job.Attempts >= _policy.MaxAttempts)
+        {
+            await FailAsync($"Gave up after {Job.Attempts} attempts: {reason}");
+            return;
+        }
+
+        var delay = _policy.DelayAfter(Job.Attempts, Random.Shared.NextDouble());
+        JobWorker.LogWillRetry(_logger, Job.Attempts, _policy.MaxAttempts, delay.TotalSeconds, reason, exception);
+        var retrying = await EndAsync(JobStatus.Retrying, $"Attempt {Job.Attempts} failed: {reason} Next attempt in {delay.TotalSeconds:0.#} s.", j =>
+        {
+            j.Error = reason;
+            j.NextAttemptAt = _jobs.Now + delay;
+        });
+        if (retrying is not null)
+            await _queue.EnqueueAsync(_queueName, Job.Id, CancellationToken.None, delay);
+    }
+
+    /// <summary>
+    /// The host is stopping mid-job: hand the job back at once, so the next worker takes it as soon as the listener
+    /// releases the message. Storage may be what stopped the host: then the lease simply runs out.
+    /// </summary>
+    public async Task StoppedAsync()
+    {
+        try
+        {
+            await EndAsync(JobStatus.Retrying, $"The worker stopped during attempt {Job.Attempts}; the job will be tried again.", j =>
+            {
+                j.Error = "The worker stopped during the job; it will be tried again.";
+                j.NextAttemptAt = _jobs.Now;
+            });
+        }
+        catch (Exception ex) when (StorageFaults.IsUnavailable(ex))
+        {
+            LogHandBackFailed(_logger, ex);
+        }
+    }
+
+    private async Task<Job?> EndAsync(string status, string reason, Action<Job> change)
+    {
+        await StopHeartbeatAsync();
+        _ended = true;
+        var moved = await _jobs.TryMoveAsync(Job, status, reason, change, CancellationToken.None);
+        if (moved is not null)
+            return Job = moved;
+
+        await LearnWhyAsync(await _jobs.GetAsync(Job.Id, CancellationToken.None));
+        return null;
+    }
+
+    private async Task HeartbeatAsync()
+    {
+        using var timer = new PeriodicTimer(_options.HeartbeatInterval);
+        var watched = false;
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_heartbeatStop.Token))
+            {
+                try
+                {
+                    if (!watched)
+                    {
+                        // Checked once the lease could have run out, then again until the job ends (WatchdogHandler).
+                        await _queue.EnqueueAsync(QueueNames.Watchdog, Job.Id, CancellationToken.None, _options.LeaseDuration + _options.HeartbeatInterval);
+                        watched = true;
+                    }
+
+                    var percent = Math.Clamp((int)Math.Floor(Volatile.Read(ref _percent)), 0, 99);
+                    var next = await _jobs.TryUpdateAsync(Job, j =>
+                    {
+                        j.Progress = Math.Max(j.Progress, percent);
+                        j.LeaseExpiresAt = _jobs.Now + _options.LeaseDuration;
+                    }, CancellationToken.None);
+                    if (next is not null)
+                        Job = next;
+                    else if (!await LearnWhyAsync(await _jobs.GetAsync(Job.Id, CancellationToken.None)))
+                        return;
+                }
+                catch (Exception ex) when (StorageFaults.IsUnavailable(ex))
+                {
+                    // Keep working: the lease is renewed once storage answers again. Should it run out meanwhile, the
+                    // watchdog may give the job to another worker, and this one stops at its next heartbeat.
+                    LogHeartbeatFailed(_logger, ex.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_heartbeatStop.IsCancellationRequested)
+        {
+            // the run ended
+        }
+    }
+
+    /// <summary>
+    /// A write found the job changed. Returns true when the change was this run's own (a write whose answer was lost)
+    /// and the run goes on; otherwise records whether the job was cancelled or taken over and stops the work.
+    /// </summary>
+    private async Task<bool> LearnWhyAsync(Job? current)
+    {
+        if (!_ended && current is { Status: JobStatus.Processing } && current.LeaseOwner == Job.LeaseOwner)
+        {
+            Job = current;
+            return true;
+        }
+
+        Cancelled = current?.Status == JobStatus.Cancelled;
+        Lost = !Cancelled;
+        if (Cancelled)
+            LogCancelled(_logger);
+        else
+            JobWorker.LogLostRace(_logger);
+        await _work.CancelAsync();
+        return false;
+    }
+
+    private async Task StopHeartbeatAsync()
+    {
+        if (!_heartbeatStop.IsCancellationRequested)
+            await _heartbeatStop.CancelAsync();
+        await _heartbeat;
+    }
+
+    /// <summary>A run that ended without a move (an unexpected error) gives its lease up, so the next delivery can start at once.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await StopHeartbeatAsync();
+        if (!_ended && !Interrupted)
+        {
+            try
+            {
+                await _jobs.TryUpdateAsync(Job, j => j.LeaseExpiresAt = _jobs.Now, CancellationToken.None);
+            }
+            catch (Exception ex) when (StorageFaults.IsUnavailable(ex))
+            {
+                LogHandBackFailed(_logger, ex);
+            }
+        }
+
+        _work.Dispose();
+        _heartbeatStop.Dispose();
+    }
+
+    [LoggerMessage(EventId = 1020, Level = LogLevel.Information, Message = "The job was cancelled while it ran; its work stops")]
+    private static partial void LogCancelled(ILogger logger);
+
+    [LoggerMessage(EventId = 1021, Level = LogLevel.Warning, Message = "Could not renew the job's lease; the work goes on: {Reason}")]
+    private static partial void LogHeartbeatFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 1022, Level = LogLevel.Warning, Message = "Could not hand the job back; its lease will run out instead")]
+    private static partial void LogHandBackFailed(ILogger logger, Exception exception);
+}

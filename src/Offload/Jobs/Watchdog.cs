@@ -1,0 +1,44 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Offload.Messaging;
+
+namespace Offload.Jobs;
+
+/// <summary>One delivery of a <c>watchdog</c> message: a job id to look at.</summary>
+public sealed record WatchdogCommand(string Message);
+
+/// <summary>
+/// Brings back the jobs of workers that died. A running job's worker renews its lease with every heartbeat and, on
+/// the first, sends the job's id here. While the lease is alive the check sends itself again for when the lease would
+/// end; once it has run out (the worker was killed, lost its machine, or hung) the job's id goes back on its work
+/// queue, where the next worker claims it again. The queue listener would bring the message back too, but only after
+/// its fixed 10-minute invisibility: this takes about <see cref="JobOptions.LeaseDuration"/>.
+/// </summary>
+public sealed partial class WatchdogHandler(
+    JobStore jobs, JobQueue queue, JobWorker worker, IOptions<JobOptions> options, ILogger<WatchdogHandler> logger)
+{
+    public async Task HandleAsync(WatchdogCommand command, CancellationToken cancellationToken)
+    {
+        if (await worker.ReadAsync(QueueNames.Watchdog, command.Message, cancellationToken) is not { } message)
+            return;
+
+        using var scope = logger.BeginJobScope(message.JobId);
+        // Finished, waiting for its own retry message, or unknown: nothing runs, nothing to watch.
+        if (await jobs.GetAsync(message.JobId, cancellationToken) is not { Status: JobStatus.Processing } job)
+            return;
+
+        var left = (job.LeaseExpiresAt ?? DateTimeOffset.MinValue) - jobs.Now;
+        if (left > TimeSpan.Zero)
+        {
+            await queue.EnqueueAsync(QueueNames.Watchdog, job.Id, cancellationToken, left + options.Value.HeartbeatInterval);
+            return;
+        }
+
+        LogWorkerLost(logger, job.Attempts, -left.TotalSeconds);
+        await queue.EnqueueAsync(QueueNames.For(job.Kind), job.Id, cancellationToken);
+    }
+
+    [LoggerMessage(EventId = 1030, Level = LogLevel.Warning,
+        Message = "The worker of attempt {Attempt} stopped renewing its lease {Seconds:0.0} s ago; the job goes back on its queue")]
+    private static partial void LogWorkerLost(ILogger logger, int attempt, double seconds);
+}

@@ -1,0 +1,46 @@
+using Offload.Jobs;
+
+namespace Offload.Videos;
+
+public abstract record CancelVideoResult
+{
+    public sealed record Cancelled(Job Job) : CancelVideoResult;
+    public sealed record NotFound : CancelVideoResult;
+    /// <summary>The job had already ended: there is nothing left to cancel.</summary>
+    public sealed record AlreadyFinal(string Status) : CancelVideoResult;
+}
+
+/// <summary>
+/// DELETE /api/videos/{id}: a job that has not ended is <c>cancelled</c> at once. A queued or retrying job's message
+/// is ignored when it arrives (the job is final); a running encode notices at its next heartbeat and stops ffmpeg.
+/// The source stays in <c>uploads/</c>, so the job can be sent through again (POST …/retry).
+/// </summary>
+public sealed class CancelVideoHandler(JobStore jobs)
+{
+    public const string Reason = "Cancelled by request.";
+
+    // Each heartbeat of a running encode changes the row, so a cancel may lose a race or two: read and try again.
+    private const int Tries = 10;
+
+    public async Task<CancelVideoResult> HandleAsync(string id, CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < Tries; i++)
+        {
+            var job = await jobs.GetAsync(id, cancellationToken);
+            if (job is not { Kind: JobKinds.Video })
+                return new CancelVideoResult.NotFound();
+            if (job.IsFinal)
+                return new CancelVideoResult.AlreadyFinal(job.Status);
+
+            var cancelled = await jobs.TryMoveAsync(job, JobStatus.Cancelled, Reason, j =>
+            {
+                j.Error = Reason;
+                j.NextAttemptAt = null;
+            }, cancellationToken);
+            if (cancelled is not null)
+                return new CancelVideoResult.Cancelled(cancelled);
+        }
+
+        throw new InvalidOperationException($"The job changed {Tries} times while it was being cancelled.");
+    }
+}

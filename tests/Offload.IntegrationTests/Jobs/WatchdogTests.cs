@@ -1,0 +1,143 @@
+using Azure.Storage.Queues.Models;
+using Microsoft.Extensions.DependencyInjection;
+using Offload.IntegrationTests.Infrastructure;
+using Offload.Jobs;
+using Offload.Messaging;
+using Offload.Testing;
+using Offload.Videos;
+
+namespace Offload.IntegrationTests.Jobs;
+
+/// <summary>Leases and the watchdog: how a job comes back when its worker dies, and why a live one is left alone.</summary>
+[Collection(StorageCollection.Name)]
+public sealed class WatchdogTests(StorageFixture fixture)
+{
+    private JobStore Jobs => fixture.Services.GetRequiredService<JobStore>();
+
+    private async Task<Job> JobAsync(string id) => (await Jobs.GetAsync(id, CancellationToken.None))!;
+
+    /// <summary>A video job as a worker left it when it was claimed and then died, its lease ending at <paramref name="leaseEnd"/>.</summary>
+    private async Task<Job> ClaimedJobAsync(DateTimeOffset leaseEnd)
+    {
+        var job = Job.New(JobId.New(), JobKinds.Video, Jobs.Now);
+        await Jobs.CreateAsync(job, "test", CancellationToken.None);
+        return (await Jobs.TryMoveAsync(job, JobStatus.Processing, "Attempt 1 started.", j =>
+        {
+            j.Attempts = 1;
+            j.LeaseExpiresAt = leaseEnd;
+            j.LeaseOwner = "a worker that died";
+        }, CancellationToken.None))!;
+    }
+
+    private Task WatchAsync(string jobId) =>
+        fixture.Services.GetRequiredService<WatchdogHandler>().HandleAsync(new WatchdogCommand(JobMessage.For(jobId).ToJson()), CancellationToken.None);
+
+    private async Task<int> MessagesAsync(string queue, string jobId, bool includingInvisible = false)
+    {
+        var client = fixture.Queues.GetQueueClient(queue);
+        if (!includingInvisible)
+            return (await client.PeekMessagesAsync(32)).Value.Count(m => m.Body.ToString().Contains(jobId, StringComparison.Ordinal));
+        return (await client.GetPropertiesAsync()).Value.ApproximateMessagesCount;
+    }
+
+    [Fact]
+    public async Task Watchdog_PutsTheJobBackOnItsQueue_WhenItsWorkersLeaseRanOut()
+    {
+        await fixture.ClearQueuesAsync();
+        var job = await ClaimedJobAsync(leaseEnd: Jobs.Now - TimeSpan.FromSeconds(1));
+
+        await WatchAsync(job.Id);
+
+        Assert.Equal(1, await MessagesAsync(QueueNames.HeavyCompute, job.Id));
+        Assert.Contains(fixture.Logs.Entries, e => e.EventId.Id == 1030 && e.Scopes.Contains($"Job {job.Id}"));
+    }
+
+    [Fact]
+    public async Task Watchdog_LooksAgainLater_WhileTheWorkerRenewsItsLease()
+    {
+        await fixture.ClearQueuesAsync();
+        var job = await ClaimedJobAsync(leaseEnd: Jobs.Now + TimeSpan.FromMinutes(1));
+
+        await WatchAsync(job.Id);
+
+        Assert.Equal(0, await MessagesAsync(QueueNames.HeavyCompute, job.Id));
+        Assert.Equal(0, await MessagesAsync(QueueNames.Watchdog, job.Id)); // not visible yet …
+        Assert.Equal(1, await MessagesAsync(QueueNames.Watchdog, job.Id, includingInvisible: true)); // … but there
+    }
+
+    [Fact]
+    public async Task Watchdog_StopsWatching_OnceTheJobHasEnded()
+    {
+        await fixture.ClearQueuesAsync();
+        var job = await ClaimedJobAsync(leaseEnd: Jobs.Now - TimeSpan.FromSeconds(1));
+        await Jobs.TryMoveAsync(job, JobStatus.Succeeded, "done", null, CancellationToken.None);
+
+        await WatchAsync(job.Id);
+
+        Assert.Equal(0, await MessagesAsync(QueueNames.HeavyCompute, job.Id, includingInvisible: true));
+        Assert.Equal(0, await MessagesAsync(QueueNames.Watchdog, job.Id, includingInvisible: true));
+    }
+
+    [Fact]
+    public async Task Delivery_ReclaimsAJobWhoseWorkerDied_AndTheHistorySaysSo()
+    {
+        var source = await File.ReadAllBytesAsync(await TestClips.PathOf(Clip.Silent));
+        var upload = await fixture.Services.GetRequiredService<UploadVideoHandler>()
+            .HandleAsync(new UploadVideoCommand(new MemoryStream(source), "video/x-msvideo", null, null), CancellationToken.None);
+        var job = Assert.IsType<UploadVideoResult.Accepted>(upload).Job;
+        await Jobs.TryMoveAsync(job, JobStatus.Processing, "Attempt 1 started.", j =>
+        {
+            j.Attempts = 1;
+            j.LeaseExpiresAt = Jobs.Now - TimeSpan.FromSeconds(1);
+        }, CancellationToken.None);
+
+        await fixture.Services.GetRequiredService<EncodeVideoHandler>()
+            .HandleAsync(new EncodeVideoCommand(JobMessage.For(job.Id).ToJson(), 2), CancellationToken.None);
+
+        var done = await JobAsync(job.Id);
+        Assert.Equal((JobStatus.Succeeded, 2), (done.Status, done.Attempts));
+        var history = await Jobs.GetHistoryAsync(job.Id, CancellationToken.None);
+        Assert.Contains(history, e => e is { Status: JobStatus.Processing, Attempt: 2 } && e.Reason.Contains("stopped renewing its lease", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Delivery_LeavesAJobWithALiveLeaseAlone_AndAsksTheWatchdogToLookLater()
+    {
+        await fixture.ClearQueuesAsync();
+        var job = await ClaimedJobAsync(leaseEnd: Jobs.Now + TimeSpan.FromMinutes(1));
+
+        await fixture.Services.GetRequiredService<EncodeVideoHandler>()
+            .HandleAsync(new EncodeVideoCommand(JobMessage.For(job.Id).ToJson(), 1), CancellationToken.None);
+
+        var same = await JobAsync(job.Id);
+        Assert.Equal(job.ETag, same.ETag); // not touched
+        Assert.Equal(1, await MessagesAsync(QueueNames.Watchdog, job.Id, includingInvisible: true));
+    }
+
+    [Fact]
+    public async Task LongRunningJob_RenewsItsLease_AndIsWatched()
+    {
+        await fixture.ClearQueuesAsync();
+        await using var slow = fixture.CreateServices(new Dictionary<string, string?> { ["Encoding:Preset"] = "slower" });
+        await using var file = File.OpenRead(await TestClips.PathOf(Clip.Long));
+        var upload = await slow.GetRequiredService<UploadVideoHandler>()
+            .HandleAsync(new UploadVideoCommand(file, "video/x-msvideo", null, null), CancellationToken.None);
+        var job = Assert.IsType<UploadVideoResult.Accepted>(upload).Job;
+        var leases = new List<DateTimeOffset>();
+
+        var encode = slow.GetRequiredService<EncodeVideoHandler>()
+            .HandleAsync(new EncodeVideoCommand(JobMessage.For(job.Id).ToJson(), 1), CancellationToken.None);
+        while (!encode.IsCompleted)
+        {
+            if ((await JobAsync(job.Id)).LeaseExpiresAt is { } lease)
+                leases.Add(lease);
+            await Task.Delay(100);
+        }
+
+        await encode;
+        Assert.Equal(JobStatus.Succeeded, (await JobAsync(job.Id)).Status);
+        Assert.True(leases.Distinct().Count() >= 3, $"the lease was renewed {leases.Distinct().Count() - 1} times");
+        Assert.Null((await JobAsync(job.Id)).LeaseExpiresAt); // a finished job holds no lease
+        Assert.Equal(1, await MessagesAsync(QueueNames.Watchdog, job.Id, includingInvisible: true));
+    }
+}
