@@ -104,6 +104,8 @@ var encodeRoleSettings = {
   'AzureWebJobs.UploadVideoFunction.Disabled': 'true'
   'AzureWebJobs.GetVideoFunction.Disabled': 'true'
   'AzureWebJobs.CancelVideoFunction.Disabled': 'true'
+  'AzureWebJobs.RetryVideoFunction.Disabled': 'true'
+  'AzureWebJobs.RetryEmailFunction.Disabled': 'true'
   'AzureWebJobs.GetVideoOutputFunction.Disabled': 'true'
   'AzureWebJobs.CreateUploadFunction.Disabled': 'true'
   'AzureWebJobs.SubmitUploadFunction.Disabled': 'true'

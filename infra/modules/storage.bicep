@@ -18,6 +18,7 @@ param uploadRetentionDays int = 7
 
 // Keep in step with src/Offload/Storage/StorageNames.cs and src/Offload/Messaging/QueueNames.cs.
 var containers = ['uploads', 'outputs']
+var tables = ['jobs', 'idempotency']
 var queues = ['heavy-compute', 'heavy-compute-poison', 'high-priority', 'high-priority-poison', 'watchdog', 'watchdog-poison']
 
 resource account 'Microsoft.Storage/storageAccounts@2025-06-01' = {
@@ -63,10 +64,10 @@ resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2025-06-0
   name: 'default'
 }
 
-resource jobsTable 'Microsoft.Storage/storageAccounts/tableServices/tables@2025-06-01' = {
+resource appTables 'Microsoft.Storage/storageAccounts/tableServices/tables@2025-06-01' = [for table in tables: {
   parent: tableService
-  name: 'jobs'
-}
+  name: table
+}]
 
 // Sources are only needed until they are encoded (and abandoned uploads never are): delete them after a while.
 resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2025-06-01' = {

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Offload.Email;
 using Offload.Health;
+using Offload.Idempotency;
 using Offload.Jobs;
 using Offload.Messaging;
 using Offload.Storage;
@@ -23,6 +24,9 @@ public static class OffloadServiceCollectionExtensions
         services.AddSingleton<JobQueue>();
         services.AddSingleton<JobWorker>();
         services.AddSingleton<WatchdogHandler>();
+        services.AddSingleton<IdempotencyKeys>();
+        services.AddSingleton<RetryJobHandler>();
+        services.AddSingleton<JobApi>();
         services.AddSingleton<HandleDeadLetter>();
 
         services.AddOptions<VideoOptions>().BindConfiguration(VideoOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();

@@ -10,6 +10,7 @@ public static class EmailRoutes
 {
     public const string Emails = "emails";
     public const string Email = "emails/{id}";
+    public const string Retry = "emails/{id}/retry";
 
     public static string StatusPath(string id) => $"{ApiRoutes.Prefix}/emails/{id}";
 }
@@ -24,6 +25,9 @@ public sealed class EmailApi(QueueEmailHandler queue, GetEmailHandler get)
     public Task<IResult> QueueAsync(HttpRequest request, CancellationToken cancellationToken) =>
         ApiResults.WhenStorageIsDownAsync(async () =>
         {
+            var (idempotencyKey, badKey) = ApiResults.ReadIdempotencyKey(request);
+            if (badKey is not null)
+                return badKey;
             var (body, error) = await ApiResults.ReadJsonAsync<EmailRequest>(request, "email request", "{\"to\", \"template\", \"model\"}", cancellationToken);
             if (body is null)
                 return error!;
@@ -31,11 +35,12 @@ public sealed class EmailApi(QueueEmailHandler queue, GetEmailHandler get)
                 return ApiResults.InvalidField($"model.{nested}", "Model values must be strings, numbers or booleans.");
 
             var model = body.Model?.ToDictionary(p => p.Key, p => p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText());
-            return await queue.HandleAsync(new QueueEmailCommand(body.To, body.Template, model), cancellationToken) switch
+            return await queue.HandleAsync(new QueueEmailCommand(body.To, body.Template, model, IdempotencyKey: idempotencyKey), cancellationToken) switch
             {
-                QueueEmailResult.Accepted { Job: var job } => Results.Accepted(
-                    EmailRoutes.StatusPath(job.Id), new AcceptedEmail(job.Id, job.Status, EmailRoutes.StatusPath(job.Id))),
+                QueueEmailResult.Accepted { Job: var job, Replayed: var replayed } => ApiResults.Accepted(
+                    EmailRoutes.StatusPath(job.Id), new AcceptedEmail(job.Id, job.Status, EmailRoutes.StatusPath(job.Id)), replayed),
                 QueueEmailResult.Invalid invalid => ApiResults.InvalidField(invalid.Field, invalid.Message),
+                QueueEmailResult.KeyReused => ApiResults.IdempotencyKeyReused(),
                 _ => throw new InvalidOperationException("unexpected result"),
             };
         });

@@ -1,27 +1,37 @@
 using System.Text.Json;
 using Azure;
 using MimeKit;
+using Offload.Idempotency;
 using Offload.Jobs;
 using Offload.Messaging;
 
 namespace Offload.Email;
 
-/// <summary>An email to send later, from a template and its model. <paramref name="JobId"/> fixes the id (for once-only notifications).</summary>
-public sealed record QueueEmailCommand(string? To, string? Template, IReadOnlyDictionary<string, string>? Model, string? JobId = null);
+/// <summary>
+/// An email to send later, from a template and its model. <paramref name="JobId"/> fixes the id (for once-only
+/// notifications); <paramref name="IdempotencyKey"/> makes a repeated request return the first one's job.
+/// </summary>
+public sealed record QueueEmailCommand(
+    string? To, string? Template, IReadOnlyDictionary<string, string>? Model, string? JobId = null, string? IdempotencyKey = null);
 
 public abstract record QueueEmailResult
 {
-    public sealed record Accepted(Job Job) : QueueEmailResult;
+    /// <summary>The job; <paramref name="Replayed"/> when an earlier request with the same Idempotency-Key made it.</summary>
+    public sealed record Accepted(Job Job, bool Replayed = false) : QueueEmailResult;
     /// <summary>The request is unusable; <see cref="Field"/> names the JSON field at fault.</summary>
     public sealed record Invalid(string Field, string Message) : QueueEmailResult;
+    /// <summary>The Idempotency-Key was first used with a different request.</summary>
+    public sealed record KeyReused : QueueEmailResult;
 }
 
 /// <summary>
 /// Validates an email request, writes the email job and puts only its id on <c>high-priority</c>: the web request
 /// never waits for SMTP, and an encode backlog on <c>heavy-compute</c> never delays it.
 /// </summary>
-public sealed class QueueEmailHandler(JobStore jobs, JobQueue queue)
+public sealed class QueueEmailHandler(JobStore jobs, JobQueue queue, IdempotencyKeys keys)
 {
+    private const string KeyScope = "emails";
+
     public async Task<QueueEmailResult> HandleAsync(QueueEmailCommand command, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(command.To) || !MailboxAddress.TryParse(command.To, out var to) || !to.Address.Contains('@', StringComparison.Ordinal))
@@ -33,25 +43,44 @@ public sealed class QueueEmailHandler(JobStore jobs, JobQueue queue)
         if (EmailTemplates.Validate(command.Template!, model) is { } problem)
             return new QueueEmailResult.Invalid(problem.Field, problem.Message);
 
-        var job = Job.New(command.JobId ?? JobId.New(), JobKinds.Email, jobs.Now);
-        job.EmailTo = to.ToString();
-        job.EmailTemplate = command.Template;
-        job.EmailModel = JsonSerializer.Serialize(model);
+        var email = (To: to.ToString(), Template: command.Template!, Model: JsonSerializer.Serialize(new SortedDictionary<string, string>(model.ToDictionary(), StringComparer.Ordinal)));
+        if (command.IdempotencyKey is not { } key)
+            return new QueueEmailResult.Accepted(await CreateAsync(command.JobId ?? JobId.New(), email, cancellationToken));
+
+        var fingerprint = IdempotencyKeys.Fingerprint(email.To, email.Template, email.Model);
+        var id = JobId.New();
+        var first = await keys.FindAsync(KeyScope, key, cancellationToken)
+                    ?? await keys.TryClaimAsync(KeyScope, key, fingerprint, id, cancellationToken);
+        if (first is null)
+            return new QueueEmailResult.Accepted(await CreateAsync(id, email, cancellationToken));
+        if (first.Fingerprint != fingerprint)
+            return new QueueEmailResult.KeyReused();
+        // The first request's job; written here should that request have died between taking the key and writing it.
+        return new QueueEmailResult.Accepted(await CreateAsync(first.JobId, email, cancellationToken), Replayed: true);
+    }
+
+    /// <summary>Writes the job and queues its id; for an id that exists, returns that job (and re-sends its message while it is queued).</summary>
+    private async Task<Job> CreateAsync(string id, (string To, string Template, string Model) email, CancellationToken cancellationToken)
+    {
+        var job = Job.New(id, JobKinds.Email, jobs.Now);
+        job.EmailTo = email.To;
+        job.EmailTemplate = email.Template;
+        job.EmailModel = email.Model;
         try
         {
             await jobs.CreateAsync(job, $"Accepted: template '{job.EmailTemplate}'.", cancellationToken);
         }
-        catch (RequestFailedException ex) when (ex.Status == 409 && command.JobId is not null)
+        catch (RequestFailedException ex) when (ex.Status == 409)
         {
-            // Already created by an earlier call: once only. Its message may have died with that call, so a job
-            // still queued gets it again (a duplicate is harmless).
-            var existing = (await jobs.GetAsync(job.Id, cancellationToken))!;
+            // Already created by an earlier call (a notification, a repeated request): once only. Its message may have
+            // died with that call, so a job still queued gets it again (a duplicate is harmless).
+            var existing = (await jobs.GetAsync(id, cancellationToken))!;
             if (existing.Status == JobStatus.Queued)
-                await queue.EnqueueAsync(QueueNames.HighPriority, job.Id, cancellationToken);
-            return new QueueEmailResult.Accepted(existing);
+                await queue.EnqueueAsync(QueueNames.HighPriority, id, cancellationToken);
+            return existing;
         }
 
-        await queue.EnqueueAsync(QueueNames.HighPriority, job.Id, cancellationToken);
-        return new QueueEmailResult.Accepted(job);
+        await queue.EnqueueAsync(QueueNames.HighPriority, id, cancellationToken);
+        return job;
     }
 }

@@ -2,6 +2,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http;
+using Offload.Idempotency;
 using Offload.Jobs;
 using Offload.Storage;
 
@@ -60,6 +61,29 @@ public static class ApiResults
         Problem(StatusCodes.Status413PayloadTooLarge, title ?? "The video is too large.", detail ?? $"The limit is {maxBytes} bytes.",
             new Dictionary<string, object?> { ["maxBytes"] = maxBytes });
 
+    /// <summary>
+    /// The request's <c>Idempotency-Key</c>: <c>Key</c> is null without one; <c>Error</c> is the 400 answer for a key
+    /// that is empty, too long or not printable ASCII.
+    /// </summary>
+    public static (string? Key, IResult? Error) ReadIdempotencyKey(HttpRequest request)
+    {
+        if (!request.Headers.TryGetValue(IdempotencyKeys.HeaderName, out var values))
+            return (null, null);
+        var key = values.Count == 1 ? values[0] ?? "" : "";
+        return IdempotencyKeys.IsValid(key)
+            ? (key, null)
+            : (null, BadRequest($"The {IdempotencyKeys.HeaderName} header must be one value of 1 to {IdempotencyKeys.MaxLength} printable ASCII characters.",
+                "A unique value per operation works best, e.g. a UUID."));
+    }
+
+    /// <summary>202 with the job's status URL; a repeated request (same Idempotency-Key) also says <c>Idempotent-Replayed: true</c>.</summary>
+    public static IResult Accepted(string statusUrl, object body, bool replayed) =>
+        replayed ? new WithHeader(Results.Accepted(statusUrl, body), IdempotencyKeys.ReplayedHeaderName, "true") : Results.Accepted(statusUrl, body);
+
+    public static IResult IdempotencyKeyReused() => Problem(StatusCodes.Status422UnprocessableEntity,
+        $"This {IdempotencyKeys.HeaderName} was already used with a different request.",
+        $"A key stands for one request for {IdempotencyKeys.Lifetime.TotalHours:0} hours: send a new key for a new request.");
+
     public static IResult MalformedId(string id) => BadRequest("That is not a job id.",
         $"Job ids are {JobId.Length} lower-case hex characters; got '{id}'.");
 
@@ -72,16 +96,16 @@ public static class ApiResults
         }
         catch (Exception ex) when (StorageFaults.IsUnavailable(ex))
         {
-            return new RetryAfter(Problem(StatusCodes.Status503ServiceUnavailable,
-                "Storage is unavailable right now; try again shortly.", "Nothing was stored for this request."), Seconds: 10);
+            return new WithHeader(Problem(StatusCodes.Status503ServiceUnavailable,
+                "Storage is unavailable right now; try again shortly.", "Nothing was stored for this request."), "Retry-After", "10");
         }
     }
 
-    private sealed record RetryAfter(IResult Inner, int Seconds) : IResult
+    private sealed record WithHeader(IResult Inner, string Name, string Value) : IResult
     {
         public Task ExecuteAsync(HttpContext httpContext)
         {
-            httpContext.Response.Headers.RetryAfter = Seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            httpContext.Response.Headers[Name] = Value;
             return Inner.ExecuteAsync(httpContext);
         }
     }

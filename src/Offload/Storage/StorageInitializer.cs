@@ -40,6 +40,7 @@ public sealed partial class StorageInitializer(
         await blobs.GetBlobContainerClient(StorageNames.UploadsContainer).CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         await blobs.GetBlobContainerClient(StorageNames.OutputsContainer).CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         await tables.CreateTableIfNotExistsAsync(StorageNames.JobsTable, cancellationToken);
+        await tables.CreateTableIfNotExistsAsync(StorageNames.IdempotencyTable, cancellationToken);
         foreach (var queue in QueueNames.Everything)
             await queues.GetQueueClient(queue).CreateIfNotExistsAsync(cancellationToken: cancellationToken);
     }

@@ -13,6 +13,7 @@ public static class StorageNames
     public const string UploadsContainer = "uploads";
     public const string OutputsContainer = "outputs";
     public const string JobsTable = "jobs";
+    public const string IdempotencyTable = "idempotency";
 
     public static string SourceBlobName(string jobId) => jobId;
 

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+
 namespace Offload.Videos;
 
 /// <summary>Thrown by <see cref="SizeLimitedStream"/> once more than its limit has been read.</summary>
@@ -5,11 +7,18 @@ public sealed class UploadTooLargeException(long maxBytes) : IOException($"The u
 
 /// <summary>
 /// A read-only, forward-only view of a request body that counts what passes and stops at a limit,
-/// for bodies whose length is not known in advance (chunked, multipart).
+/// for bodies whose length is not known in advance (chunked, multipart). With <paramref name="hash"/> it also takes
+/// the SHA-256 of what passed (an Idempotency-Key's fingerprint), without holding any of it.
 /// </summary>
-public sealed class SizeLimitedStream(Stream inner, long maxBytes) : Stream
+public sealed class SizeLimitedStream(Stream inner, long maxBytes, bool hash = false) : Stream
 {
+    private readonly IncrementalHash? _hash = hash ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
+
     public long BytesRead { get; private set; }
+
+    /// <summary>The SHA-256 of everything read, in hex; call once the body has been read to its end.</summary>
+    public string Sha256 => Convert.ToHexStringLower(
+        (_hash ?? throw new InvalidOperationException("Created without hash: true.")).GetCurrentHash());
 
     public override bool CanRead => true;
     public override bool CanSeek => false;
@@ -17,20 +26,31 @@ public sealed class SizeLimitedStream(Stream inner, long maxBytes) : Stream
     public override long Length => throw new NotSupportedException();
     public override long Position { get => BytesRead; set => throw new NotSupportedException(); }
 
-    public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
+    public override int Read(byte[] buffer, int offset, int count) => Count(buffer.AsSpan(offset, inner.Read(buffer, offset, count)));
 
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-        Count(await inner.ReadAsync(buffer, cancellationToken));
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        var read = await inner.ReadAsync(buffer, cancellationToken);
+        return Count(buffer.Span[..read]);
+    }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    private int Count(int read)
+    private int Count(ReadOnlySpan<byte> read)
     {
-        BytesRead += read;
+        BytesRead += read.Length;
         if (BytesRead > maxBytes)
             throw new UploadTooLargeException(maxBytes);
-        return read;
+        _hash?.AppendData(read);
+        return read.Length;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+            _hash?.Dispose();
+        base.Dispose(disposing);
     }
 
     public override void Flush() { }

@@ -27,6 +27,9 @@ public sealed class VideoApi(
     private async Task<IResult> UploadCoreAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         var maxBytes = options.Value.MaxUploadBytes;
+        var (idempotencyKey, badKey) = ApiResults.ReadIdempotencyKey(request);
+        if (badKey is not null)
+            return badKey;
         var notify = request.Query["notify"].ToString();
         if (notify.Length > 0 && !IsEmailAddress(notify))
             return ApiResults.BadRequest("The 'notify' query parameter is not an email address.", $"Got '{notify}'.");
@@ -68,7 +71,7 @@ public sealed class VideoApi(
                     return UnsupportedMediaType(partType);
 
                 var fileName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value;
-                result = await upload.HandleAsync(new UploadVideoCommand(section.Body, partType, fileName, NullIfEmpty(notify)), cancellationToken);
+                result = await upload.HandleAsync(new UploadVideoCommand(section.Body, partType, fileName, NullIfEmpty(notify), idempotencyKey), cancellationToken);
                 return ToHttp(result, maxBytes);
             }
 
@@ -76,7 +79,7 @@ public sealed class VideoApi(
                 $"Send the video as: curl -F {FileField}=@video.mp4 ...");
         }
 
-        result = await upload.HandleAsync(new UploadVideoCommand(request.Body, type, null, NullIfEmpty(notify)), cancellationToken);
+        result = await upload.HandleAsync(new UploadVideoCommand(request.Body, type, null, NullIfEmpty(notify), idempotencyKey), cancellationToken);
         return ToHttp(result, maxBytes);
     }
 
@@ -129,9 +132,10 @@ public sealed class VideoApi(
 
     private static IResult ToHttp(UploadVideoResult result, long maxBytes) => result switch
     {
-        UploadVideoResult.Accepted { Job: var job } => Results.Accepted(
-            VideoRoutes.StatusPath(job.Id), new AcceptedVideo(job.Id, job.Status, VideoRoutes.StatusPath(job.Id))),
+        UploadVideoResult.Accepted { Job: var job, Replayed: var replayed } => ApiResults.Accepted(
+            VideoRoutes.StatusPath(job.Id), new AcceptedVideo(job.Id, job.Status, VideoRoutes.StatusPath(job.Id)), replayed),
         UploadVideoResult.TooLarge => ApiResults.TooLarge(maxBytes),
+        UploadVideoResult.KeyReused => ApiResults.IdempotencyKeyReused(),
         _ => EmptyBody(),
     };
 

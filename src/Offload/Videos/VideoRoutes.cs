@@ -8,6 +8,7 @@ public static class VideoRoutes
     public const string Videos = "videos";
     public const string Video = "videos/{id}";
     public const string Output = "videos/{id}/output";
+    public const string Retry = "videos/{id}/retry";
 
     public static string StatusPath(string id) => $"{ApiRoutes.Prefix}/videos/{id}";
 

@@ -109,6 +109,31 @@ public sealed class SendEmailTests(StorageFixture fixture)
     }
 
     [Fact]
+    public async Task Retry_SendsAFailedEmailThroughAgain_WithFreshAttempts()
+    {
+        await using var noServer = fixture.CreateServices(new Dictionary<string, string?>
+        {
+            ["Email:SmtpPort"] = ServerProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Email:MaxAttempts"] = "1",
+        });
+        var to = Unique("again");
+        var job = await QueueAsync(to, "welcome", new() { ["name"] = "Eve" }, noServer);
+        await SendAsync(job.Id, noServer);
+        Assert.Equal(JobStatus.Failed, (await JobAsync(job.Id)).Status);
+
+        var retried = await fixture.Services.GetRequiredService<RetryJobHandler>().HandleAsync(job.Id, JobKinds.Email, CancellationToken.None);
+        await SendAsync(job.Id); // the mail server is back
+
+        var queued = Assert.IsType<RetryJobResult.Queued>(retried).Job;
+        Assert.Equal((JobStatus.Queued, 0, 1), (queued.Status, queued.Attempts, queued.Retries));
+        var sent = await JobAsync(job.Id);
+        Assert.Equal((JobStatus.Succeeded, 1), (sent.Status, sent.Attempts));
+        Assert.Single(await fixture.Mail.WaitForAsync(e => e.To == to));
+        var wrongKind = await fixture.Services.GetRequiredService<RetryJobHandler>().HandleAsync(job.Id, JobKinds.Video, CancellationToken.None);
+        Assert.IsType<RetryJobResult.NotFound>(wrongKind);
+    }
+
+    [Fact]
     public async Task Send_NeverLogsTheSmtpPassword()
     {
         await using var withPassword = fixture.CreateServices(new Dictionary<string, string?>

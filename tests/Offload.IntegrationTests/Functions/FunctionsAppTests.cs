@@ -27,7 +27,7 @@ public sealed class FunctionsAppTests
     public void Metadata_ListsEveryFunctionOfTheApp() =>
         Assert.Equal(
             ["CancelVideoFunction", "CreateUploadFunction", "EncodeVideoDeadLetterFunction", "EncodeVideoFunction", "GetEmailFunction", "GetVideoFunction",
-             "GetVideoOutputFunction", "HealthFunction", "QueueEmailFunction", "SendEmailDeadLetterFunction", "SendEmailFunction",
+             "GetVideoOutputFunction", "HealthFunction", "QueueEmailFunction", "RetryEmailFunction", "RetryVideoFunction", "SendEmailDeadLetterFunction", "SendEmailFunction",
              "SubmitUploadFunction", "UploadVideoFunction", "WatchdogDeadLetterFunction", "WatchdogFunction"],
             Functions().Keys.Order());
 
@@ -35,6 +35,8 @@ public sealed class FunctionsAppTests
     [InlineData("UploadVideoFunction", "post", VideoRoutes.Videos)]
     [InlineData("GetVideoFunction", "get", VideoRoutes.Video)]
     [InlineData("CancelVideoFunction", "delete", VideoRoutes.Video)]
+    [InlineData("RetryVideoFunction", "post", VideoRoutes.Retry)]
+    [InlineData("RetryEmailFunction", "post", EmailRoutes.Retry)]
     [InlineData("GetVideoOutputFunction", "get", VideoRoutes.Output)]
     [InlineData("HealthFunction", "get", "health")]
     [InlineData("QueueEmailFunction", "post", EmailRoutes.Emails)]

@@ -41,12 +41,12 @@ public sealed class InfraTests
         var variables = storage.GetProperty("variables");
         var containers = variables.GetProperty("containers").EnumerateArray().Select(c => c.GetString()).ToList();
         var queues = variables.GetProperty("queues").EnumerateArray().Select(q => q.GetString()).ToList();
-        var tables = Bicep.Resources(storage).Where(r => r.GetProperty("type").GetString() == "Microsoft.Storage/storageAccounts/tableServices/tables")
-            .Select(r => r.GetProperty("name").GetString()).ToList();
+        var tables = variables.GetProperty("tables").EnumerateArray().Select(t => t.GetString()).ToList();
 
         Assert.Equal([StorageNames.UploadsContainer, StorageNames.OutputsContainer], containers);
         Assert.Equal(QueueNames.Everything.Order(), queues.Order());
-        Assert.Contains(tables, t => t!.Contains($"'{StorageNames.JobsTable}'", StringComparison.Ordinal) || t == StorageNames.JobsTable);
+        Assert.Equal([StorageNames.JobsTable, StorageNames.IdempotencyTable], tables);
+        Assert.Single(Bicep.Resources(storage), r => r.GetProperty("type").GetString() == "Microsoft.Storage/storageAccounts/tableServices/tables");
         var lifecycle = Assert.Single(await ResourcesAsync("Microsoft.Storage/storageAccounts/managementPolicies"));
         Assert.Contains("uploads/", lifecycle.GetRawText());
     }

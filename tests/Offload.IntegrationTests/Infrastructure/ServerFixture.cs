@@ -3,7 +3,7 @@ using Offload.Testing;
 namespace Offload.IntegrationTests.Infrastructure;
 
 /// <summary>A private Azurite and one Offload.Server process on it, shared by the end-to-end tests.</summary>
-public sealed class ServerFixture : IAsyncLifetime
+public class ServerFixture : IAsyncLifetime
 {
     public const long MaxUploadBytes = 24 * 1024 * 1024;
 
@@ -19,15 +19,21 @@ public sealed class ServerFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         (_azurite, _mail) = (await Azurite.StartAsync(), await MailDev.StartAsync());
-        _server = await ServerProcess.StartAsync(_azurite.ConnectionString, new Dictionary<string, string>
+        var settings = new Dictionary<string, string>
         {
             ["Email__SmtpHost"] = "127.0.0.1",
             ["Email__SmtpPort"] = _mail.SmtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Videos__MaxUploadBytes"] = MaxUploadBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Jobs__HeartbeatInterval"] = "00:00:00.250",
             ["AzureFunctionsJobHost__extensions__queues__maxPollingInterval"] = "00:00:00.500",
-        });
+        };
+        foreach (var (key, value) in Settings)
+            settings[key] = value;
+        _server = await ServerProcess.StartAsync(_azurite.ConnectionString, settings);
     }
+
+    /// <summary>Settings a fixture of its own adds to (or changes in) the server's environment.</summary>
+    protected virtual IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>();
 
     public async Task DisposeAsync()
     {
@@ -38,6 +44,12 @@ public sealed class ServerFixture : IAsyncLifetime
         if (_mail is not null)
             await _mail.DisposeAsync();
     }
+}
+
+/// <summary>A server whose encoder takes its time (libx264 veryslow): long enough to see a job run, or wait behind another.</summary>
+public sealed class SlowEncoderServerFixture : ServerFixture
+{
+    protected override IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string> { ["Encoding__Preset"] = "veryslow" };
 }
 
 [CollectionDefinition(Name)]

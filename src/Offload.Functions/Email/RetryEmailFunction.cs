@@ -1,0 +1,18 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Offload.Email;
+using Offload.Functions.Http;
+using Offload.Jobs;
+
+namespace Offload.Functions.Email;
+
+public sealed class RetryEmailFunction(JobApi api)
+{
+    [Function(nameof(RetryEmailFunction))]
+    public Task<IActionResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = EmailRoutes.Retry)] HttpRequest request,
+        string id,
+        CancellationToken cancellationToken) =>
+        api.RetryAsync(id, JobKinds.Email, EmailRoutes.StatusPath, cancellationToken).ToActionResult();
+}

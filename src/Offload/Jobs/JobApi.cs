@@ -1,0 +1,26 @@
+using Microsoft.AspNetCore.Http;
+using Offload.Http;
+
+namespace Offload.Jobs;
+
+/// <summary>The HTTP side of what every kind of job shares, written once for both hosts and both kinds.</summary>
+public sealed class JobApi(RetryJobHandler retry)
+{
+    /// <summary>POST /api/{videos|emails}/{id}/retry → 202 and the job, queued again; 409 when it has not failed or been cancelled.</summary>
+    public Task<IResult> RetryAsync(string id, string kind, Func<string, string> statusPath, CancellationToken cancellationToken) =>
+        ApiResults.WhenStorageIsDownAsync(async () =>
+        {
+            if (!JobId.IsValid(id))
+                return ApiResults.MalformedId(id);
+            return await retry.HandleAsync(id, kind, cancellationToken) switch
+            {
+                RetryJobResult.Queued { Job: var job } => Results.Accepted(statusPath(id), new QueuedJob(job.Id, job.Status, statusPath(id))),
+                RetryJobResult.NotRetryable notRetryable => ApiResults.Problem(StatusCodes.Status409Conflict,
+                    "Only a failed or cancelled job can be sent through again.", $"The job is '{notRetryable.Status}'.",
+                    new Dictionary<string, object?> { ["jobStatus"] = notRetryable.Status, ["statusUrl"] = statusPath(id) }),
+                _ => ApiResults.NotFound($"There is no {kind} job '{id}'."),
+            };
+        });
+
+    public sealed record QueuedJob(string Id, string Status, string StatusUrl);
+}

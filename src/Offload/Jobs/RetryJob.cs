@@ -1,0 +1,53 @@
+using Microsoft.Extensions.Logging;
+using Offload.Messaging;
+
+namespace Offload.Jobs;
+
+public abstract record RetryJobResult
+{
+    public sealed record Queued(Job Job) : RetryJobResult;
+    public sealed record NotFound : RetryJobResult;
+    /// <summary>The job is running, waiting for a retry of its own, or succeeded: nothing to send through again.</summary>
+    public sealed record NotRetryable(string Status) : RetryJobResult;
+}
+
+/// <summary>
+/// Sends a failed or cancelled job through again (POST /api/videos/{id}/retry, /api/emails/{id}/retry): the
+/// operator's replay of a dead job. The job goes back to <c>queued</c> with a fresh set of attempts, its history kept,
+/// and its id goes on its queue. Asking again while it is still queued re-sends the message, so a retry whose message
+/// was lost can simply be asked for again.
+/// </summary>
+public sealed partial class RetryJobHandler(JobStore jobs, JobQueue queue, ILogger<RetryJobHandler> logger)
+{
+    public async Task<RetryJobResult> HandleAsync(string id, string kind, CancellationToken cancellationToken)
+    {
+        var job = await jobs.GetAsync(id, cancellationToken);
+        if (job is null || job.Kind != kind)
+            return new RetryJobResult.NotFound();
+
+        using var scope = logger.BeginJobScope(id);
+        if (JobStatus.CanRetry(job.Status))
+        {
+            var was = job.Error is null ? job.Status : $"{job.Status}: {job.Error}";
+            job = await jobs.TryMoveAsync(job, JobStatus.Queued, $"Sent through again by request; it had {was}", j =>
+            {
+                j.Attempts = 0;
+                j.Retries++;
+                j.Progress = 0;
+                j.Error = null;
+                j.StartedAt = null;
+                j.NextAttemptAt = null;
+            }, cancellationToken) ?? await jobs.GetAsync(id, cancellationToken) ?? job;
+            LogRetried(logger, job.Retries);
+        }
+
+        if (job.Status != JobStatus.Queued)
+            return new RetryJobResult.NotRetryable(job.Status);
+
+        await queue.EnqueueAsync(QueueNames.For(kind), id, cancellationToken);
+        return new RetryJobResult.Queued(job);
+    }
+
+    [LoggerMessage(EventId = 1040, Level = LogLevel.Information, Message = "The job was sent through again by request (retry {Retries})")]
+    private static partial void LogRetried(ILogger logger, int retries);
+}
