@@ -1,21 +1,25 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.RegularExpressions;
 
 namespace Offload.Testing;
 
 /// <summary>
 /// A private Azurite (npm, installed by ./test.sh) on free loopback ports, in memory: every fixture gets
-/// a clean storage account of its own, so no test sees another's queues.
+/// a clean storage account of its own, so no test sees another's queues. Given a folder it keeps its data there, and
+/// can be stopped and started again on the same ports with the same data (an outage a server must survive).
 /// </summary>
 public sealed partial class Azurite : IAsyncDisposable
 {
     private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
     private readonly Process _process;
 
-    private Azurite(Process process, ProcessOutput output, int blobPort, int queuePort, int tablePort)
+    private Azurite(Process process, ProcessOutput output, int blobPort, int queuePort, int tablePort, string? location)
     {
         _process = process;
         Output = output;
+        Location = location;
+        Ports = (blobPort, queuePort, tablePort);
         ConnectionString =
             "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;" +
             $"AccountKey={AccountKey};" +
@@ -26,8 +30,14 @@ public sealed partial class Azurite : IAsyncDisposable
 
     public string ConnectionString { get; }
     public ProcessOutput Output { get; }
+    public string? Location { get; }
+    public (int Blob, int Queue, int Table) Ports { get; }
 
-    public static async Task<Azurite> StartAsync()
+    /// <summary>The same storage again, after <see cref="DisposeAsync"/>: same folder, same ports, same data.</summary>
+    public Task<Azurite> RestartAsync() => StartAsync(Location, Ports);
+
+    /// <summary>Starts Azurite: in memory on free ports, or keeping its data in <paramref name="location"/> on <paramref name="ports"/>.</summary>
+    public static async Task<Azurite> StartAsync(string? location = null, (int Blob, int Queue, int Table)? ports = null)
     {
         var executable = Path.Combine(Repo.Root, "node_modules", ".bin", "azurite");
         if (!File.Exists(executable))
@@ -37,28 +47,38 @@ public sealed partial class Azurite : IAsyncDisposable
         {
             ArgumentList =
             {
-                "--inMemoryPersistence", "--skipApiVersionCheck", "--disableTelemetry",
-                "--blobHost", "127.0.0.1", "--blobPort", "0",
-                "--queueHost", "127.0.0.1", "--queuePort", "0",
-                "--tableHost", "127.0.0.1", "--tablePort", "0",
+                "--skipApiVersionCheck", "--disableTelemetry",
+                "--blobHost", "127.0.0.1", "--blobPort", (ports?.Blob ?? 0).ToString(CultureInfo.InvariantCulture),
+                "--queueHost", "127.0.0.1", "--queuePort", (ports?.Queue ?? 0).ToString(CultureInfo.InvariantCulture),
+                "--tableHost", "127.0.0.1", "--tablePort", (ports?.Table ?? 0).ToString(CultureInfo.InvariantCulture),
             },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (location is null)
+        {
+            start.ArgumentList.Add("--inMemoryPersistence");
+        }
+        else
+        {
+            start.ArgumentList.Add("--location");
+            start.ArgumentList.Add(location);
+        }
+
         var process = Process.Start(start) ?? throw new InvalidOperationException("Azurite did not start.");
         var output = new ProcessOutput();
-        var ports = new Dictionary<string, int>();
+        var listening = new Dictionary<string, int>();
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         output.Line += line =>
         {
             var match = Listening().Match(line);
             if (!match.Success)
                 return;
-            lock (ports)
+            lock (listening)
             {
-                ports[match.Groups["service"].Value] = int.Parse(match.Groups["port"].Value);
-                if (ports.Count == 3)
+                listening[match.Groups["service"].Value] = int.Parse(match.Groups["port"].Value, CultureInfo.InvariantCulture);
+                if (listening.Count == 3)
                     ready.TrySetResult();
             }
         };
@@ -71,7 +91,34 @@ public sealed partial class Azurite : IAsyncDisposable
             throw new InvalidOperationException($"Azurite did not become ready:\n{output.Tail()}");
         }
 
-        return new Azurite(process, output, ports["Blob"], ports["Queue"], ports["Table"]);
+        return new Azurite(process, output, listening["Blob"], listening["Queue"], listening["Table"], location);
+    }
+
+    /// <summary>
+    /// Stops Azurite as an outage would, keeping its data: SIGTERM makes it close its ports and save its databases
+    /// (a plain kill loses what it has not saved yet); it then lingers, so it is killed once its ports are closed.
+    /// </summary>
+    public async Task StopAsync()
+    {
+        await Command.RunAsync("kill", "-TERM", _process.Id.ToString(CultureInfo.InvariantCulture));
+        for (var deadline = DateTime.UtcNow.AddSeconds(10); DateTime.UtcNow < deadline && IsListening(Ports.Table); )
+            await Task.Delay(100);
+        await Task.Delay(TimeSpan.FromSeconds(1)); // the saves
+        await DisposeAsync();
+    }
+
+    private static bool IsListening(int port)
+    {
+        try
+        {
+            using var client = new System.Net.Sockets.TcpClient();
+            client.Connect(System.Net.IPAddress.Loopback, port);
+            return true;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return false;
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -28,13 +28,17 @@ public sealed class MailDev : IAsyncDisposable
     public int SmtpPort { get; }
     public ProcessOutput Output { get; } = new();
 
-    public static async Task<MailDev> StartAsync()
+    /// <summary>
+    /// Starts the mail catcher on <paramref name="smtpPort"/> (a free one when not given); with <paramref name="credentials"/>
+    /// it accepts mail only from a client that logs in with them.
+    /// </summary>
+    public static async Task<MailDev> StartAsync(int? smtpPort = null, (string User, string Password)? credentials = null)
     {
         var executable = Path.Combine(Repo.Root, "node_modules", ".bin", "maildev");
         if (!File.Exists(executable))
             throw new InvalidOperationException($"maildev is not installed at {executable}: run ./test.sh, or 'npm ci' in {Repo.Root}.");
 
-        var (smtp, web) = (ServerProcess.FreePort(), ServerProcess.FreePort());
+        var (smtp, web) = (smtpPort ?? ServerProcess.FreePort(), ServerProcess.FreePort());
         var folder = Directory.CreateTempSubdirectory("offload-maildev").FullName;
         var start = new ProcessStartInfo(executable)
         {
@@ -47,6 +51,14 @@ public sealed class MailDev : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (credentials is { } login)
+        {
+            start.ArgumentList.Add("--incoming-user");
+            start.ArgumentList.Add(login.User);
+            start.ArgumentList.Add("--incoming-pass");
+            start.ArgumentList.Add(login.Password);
+        }
+
         var process = Process.Start(start) ?? throw new InvalidOperationException("maildev did not start.");
         var mail = new MailDev(process, smtp, web, folder);
         mail.Output.Attach(process);

@@ -25,6 +25,7 @@ public sealed class ServerProcess : IAsyncDisposable
     public HttpClient Http { get; }
     public ProcessOutput Output { get; }
     public int Pid => _process.Id;
+    public bool HasExited => _process.HasExited;
 
     public static async Task<ServerProcess> StartAsync(
         string storageConnectionString, IDictionary<string, string>? settings = null, bool waitForHealthy = true, params string[] args)

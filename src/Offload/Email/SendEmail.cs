@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using MailKit;
 using MailKit.Net.Smtp;
+using MailKit.Security;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MimeKit;
@@ -65,7 +66,7 @@ public sealed partial class SendEmailHandler(
             throw;
         }
         catch (Exception ex) when (ex is SmtpCommandException or SmtpProtocolException or ServiceNotConnectedException
-                                       or SocketException or IOException or TimeoutException)
+                                       or AuthenticationException or SocketException or IOException or TimeoutException)
         {
             await run.RetryLaterAsync(Describe(ex), ex);
             return;
@@ -78,6 +79,8 @@ public sealed partial class SendEmailHandler(
     private string Describe(Exception ex) => ex switch
     {
         SmtpCommandException command => $"The mail server answered {(int)command.StatusCode}: {command.Message}",
+        // Retried: the settings may be fixed meanwhile. The password itself is never in the reason.
+        AuthenticationException => $"The mail server {options.Value.SmtpHost}:{options.Value.SmtpPort} refused the login of '{options.Value.SmtpUser}': check Email__SmtpUser and Email__SmtpPassword.",
         SocketException or ServiceNotConnectedException =>
             $"The mail server {options.Value.SmtpHost}:{options.Value.SmtpPort} could not be reached.",
         _ => $"Sending failed: {ex.Message}",

@@ -6,13 +6,14 @@ namespace Offload.Jobs;
 
 /// <summary>
 /// A job while one worker runs it, from its claim to its end. A heartbeat renews the job's lease, writes progress
-/// and notices when the job was cancelled or taken over; <see cref="Token"/> then stops the work. The first heartbeat
-/// also sends a check to the <c>watchdog</c> queue, which brings the job back if this worker dies: short jobs
-/// (an email) end before it and cost nothing extra. Every end (<see cref="SucceedAsync"/>, <see cref="FailAsync"/>,
-/// <see cref="RetryLaterAsync"/>, <see cref="StoppedAsync"/>) stops the heartbeat first, then moves the job.
+/// and notices when the job was cancelled or taken over; <see cref="Token"/> then stops the work. Every end
+/// (<see cref="SucceedAsync"/>, <see cref="FailAsync"/>, <see cref="RetryLaterAsync"/>, <see cref="StoppedAsync"/>)
+/// stops the heartbeat first, then moves the job; while storage is unavailable it keeps trying for up to one lease, so
+/// an outcome (an email that went out) is recorded once storage is back, not done again by another worker.
 /// </summary>
 public sealed partial class JobRun : IAsyncDisposable
 {
+    private readonly JobWorker _worker;
     private readonly JobStore _jobs;
     private readonly JobQueue _queue;
     private readonly JobOptions _options;
@@ -26,11 +27,11 @@ public sealed partial class JobRun : IAsyncDisposable
     private bool _ended;
 
     internal JobRun(
-        Job job, string queueName, RetryPolicy policy, JobStore jobs, JobQueue queue, JobOptions options, ILogger logger,
+        Job job, string queueName, RetryPolicy policy, JobWorker worker, JobStore jobs, JobQueue queue, JobOptions options, ILogger logger,
         CancellationToken hostStopping)
     {
         Job = job;
-        (_queueName, _policy, _jobs, _queue, _options, _logger) = (queueName, policy, jobs, queue, options, logger);
+        (_queueName, _policy, _worker, _jobs, _queue, _options, _logger) = (queueName, policy, worker, jobs, queue, options, logger);
         _work = CancellationTokenSource.CreateLinkedTokenSource(hostStopping);
         _heartbeat = Task.Run(HeartbeatAsync);
     }
@@ -85,22 +86,25 @@ public sealed partial class JobRun : IAsyncDisposable
             j.NextAttemptAt = _jobs.Now + delay;
         });
         if (retrying is not null)
-            await _queue.EnqueueAsync(_queueName, Job.Id, CancellationToken.None, delay);
+            await _worker.Patiently(() => _queue.EnqueueAsync(_queueName, Job.Id, CancellationToken.None, delay), CancellationToken.None);
     }
 
     /// <summary>
-    /// The host is stopping mid-job: hand the job back at once, so the next worker takes it as soon as the listener
-    /// releases the message. Storage may be what stopped the host: then the lease simply runs out.
+    /// The host is stopping mid-job: hand the job back and queue it again at once, for the next worker (the listener
+    /// may not manage to release this message: storage may be what stopped the host). Should storage stay away, the
+    /// lease runs out and the watchdog brings the job back.
     /// </summary>
     public async Task StoppedAsync()
     {
         try
         {
-            await EndAsync(JobStatus.Retrying, $"The worker stopped during attempt {Job.Attempts}; the job will be tried again.", j =>
+            var handedBack = await EndAsync(JobStatus.Retrying, $"The worker stopped during attempt {Job.Attempts}; the job will be tried again.", j =>
             {
                 j.Error = "The worker stopped during the job; it will be tried again.";
                 j.NextAttemptAt = _jobs.Now;
             });
+            if (handedBack is not null)
+                await _worker.Patiently(() => _queue.EnqueueAsync(_queueName, Job.Id, CancellationToken.None), CancellationToken.None);
         }
         catch (Exception ex) when (StorageFaults.IsUnavailable(ex))
         {
@@ -112,31 +116,26 @@ public sealed partial class JobRun : IAsyncDisposable
     {
         await StopHeartbeatAsync();
         _ended = true;
-        var moved = await _jobs.TryMoveAsync(Job, status, reason, change, CancellationToken.None);
+        var moved = await _worker.Patiently(() => _jobs.TryMoveAsync(Job, status, reason, change, CancellationToken.None), CancellationToken.None);
         if (moved is not null)
             return Job = moved;
 
-        await LearnWhyAsync(await _jobs.GetAsync(Job.Id, CancellationToken.None));
+        var current = await _worker.Patiently(() => _jobs.GetAsync(Job.Id, CancellationToken.None), CancellationToken.None);
+        if (current is not null && current.Status == status && current.EventCount == Job.EventCount + 1)
+            return Job = current; // this move was stored, but its answer was lost and the retry found it done
+        await LearnWhyAsync(current);
         return null;
     }
 
     private async Task HeartbeatAsync()
     {
         using var timer = new PeriodicTimer(_options.HeartbeatInterval);
-        var watched = false;
         try
         {
             while (await timer.WaitForNextTickAsync(_heartbeatStop.Token))
             {
                 try
                 {
-                    if (!watched)
-                    {
-                        // Checked once the lease could have run out, then again until the job ends (WatchdogHandler).
-                        await _queue.EnqueueAsync(QueueNames.Watchdog, Job.Id, CancellationToken.None, _options.LeaseDuration + _options.HeartbeatInterval);
-                        watched = true;
-                    }
-
                     var percent = Math.Clamp((int)Math.Floor(Volatile.Read(ref _percent)), 0, 99);
                     var next = await _jobs.TryUpdateAsync(Job, j =>
                     {

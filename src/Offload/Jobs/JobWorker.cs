@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Offload.Messaging;
+using Offload.Storage;
 
 namespace Offload.Jobs;
 
@@ -30,7 +31,31 @@ public sealed partial class JobWorker(JobStore jobs, JobQueue queue, IOptions<Jo
     /// delivery has nothing to do: no such job (poisoned), already finished, held by a live worker, waiting for its
     /// backoff, out of attempts (failed here), or another delivery won the claim.
     /// </summary>
+    /// <remarks>
+    /// While storage is unavailable the claim is tried again for up to one lease: the listener holds this message for
+    /// 10 minutes if the delivery fails. Every claimed job is then watched (<see cref="WatchdogHandler"/>), so a job
+    /// whose worker dies, at any moment, comes back about one lease later.
+    /// </remarks>
     public async Task<JobRun?> ClaimAsync(
+        string queueName, string kind, JobMessage message, string body, RetryPolicy policy, CancellationToken cancellationToken)
+    {
+        var claimed = await Patiently(() => TryClaimAsync(queueName, kind, message, body, policy, cancellationToken), cancellationToken);
+        if (claimed is null)
+            return null;
+
+        var lease = options.Value;
+        await Patiently(() => queue.EnqueueAsync(QueueNames.Watchdog, claimed.Id, cancellationToken, lease.LeaseDuration + lease.HeartbeatInterval), cancellationToken);
+        return new JobRun(claimed, queueName, policy, this, jobs, queue, lease, logger, cancellationToken);
+    }
+
+    /// <summary>Runs a storage step again while storage is unavailable, for up to one lease.</summary>
+    internal Task<T> Patiently<T>(Func<Task<T>> step, CancellationToken cancellationToken) =>
+        StorageFaults.RetryWhileUnavailableAsync(step, options.Value.LeaseDuration, ex => LogWaitingForStorage(logger, ex.Message), cancellationToken);
+
+    internal Task Patiently(Func<Task> step, CancellationToken cancellationToken) =>
+        StorageFaults.RetryWhileUnavailableAsync(step, options.Value.LeaseDuration, ex => LogWaitingForStorage(logger, ex.Message), cancellationToken);
+
+    private async Task<Job?> TryClaimAsync(
         string queueName, string kind, JobMessage message, string body, RetryPolicy policy, CancellationToken cancellationToken)
     {
         var job = await jobs.GetAsync(message.JobId, cancellationToken);
@@ -89,12 +114,8 @@ public sealed partial class JobWorker(JobStore jobs, JobQueue queue, IOptions<Jo
                 j.LeaseOwner = Guid.NewGuid().ToString("N");
             }, cancellationToken);
         if (claimed is null)
-        {
             LogLostRace(logger);
-            return null;
-        }
-
-        return new JobRun(claimed, queueName, policy, jobs, queue, options.Value, logger, cancellationToken);
+        return claimed;
     }
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "Job failed: {Reason}")]
@@ -117,6 +138,9 @@ public sealed partial class JobWorker(JobStore jobs, JobQueue queue, IOptions<Jo
 
     [LoggerMessage(EventId = 1007, Level = LogLevel.Information, Message = "A live worker holds the job (lease ends in {Seconds:0.0} s); the watchdog will look again")]
     private static partial void LogHeldElsewhere(ILogger logger, double seconds);
+
+    [LoggerMessage(EventId = 1009, Level = LogLevel.Warning, Message = "Storage is unavailable; trying again in a second: {Reason}")]
+    private static partial void LogWaitingForStorage(ILogger logger, string reason);
 
     [LoggerMessage(EventId = 1008, Level = LogLevel.Information, Message = "The job's next attempt is due in {Seconds:0.0} s; this delivery waits for it")]
     private static partial void LogTooEarly(ILogger logger, double seconds);

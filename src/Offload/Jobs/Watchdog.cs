@@ -8,8 +8,8 @@ namespace Offload.Jobs;
 public sealed record WatchdogCommand(string Message);
 
 /// <summary>
-/// Brings back the jobs of workers that died. A running job's worker renews its lease with every heartbeat and, on
-/// the first, sends the job's id here. While the lease is alive the check sends itself again for when the lease would
+/// Brings back the jobs of workers that died. A running job's worker renews its lease with every heartbeat, and its
+/// claim sent the job's id here. While the lease is alive the check sends itself again for when the lease would
 /// end; once it has run out (the worker was killed, lost its machine, or hung) the job's id goes back on its work
 /// queue, where the next worker claims it again. The queue listener would bring the message back too, but only after
 /// its fixed 10-minute invisibility: this takes about <see cref="JobOptions.LeaseDuration"/>.
@@ -23,8 +23,13 @@ public sealed partial class WatchdogHandler(
             return;
 
         using var scope = logger.BeginJobScope(message.JobId);
+        await worker.Patiently(() => CheckAsync(message.JobId, cancellationToken), cancellationToken);
+    }
+
+    private async Task CheckAsync(string jobId, CancellationToken cancellationToken)
+    {
         // Finished, waiting for its own retry message, or unknown: nothing runs, nothing to watch.
-        if (await jobs.GetAsync(message.JobId, cancellationToken) is not { Status: JobStatus.Processing } job)
+        if (await jobs.GetAsync(jobId, cancellationToken) is not { Status: JobStatus.Processing } job)
             return;
 
         var left = (job.LeaseExpiresAt ?? DateTimeOffset.MinValue) - jobs.Now;

@@ -16,4 +16,36 @@ public static class StorageFaults
         AggregateException aggregate => aggregate.InnerExceptions.Count > 0 && aggregate.InnerExceptions.All(IsUnavailable),
         _ => false,
     };
+
+    /// <summary>
+    /// Runs <paramref name="action"/>, and while storage is unavailable runs it again every second, for at most
+    /// <paramref name="patience"/>; then the last fault is thrown. For workers, which hold a message anyway: a short
+    /// outage then costs seconds, not the queue listener's 10-minute wait for the message to come back.
+    /// </summary>
+    public static async Task<T> RetryWhileUnavailableAsync<T>(
+        Func<Task<T>> action, TimeSpan patience, Action<Exception> onWait, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + patience;
+        while (true)
+        {
+            try
+            {
+                return await action();
+            }
+            catch (Exception ex) when (IsUnavailable(ex) && DateTime.UtcNow < deadline)
+            {
+                onWait(ex);
+                await Task.Delay(RetryInterval, cancellationToken);
+            }
+        }
+    }
+
+    public static Task RetryWhileUnavailableAsync(Func<Task> action, TimeSpan patience, Action<Exception> onWait, CancellationToken cancellationToken) =>
+        RetryWhileUnavailableAsync(async () =>
+        {
+            await action();
+            return true;
+        }, patience, onWait, cancellationToken);
+
+    private static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(1);
 }

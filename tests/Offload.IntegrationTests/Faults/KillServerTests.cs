@@ -1,0 +1,74 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Azure.Storage.Blobs;
+using Offload.IntegrationTests.Infrastructure;
+using Offload.Storage;
+using Offload.Testing;
+using Xunit.Abstractions;
+
+namespace Offload.IntegrationTests.Faults;
+
+/// <summary>
+/// kill -9 in the middle of an encode (the server and its ffmpeg, as when a machine or container dies), then a new
+/// server on the same storage: the job is brought back by the watchdog once the dead worker's lease runs out, not after
+/// the queue listener's 10-minute invisibility, and ends succeeded with one output and both attempts in its history.
+/// </summary>
+public sealed class KillServerTests(ITestOutputHelper output)
+{
+    private static readonly Dictionary<string, string> Settings = new()
+    {
+        ["Encoding__Preset"] = "slower", // ~12 s for the clip: time to kill it midway
+        ["Jobs__HeartbeatInterval"] = "00:00:00.500",
+        ["Jobs__LeaseDuration"] = "00:00:03",
+        ["AzureFunctionsJobHost__extensions__queues__maxPollingInterval"] = "00:00:00.500",
+        ["Email__SmtpPort"] = "9", // no email in this test
+    };
+
+    [Fact]
+    public async Task KilledMidEncode_TheJobIsTakenUpAgain_AndEndsSucceededWithOneOutput()
+    {
+        await using var azurite = await Azurite.StartAsync();
+        var first = await ServerProcess.StartAsync(azurite.ConnectionString, Settings);
+        string id;
+        try
+        {
+            var content = new ByteArrayContent(await File.ReadAllBytesAsync(await TestClips.PathOf(Clip.Long)));
+            content.Headers.ContentType = MediaTypeHeaderValue.Parse("video/x-msvideo");
+            using var response = await first.Http.PostAsync("/api/videos", content);
+            id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+            for (var deadline = DateTime.UtcNow.AddSeconds(60); ; await Task.Delay(100))
+            {
+                var job = await first.Http.GetFromJsonAsync<JsonElement>($"/api/videos/{id}");
+                if (job.GetProperty("status").GetString() == "processing" && job.GetProperty("progress").GetInt32() > 0)
+                    break;
+                Assert.True(DateTime.UtcNow < deadline, $"the encode never got going:\n{first.Output.Tail()}");
+            }
+
+            first.Kill();
+        }
+        finally
+        {
+            await first.DisposeAsync();
+        }
+
+        var clock = Stopwatch.StartNew();
+        await using var second = await ServerProcess.StartAsync(azurite.ConnectionString, Settings);
+        var done = await second.WaitForFinalAsync($"/api/videos/{id}", TimeSpan.FromSeconds(120));
+        clock.Stop();
+
+        Assert.Equal("succeeded", done.GetProperty("status").GetString());
+        Assert.Equal(2, done.GetProperty("attempts").GetInt32());
+        var events = done.GetProperty("events").EnumerateArray().ToList();
+        Assert.Equal(["queued", "processing", "processing", "succeeded"], events.Select(e => e.GetProperty("status").GetString()));
+        Assert.Contains("stopped renewing its lease", events[2].GetProperty("reason").GetString());
+        var outputs = new List<string>();
+        await foreach (var blob in new BlobServiceClient(azurite.ConnectionString).GetBlobContainerClient(StorageNames.OutputsContainer).GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, prefix: id, CancellationToken.None))
+            outputs.Add(blob.Name);
+        Assert.Equal([StorageNames.OutputBlobName(id)], outputs);
+        Assert.Contains("[1030]", second.Output.Text); // the watchdog brought it back
+        output.WriteLine($"killed mid-encode; the restarted server finished the job {clock.Elapsed.TotalSeconds:0.0} s after it started (attempts: 2)");
+        Console.WriteLine($"[kill -9] job succeeded {clock.Elapsed.TotalSeconds:0.0} s after the restart, attempts 2, outputs {outputs.Count}");
+    }
+}

@@ -1,0 +1,95 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Offload.IntegrationTests.Infrastructure;
+using Offload.Testing;
+using Xunit.Abstractions;
+
+namespace Offload.IntegrationTests.Faults;
+
+/// <summary>
+/// Storage goes away under a running server (Azurite killed in the middle of an encode) and comes back with its data:
+/// the server answers 503 meanwhile, recovers by itself (same process), and no job is lost.
+/// </summary>
+public sealed class StorageOutageTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task AzuriteStoppedAndRestarted_TheServerRecoversByItself_AndEveryJobEnds()
+    {
+        var location = Directory.CreateTempSubdirectory("offload-azurite-data").FullName;
+        var azurite = await Azurite.StartAsync(location, (ServerProcess.FreePort(), ServerProcess.FreePort(), ServerProcess.FreePort()));
+        await using var mail = await MailDev.StartAsync();
+        try
+        {
+            await using var server = await ServerProcess.StartAsync(azurite.ConnectionString, new Dictionary<string, string>
+            {
+                ["Email__SmtpPort"] = mail.SmtpPort.ToString(CultureInfo.InvariantCulture),
+                ["Encoding__Preset"] = "medium",
+                ["Jobs__HeartbeatInterval"] = "00:00:00.500",
+                ["Jobs__LeaseDuration"] = "00:00:30", // a worker waits up to one lease for storage to return
+                ["AzureFunctionsJobHost__extensions__queues__maxPollingInterval"] = "00:00:00.500",
+            });
+            var run = Guid.NewGuid().ToString("N");
+            var clip = await File.ReadAllBytesAsync(await TestClips.PathOf(Clip.Long));
+            async Task<HttpResponseMessage> PostVideoAsync()
+            {
+                var content = new ByteArrayContent(clip);
+                content.Headers.ContentType = MediaTypeHeaderValue.Parse("video/x-msvideo");
+                return await server.Http.PostAsync("/api/videos", content);
+            }
+
+            Task<HttpResponseMessage> PostEmailAsync(int i) =>
+                server.Http.PostAsJsonAsync("/api/emails", new { to = $"u{i}-{run}@example.com", template = "welcome", model = new { name = $"U{i}" } });
+
+            static async Task<string> StatusUrlAsync(HttpResponseMessage response)
+            {
+                Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+                return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("statusUrl").GetString()!;
+            }
+
+            // Before: a video encoding, ten emails sent.
+            var jobs = new List<string> { await StatusUrlAsync(await PostVideoAsync()) };
+            for (var deadline = DateTime.UtcNow.AddSeconds(60); (await server.Http.GetFromJsonAsync<JsonElement>(jobs[0])).GetProperty("status").GetString() != "processing"; await Task.Delay(100))
+                Assert.True(DateTime.UtcNow < deadline, "the encode did not start");
+            for (var i = 0; i < 10; i++)
+                jobs.Add(await StatusUrlAsync(await PostEmailAsync(i)));
+
+            // The outage: storage gone for a while, the server says so and stores nothing.
+            await azurite.StopAsync();
+            for (var deadline = DateTime.UtcNow.AddSeconds(30); (await server.Http.GetAsync("/api/health")).StatusCode != HttpStatusCode.ServiceUnavailable; await Task.Delay(200))
+                Assert.True(DateTime.UtcNow < deadline, "health never noticed the outage");
+            await Api.AssertProblemAsync(await PostVideoAsync(), HttpStatusCode.ServiceUnavailable);
+            await Api.AssertProblemAsync(await PostEmailAsync(99), HttpStatusCode.ServiceUnavailable);
+            await Task.Delay(TimeSpan.FromSeconds(5));
+
+            // Back, with its data: the same server process recovers.
+            azurite = await azurite.RestartAsync();
+            var outageEnded = DateTime.UtcNow;
+            for (var deadline = DateTime.UtcNow.AddSeconds(60); (await server.Http.GetAsync("/api/health")).StatusCode != HttpStatusCode.OK; await Task.Delay(200))
+                Assert.True(DateTime.UtcNow < deadline, $"the server did not recover:\n{server.Output.Tail()}");
+            jobs.Add(await StatusUrlAsync(await PostVideoAsync()));
+            for (var i = 10; i < 20; i++)
+                jobs.Add(await StatusUrlAsync(await PostEmailAsync(i)));
+
+            var final = new List<JsonElement>();
+            foreach (var statusUrl in jobs)
+                final.Add(await server.WaitForFinalAsync(statusUrl, TimeSpan.FromSeconds(120)));
+            var recovered = DateTime.UtcNow - outageEnded;
+            var delivered = await mail.WaitForAsync(e => e.To.EndsWith($"-{run}@example.com", StringComparison.Ordinal), 20, TimeSpan.FromSeconds(30));
+
+            Assert.All(final, job => Assert.Equal("succeeded", job.GetProperty("status").GetString()));
+            Assert.Equal(20, delivered.Count);
+            Assert.Equal(20, delivered.Select(e => e.To).Distinct().Count()); // each once
+            Assert.Null(await Record.ExceptionAsync(() => Task.FromResult(System.Diagnostics.Process.GetProcessById(server.Pid)))); // same process throughout
+            output.WriteLine($"every job ended succeeded ({final.Count}); {delivered.Count} emails, each once; all done {recovered.TotalSeconds:0.0} s after storage came back");
+            Console.WriteLine($"[storage outage] {final.Count}/{jobs.Count} jobs succeeded, {delivered.Count}/20 emails once each, done {recovered.TotalSeconds:0.0} s after storage returned");
+        }
+        finally
+        {
+            await azurite.DisposeAsync();
+            Directory.Delete(location, recursive: true);
+        }
+    }
+}
