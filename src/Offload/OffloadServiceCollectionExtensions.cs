@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Offload.Email;
 using Offload.Health;
 using Offload.Idempotency;
@@ -37,6 +38,7 @@ public static class OffloadServiceCollectionExtensions
                 if (string.IsNullOrWhiteSpace(o.FfmpegFolder) && !OperatingSystem.IsWindows())
                     o.FfmpegFolder = BundledFfmpeg.Prepare(AppContext.BaseDirectory, Path.GetTempPath());
             });
+        services.AddSingleton<IValidateOptions<EncodingOptions>, EncodingTimeLimitValidator>();
         services.AddSingleton<BlobLinks>();
         services.AddSingleton<VideoEncoder>();
         services.AddSingleton<QueueVideoJob>();
