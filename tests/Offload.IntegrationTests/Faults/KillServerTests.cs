@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Azure.Storage.Blobs;
@@ -34,10 +33,8 @@ public sealed class KillServerTests(ITestOutputHelper output)
         string id;
         try
         {
-            var content = new ByteArrayContent(await File.ReadAllBytesAsync(await TestClips.PathOf(Clip.Long)));
-            content.Headers.ContentType = MediaTypeHeaderValue.Parse("video/x-msvideo");
-            using var response = await first.Http.PostAsync("/api/videos", content);
-            id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+            using var response = await first.Http.PostVideoAsync(await File.ReadAllBytesAsync(await TestClips.PathOf(Clip.Long)));
+            id = await response.AcceptedIdAsync();
             for (var deadline = DateTime.UtcNow.AddSeconds(60); ; await Task.Delay(100))
             {
                 var job = await first.Http.GetFromJsonAsync<JsonElement>($"/api/videos/{id}");

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Azure.Storage.Blobs;
@@ -26,18 +25,14 @@ public sealed class LoadTests(ServerFixture fixture, ITestOutputHelper output) :
 
         var uploads = Enumerable.Range(0, 20).Select(async _ =>
         {
-            var content = new ByteArrayContent(clip);
-            content.Headers.ContentType = MediaTypeHeaderValue.Parse("video/x-msvideo");
-            using var response = await http.PostAsync("/api/videos", content);
-            response.EnsureSuccessStatusCode();
-            return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+            using var response = await http.PostVideoAsync(clip);
+            return await response.AcceptedIdAsync();
         });
         var emails = Enumerable.Range(0, 200).Select(async i =>
         {
             using var response = await http.PostAsJsonAsync("/api/emails",
                 new { to = $"load{i}-{run}@example.com", template = "welcome", model = new { name = $"User {i}" } });
-            response.EnsureSuccessStatusCode();
-            return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+            return await response.AcceptedIdAsync();
         });
         var videoIds = await Task.WhenAll(uploads);
         var emailIds = await Task.WhenAll(emails);

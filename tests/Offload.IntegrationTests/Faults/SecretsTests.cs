@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
@@ -49,10 +48,8 @@ public sealed partial class SecretsTests
 
         // In through the API, with a notification email over SMTP with a login.
         var clip = await File.ReadAllBytesAsync(await TestClips.PathOf(Clip.Silent));
-        var video = new ByteArrayContent(clip);
-        video.Headers.ContentType = MediaTypeHeaderValue.Parse("video/x-msvideo");
-        using var accepted = await http.PostAsync("/api/videos?notify=owner%40example.com", video);
-        var id = (await accepted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        using var accepted = await http.PostVideoAsync(clip, "?notify=owner%40example.com");
+        var id = await accepted.AcceptedIdAsync();
         Assert.Equal("succeeded", (await server.WaitForFinalAsync($"/api/videos/{id}")).GetProperty("status").GetString());
         using var redirect = await http.GetAsync($"/api/videos/{id}/output");
         signatures.Add(SignatureOf(redirect.Headers.Location!));
@@ -81,9 +78,7 @@ public sealed partial class SecretsTests
         await ErrorAsync(http.DeleteAsync($"/api/videos/{id}"));                                                                // 409
         await ErrorAsync(http.PostAsync($"/api/videos/{upload.GetProperty("id").GetString()}/retry", null));                    // 409
         await ErrorAsync(http.GetAsync("/api/nothing"));                                                                        // 404 route
-        var noise = new ByteArrayContent(new byte[4096]);
-        noise.Headers.ContentType = MediaTypeHeaderValue.Parse("video/mp4");
-        using var failedVideo = await http.PostAsync("/api/videos", noise);
+        using var failedVideo = await http.PostVideoAsync(new byte[4096]);
         errorBodies.Add((await server.WaitForFinalAsync(failedVideo.Headers.Location!.OriginalString)).GetRawText()); // a failed job's reason
 
         // A second server, on storage of its own, with a wrong SMTP password: the email fails with a reason a person can act on.

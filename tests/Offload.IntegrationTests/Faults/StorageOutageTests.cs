@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Offload.IntegrationTests.Infrastructure;
@@ -33,12 +32,7 @@ public sealed class StorageOutageTests(ITestOutputHelper output)
             });
             var run = Guid.NewGuid().ToString("N");
             var clip = await File.ReadAllBytesAsync(await TestClips.PathOf(Clip.Long));
-            async Task<HttpResponseMessage> PostVideoAsync()
-            {
-                var content = new ByteArrayContent(clip);
-                content.Headers.ContentType = MediaTypeHeaderValue.Parse("video/x-msvideo");
-                return await server.Http.PostAsync("/api/videos", content);
-            }
+            Task<HttpResponseMessage> PostVideoAsync() => server.Http.PostVideoAsync(clip);
 
             Task<HttpResponseMessage> PostEmailAsync(int i) =>
                 server.Http.PostAsJsonAsync("/api/emails", new { to = $"u{i}-{run}@example.com", template = "welcome", model = new { name = $"U{i}" } });

@@ -24,6 +24,25 @@ public static class Api
         }
     }
 
+    /// <summary>A video body as a client sends it: the bytes with their media type.</summary>
+    public static ByteArrayContent Video(byte[] bytes, string contentType = "video/x-msvideo")
+    {
+        var content = new ByteArrayContent(bytes);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
+        return content;
+    }
+
+    /// <summary>POST /api/videos{query} with the bytes as the body; the answer as it came.</summary>
+    public static Task<HttpResponseMessage> PostVideoAsync(this HttpClient http, byte[] bytes, string query = "") =>
+        http.PostAsync($"/api/videos{query}", Video(bytes));
+
+    /// <summary>The id of a job the API accepted: asserts 202 and reads <c>id</c>.</summary>
+    public static async Task<string> AcceptedIdAsync(this HttpResponseMessage response)
+    {
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+    }
+
     /// <summary>Asserts an RFC 9457 answer with the expected status and a title, and returns it.</summary>
     public static async Task<JsonElement> AssertProblemAsync(HttpResponseMessage response, HttpStatusCode expected)
     {

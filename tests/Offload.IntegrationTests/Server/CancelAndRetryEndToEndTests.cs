@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Offload.IntegrationTests.Infrastructure;
@@ -17,11 +16,8 @@ public sealed class CancelAndRetryEndToEndTests(SlowEncoderServerFixture fixture
 
     private async Task<string> UploadAsync(byte[] bytes)
     {
-        var content = new ByteArrayContent(bytes);
-        content.Headers.ContentType = MediaTypeHeaderValue.Parse("video/x-msvideo");
-        using var response = await Http.PostAsync("/api/videos", content);
-        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        using var response = await Http.PostVideoAsync(bytes);
+        return await response.AcceptedIdAsync();
     }
 
     private async Task<string> UploadAsync(Clip clip) => await UploadAsync(await File.ReadAllBytesAsync(await TestClips.PathOf(clip)));

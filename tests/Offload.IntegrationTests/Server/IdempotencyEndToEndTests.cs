@@ -1,8 +1,6 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
-using System.Text.Json;
 using Azure.Storage.Blobs;
 using Offload.IntegrationTests.Infrastructure;
 using Offload.Storage;
@@ -20,9 +18,7 @@ public sealed class IdempotencyEndToEndTests(ServerFixture fixture)
 
     private static HttpRequestMessage PostVideo(byte[] body, string key, string query = "")
     {
-        var content = new ByteArrayContent(body);
-        content.Headers.ContentType = MediaTypeHeaderValue.Parse("video/x-msvideo");
-        var request = new HttpRequestMessage(HttpMethod.Post, $"/api/videos{query}") { Content = content };
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/api/videos{query}") { Content = Api.Video(body) };
         request.Headers.Add("Idempotency-Key", key);
         return request;
     }
@@ -34,11 +30,7 @@ public sealed class IdempotencyEndToEndTests(ServerFixture fixture)
         return request;
     }
 
-    private static async Task<string> IdOfAsync(HttpResponseMessage response)
-    {
-        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
-    }
+    private static Task<string> IdOfAsync(HttpResponseMessage response) => response.AcceptedIdAsync();
 
     private static bool Replayed(HttpResponseMessage response) =>
         response.Headers.TryGetValues("Idempotent-Replayed", out var values) && values.Single() == "true";
@@ -110,9 +102,7 @@ public sealed class IdempotencyEndToEndTests(ServerFixture fixture)
     [InlineData("a key with a tab\tin it")]
     public async Task Video_WithAMalformedKey_Answers400(string key)
     {
-        var content = new ByteArrayContent([1, 2, 3]);
-        content.Headers.ContentType = MediaTypeHeaderValue.Parse("video/mp4");
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/videos") { Content = content };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/videos") { Content = Api.Video([1, 2, 3], "video/mp4") };
         request.Headers.TryAddWithoutValidation("Idempotency-Key", key);
 
         await Api.AssertProblemAsync(await Http.SendAsync(request), HttpStatusCode.BadRequest);

@@ -1,7 +1,7 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Offload.IntegrationTests.Infrastructure;
 using Offload.Testing;
 
 namespace Offload.IntegrationTests.Server;
@@ -23,9 +23,7 @@ public sealed class QueueSelectionTests
             ["AzureFunctionsJobHost__extensions__queues__maxPollingInterval"] = "00:00:00.200",
         }, waitForHealthy: true, "--queues", "high-priority", "--concurrency", "4");
 
-        var clip = new ByteArrayContent(await File.ReadAllBytesAsync(await TestClips.PathOf(Clip.Silent)));
-        clip.Headers.ContentType = MediaTypeHeaderValue.Parse("video/x-msvideo");
-        using var upload = await server.Http.PostAsync("/api/videos", clip);
+        using var upload = await server.Http.PostVideoAsync(await File.ReadAllBytesAsync(await TestClips.PathOf(Clip.Silent)));
         var video = (await upload.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("statusUrl").GetString();
         using var email = await server.Http.PostAsJsonAsync("/api/emails", new { to = "ops@example.com", template = "welcome", model = new { name = "Ops" } });
         Assert.Equal(HttpStatusCode.Accepted, email.StatusCode);

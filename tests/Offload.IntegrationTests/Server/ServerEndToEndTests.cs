@@ -19,18 +19,12 @@ public sealed class ServerEndToEndTests(ServerFixture fixture)
     private async Task<HttpResponseMessage> PostVideoAsync(HttpContent content, string query = "") =>
         await Http.PostAsync($"/api/videos{query}", content);
 
-    private static ByteArrayContent Bytes(byte[] bytes, string contentType)
-    {
-        var content = new ByteArrayContent(bytes);
-        content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
-        return content;
-    }
+    private static ByteArrayContent Bytes(byte[] bytes, string contentType) => Api.Video(bytes, contentType);
 
     private async Task<string> UploadAsync(Clip clip)
     {
-        using var response = await PostVideoAsync(Bytes(await File.ReadAllBytesAsync(await TestClips.PathOf(clip)), "video/x-msvideo"));
-        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        using var response = await Http.PostVideoAsync(await File.ReadAllBytesAsync(await TestClips.PathOf(clip)));
+        return await response.AcceptedIdAsync();
     }
 
     private Task<JsonElement> WaitForFinalAsync(string id, TimeSpan? timeout = null) =>

@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Offload.IntegrationTests.Infrastructure;
@@ -21,10 +20,8 @@ public sealed class StarvationTests(ServerFixture fixture, ITestOutputHelper out
         var videos = new List<string>();
         for (var i = 0; i < 10; i++)
         {
-            var content = new ByteArrayContent(clip);
-            content.Headers.ContentType = MediaTypeHeaderValue.Parse("video/x-msvideo");
-            using var response = await http.PostAsync("/api/videos", content);
-            videos.Add((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!);
+            using var response = await http.PostVideoAsync(clip);
+            videos.Add(await response.AcceptedIdAsync());
         }
 
         var run = Guid.NewGuid().ToString("N");
