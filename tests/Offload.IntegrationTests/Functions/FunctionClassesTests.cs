@@ -78,6 +78,29 @@ public sealed class FunctionClassesTests(StorageFixture fixture)
     }
 
     [Fact]
+    public async Task Functions_CancelAndRetryAVideo_AndTheWatchdogLooksAtIt()
+    {
+        var clip = await File.ReadAllBytesAsync(await TestClips.PathOf(Clip.Silent));
+        var upload = Request("POST", "/api/videos", clip, "video/x-msvideo");
+        var (_, _, accepted) = await RunAsync(upload, Create<UploadVideoFunction>().RunAsync(upload.Request, CancellationToken.None));
+        var id = accepted.GetProperty("id").GetString()!;
+
+        var cancel = Request("DELETE", $"/api/videos/{id}");
+        var (cancelStatus, _, cancelled) = await RunAsync(cancel, Create<CancelVideoFunction>().RunAsync(cancel.Request, id, CancellationToken.None));
+        var retry = Request("POST", $"/api/videos/{id}/retry");
+        var (retryStatus, retryContext, _) = await RunAsync(retry, Create<RetryVideoFunction>().RunAsync(retry.Request, id, CancellationToken.None));
+        var check = QueuesModelFactory.QueueMessage("2", "pop", JobMessage.For(id).ToJson(), dequeueCount: 1);
+        await Create<Offload.Functions.Jobs.WatchdogFunction>().RunAsync(check, CancellationToken.None); // queued: nothing to watch
+
+        Assert.Equal((200, "cancelled"), (cancelStatus, cancelled.GetProperty("status").GetString()));
+        Assert.Equal(202, retryStatus);
+        Assert.Equal($"/api/videos/{id}", retryContext.Response.Headers.Location);
+        var get = Request("GET", $"/api/videos/{id}");
+        var (_, _, job) = await RunAsync(get, Create<GetVideoFunction>().RunAsync(get.Request, id, CancellationToken.None));
+        Assert.Equal(["queued", "cancelled", "queued"], job.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("status").GetString()));
+    }
+
+    [Fact]
     public async Task UploadFunction_AnswersProblemJson_ForAnUnsupportedMediaType()
     {
         var upload = Request("POST", "/api/videos", "hello"u8.ToArray(), "text/plain");
