@@ -1,7 +1,5 @@
 using Azure.Core;
-using Azure.Data.Tables;
 using Azure.Identity;
-using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Configuration;

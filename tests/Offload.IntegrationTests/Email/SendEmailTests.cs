@@ -25,8 +25,6 @@ public sealed class SendEmailTests(StorageFixture fixture)
         (services ?? fixture.Services).GetRequiredService<SendEmailHandler>()
             .HandleAsync(new SendEmailCommand(JobMessage.For(jobId).ToJson(), dequeueCount), CancellationToken.None);
 
-    private async Task<Job> JobAsync(string id) => (await fixture.Services.GetRequiredService<JobStore>().GetAsync(id, CancellationToken.None))!;
-
     [Fact]
     public async Task Send_DeliversSubjectTextAndHtml_WithTheLink()
     {
@@ -41,7 +39,7 @@ public sealed class SendEmailTests(StorageFixture fixture)
         Assert.Contains("https://example.com/reset?token=abc", email.Text);
         Assert.Contains("<a href=\"https://example.com/reset?token=abc\">", email.Html);
         Assert.Equal(job.Id, email.Job);
-        var sent = await JobAsync(job.Id);
+        var sent = await fixture.JobAsync(job.Id);
         Assert.Equal((JobStatus.Succeeded, 1), (sent.Status, sent.Attempts));
     }
 
@@ -97,13 +95,13 @@ public sealed class SendEmailTests(StorageFixture fixture)
         var job = await QueueAsync(Unique("down"), "welcome", new() { ["name"] = "Cy" }, noServer);
 
         await SendAsync(job.Id, noServer, 1);
-        var retrying = await JobAsync(job.Id);
+        var retrying = await fixture.JobAsync(job.Id);
         Assert.Equal(JobStatus.Retrying, retrying.Status);
         Assert.Contains("could not be reached", retrying.Error);
         Assert.NotNull(retrying.NextAttemptAt);
 
         await SendAsync(job.Id, noServer, 2);
-        var failed = await JobAsync(job.Id);
+        var failed = await fixture.JobAsync(job.Id);
         Assert.Equal(JobStatus.Failed, failed.Status);
         Assert.StartsWith("Gave up after 2 attempts: The mail server", failed.Error);
     }
@@ -119,14 +117,14 @@ public sealed class SendEmailTests(StorageFixture fixture)
         var to = Unique("again");
         var job = await QueueAsync(to, "welcome", new() { ["name"] = "Eve" }, noServer);
         await SendAsync(job.Id, noServer);
-        Assert.Equal(JobStatus.Failed, (await JobAsync(job.Id)).Status);
+        Assert.Equal(JobStatus.Failed, (await fixture.JobAsync(job.Id)).Status);
 
         var retried = await fixture.Services.GetRequiredService<RetryJobHandler>().HandleAsync(job.Id, JobKinds.Email, CancellationToken.None);
         await SendAsync(job.Id); // the mail server is back
 
         var queued = Assert.IsType<RetryJobResult.Queued>(retried).Job;
         Assert.Equal((JobStatus.Queued, 0, 1), (queued.Status, queued.Attempts, queued.Retries));
-        var sent = await JobAsync(job.Id);
+        var sent = await fixture.JobAsync(job.Id);
         Assert.Equal((JobStatus.Succeeded, 1), (sent.Status, sent.Attempts));
         Assert.Single(await fixture.Mail.WaitForAsync(e => e.To == to));
         var wrongKind = await fixture.Services.GetRequiredService<RetryJobHandler>().HandleAsync(job.Id, JobKinds.Video, CancellationToken.None);
@@ -147,7 +145,7 @@ public sealed class SendEmailTests(StorageFixture fixture)
 
         await SendAsync(job.Id, withPassword);
 
-        Assert.Equal(JobStatus.Failed, (await JobAsync(job.Id)).Status);
+        Assert.Equal(JobStatus.Failed, (await fixture.JobAsync(job.Id)).Status);
         Assert.DoesNotContain(fixture.Logs.Entries, e => e.Message.Contains("s3cret-P4ssw0rd", StringComparison.Ordinal));
     }
 
@@ -176,7 +174,7 @@ public sealed class SendEmailTests(StorageFixture fixture)
             await SendAsync(emailId, dequeueCount: delivery);
         await Task.Delay(500);
         var email = Assert.Single(await fixture.Mail.WaitForAsync(e => e.To == to));
-        var emailJob = await JobAsync(emailId);
+        var emailJob = await fixture.JobAsync(emailId);
         Assert.Equal((JobStatus.Succeeded, 1), (emailJob.Status, emailJob.Attempts));
         Assert.Equal("Your video is ready", email.Subject);
         Assert.Contains($"/api/videos/{video.Id}/output", email.Text);

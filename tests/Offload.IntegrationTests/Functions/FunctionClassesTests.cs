@@ -9,11 +9,9 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Offload.Functions.Health;
 using Offload.Functions.Videos;
-using Offload.Health;
 using Offload.IntegrationTests.Infrastructure;
-using Offload.Testing;
 using Offload.Messaging;
-using Offload.Videos;
+using Offload.Testing;
 
 namespace Offload.IntegrationTests.Functions;
 

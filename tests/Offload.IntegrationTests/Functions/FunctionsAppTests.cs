@@ -1,9 +1,8 @@
 using System.Text.Json;
 using Offload.Email;
-using Offload.IntegrationTests.Infrastructure;
-using Offload.Testing;
 using Offload.Messaging;
 using Offload.Storage;
+using Offload.Testing;
 using Offload.Uploads;
 using Offload.Videos;
 

@@ -4,9 +4,10 @@ using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Offload.Jobs;
 using Offload.Storage;
-
 using Offload.Testing;
+using Offload.Videos;
 
 namespace Offload.IntegrationTests.Infrastructure;
 
@@ -64,6 +65,25 @@ public sealed class StorageFixture : IAsyncLifetime
     {
         foreach (var queue in Offload.Messaging.QueueNames.Everything)
             await Queues.GetQueueClient(queue).ClearMessagesAsync();
+    }
+
+    public JobStore Jobs => Services.GetRequiredService<JobStore>();
+
+    /// <summary>The stored job, which the test knows exists.</summary>
+    public async Task<Job> JobAsync(string id) => (await Jobs.GetAsync(id, CancellationToken.None))!;
+
+    /// <summary>Hands a video to the app's upload handler (what POST /api/videos does) and returns the queued job.</summary>
+    public async Task<Job> UploadAsync(Stream content, string contentType = "video/mp4", string? fileName = null, IServiceProvider? services = null)
+    {
+        var result = await (services ?? Services).GetRequiredService<UploadVideoHandler>()
+            .HandleAsync(new UploadVideoCommand(content, contentType, fileName, Notify: null), CancellationToken.None);
+        return Assert.IsType<UploadVideoResult.Accepted>(result).Job;
+    }
+
+    public async Task<Job> UploadAsync(Clip clip, IServiceProvider? services = null)
+    {
+        await using var file = File.OpenRead(await TestClips.PathOf(clip));
+        return await UploadAsync(file, services: services);
     }
 
     public BlobServiceClient Blobs => Services.GetRequiredService<BlobServiceClient>();

@@ -9,18 +9,16 @@ namespace Offload.IntegrationTests.Jobs;
 [Collection(StorageCollection.Name)]
 public sealed class DeadLetterTests(StorageFixture fixture)
 {
-    private JobStore Jobs => fixture.Services.GetRequiredService<JobStore>();
-
     private async Task<Job> JobInAsync(string status, string? error = null)
     {
-        var job = Job.New(JobId.New(), JobKinds.Video, Jobs.Now);
-        await Jobs.CreateAsync(job, "test", CancellationToken.None);
+        var job = Job.New(JobId.New(), JobKinds.Video, fixture.Jobs.Now);
+        await fixture.Jobs.CreateAsync(job, "test", CancellationToken.None);
         if (status == JobStatus.Queued)
             return job;
-        var processing = (await Jobs.TryMoveAsync(job, JobStatus.Processing, "test", j => j.Attempts++, CancellationToken.None))!;
+        var processing = (await fixture.Jobs.TryMoveAsync(job, JobStatus.Processing, "test", j => j.Attempts++, CancellationToken.None))!;
         return status == JobStatus.Processing
             ? processing
-            : (await Jobs.TryMoveAsync(processing, status, "test", j => j.Error = error, CancellationToken.None))!;
+            : (await fixture.Jobs.TryMoveAsync(processing, status, "test", j => j.Error = error, CancellationToken.None))!;
     }
 
     private Task DieAsync(string body) =>
@@ -36,7 +34,7 @@ public sealed class DeadLetterTests(StorageFixture fixture)
 
         await DieAsync(JobMessage.For(job.Id).ToJson());
 
-        var failed = await Jobs.GetAsync(job.Id, CancellationToken.None);
+        var failed = await fixture.Jobs.GetAsync(job.Id, CancellationToken.None);
         Assert.Equal(JobStatus.Failed, failed!.Status);
         Assert.Contains("moved to heavy-compute-poison", failed.Error);
     }
@@ -48,7 +46,7 @@ public sealed class DeadLetterTests(StorageFixture fixture)
 
         await DieAsync(JobMessage.For(job.Id).ToJson());
 
-        Assert.EndsWith("the last error was: Storage was unavailable (503 ServerBusy).", (await Jobs.GetAsync(job.Id, CancellationToken.None))!.Error);
+        Assert.EndsWith("the last error was: Storage was unavailable (503 ServerBusy).", (await fixture.Jobs.GetAsync(job.Id, CancellationToken.None))!.Error);
     }
 
     [Fact]
@@ -58,7 +56,7 @@ public sealed class DeadLetterTests(StorageFixture fixture)
 
         await DieAsync(JobMessage.For(job.Id).ToJson());
 
-        Assert.Equal(job.ETag, (await Jobs.GetAsync(job.Id, CancellationToken.None))!.ETag);
+        Assert.Equal(job.ETag, (await fixture.Jobs.GetAsync(job.Id, CancellationToken.None))!.ETag);
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.DependencyInjection;
 using Offload.IntegrationTests.Infrastructure;
 using Offload.Jobs;
@@ -12,16 +11,12 @@ namespace Offload.IntegrationTests.Jobs;
 [Collection(StorageCollection.Name)]
 public sealed class WatchdogTests(StorageFixture fixture)
 {
-    private JobStore Jobs => fixture.Services.GetRequiredService<JobStore>();
-
-    private async Task<Job> JobAsync(string id) => (await Jobs.GetAsync(id, CancellationToken.None))!;
-
     /// <summary>A video job as a worker left it when it was claimed and then died, its lease ending at <paramref name="leaseEnd"/>.</summary>
     private async Task<Job> ClaimedJobAsync(DateTimeOffset leaseEnd)
     {
-        var job = Job.New(JobId.New(), JobKinds.Video, Jobs.Now);
-        await Jobs.CreateAsync(job, "test", CancellationToken.None);
-        return (await Jobs.TryMoveAsync(job, JobStatus.Processing, "Attempt 1 started.", j =>
+        var job = Job.New(JobId.New(), JobKinds.Video, fixture.Jobs.Now);
+        await fixture.Jobs.CreateAsync(job, "test", CancellationToken.None);
+        return (await fixture.Jobs.TryMoveAsync(job, JobStatus.Processing, "Attempt 1 started.", j =>
         {
             j.Attempts = 1;
             j.LeaseExpiresAt = leaseEnd;
@@ -44,7 +39,7 @@ public sealed class WatchdogTests(StorageFixture fixture)
     public async Task Watchdog_PutsTheJobBackOnItsQueue_WhenItsWorkersLeaseRanOut()
     {
         await fixture.ClearQueuesAsync();
-        var job = await ClaimedJobAsync(leaseEnd: Jobs.Now - TimeSpan.FromSeconds(1));
+        var job = await ClaimedJobAsync(leaseEnd: fixture.Jobs.Now - TimeSpan.FromSeconds(1));
 
         await WatchAsync(job.Id);
 
@@ -56,7 +51,7 @@ public sealed class WatchdogTests(StorageFixture fixture)
     public async Task Watchdog_LooksAgainLater_WhileTheWorkerRenewsItsLease()
     {
         await fixture.ClearQueuesAsync();
-        var job = await ClaimedJobAsync(leaseEnd: Jobs.Now + TimeSpan.FromMinutes(1));
+        var job = await ClaimedJobAsync(leaseEnd: fixture.Jobs.Now + TimeSpan.FromMinutes(1));
 
         await WatchAsync(job.Id);
 
@@ -69,8 +64,8 @@ public sealed class WatchdogTests(StorageFixture fixture)
     public async Task Watchdog_StopsWatching_OnceTheJobHasEnded()
     {
         await fixture.ClearQueuesAsync();
-        var job = await ClaimedJobAsync(leaseEnd: Jobs.Now - TimeSpan.FromSeconds(1));
-        await Jobs.TryMoveAsync(job, JobStatus.Succeeded, "done", null, CancellationToken.None);
+        var job = await ClaimedJobAsync(leaseEnd: fixture.Jobs.Now - TimeSpan.FromSeconds(1));
+        await fixture.Jobs.TryMoveAsync(job, JobStatus.Succeeded, "done", null, CancellationToken.None);
 
         await WatchAsync(job.Id);
 
@@ -81,22 +76,19 @@ public sealed class WatchdogTests(StorageFixture fixture)
     [Fact]
     public async Task Delivery_ReclaimsAJobWhoseWorkerDied_AndTheHistorySaysSo()
     {
-        var source = await File.ReadAllBytesAsync(await TestClips.PathOf(Clip.Silent));
-        var upload = await fixture.Services.GetRequiredService<UploadVideoHandler>()
-            .HandleAsync(new UploadVideoCommand(new MemoryStream(source), "video/x-msvideo", null, null), CancellationToken.None);
-        var job = Assert.IsType<UploadVideoResult.Accepted>(upload).Job;
-        await Jobs.TryMoveAsync(job, JobStatus.Processing, "Attempt 1 started.", j =>
+        var job = await fixture.UploadAsync(Clip.Silent);
+        await fixture.Jobs.TryMoveAsync(job, JobStatus.Processing, "Attempt 1 started.", j =>
         {
             j.Attempts = 1;
-            j.LeaseExpiresAt = Jobs.Now - TimeSpan.FromSeconds(1);
+            j.LeaseExpiresAt = fixture.Jobs.Now - TimeSpan.FromSeconds(1);
         }, CancellationToken.None);
 
         await fixture.Services.GetRequiredService<EncodeVideoHandler>()
             .HandleAsync(new EncodeVideoCommand(JobMessage.For(job.Id).ToJson(), 2), CancellationToken.None);
 
-        var done = await JobAsync(job.Id);
+        var done = await fixture.JobAsync(job.Id);
         Assert.Equal((JobStatus.Succeeded, 2), (done.Status, done.Attempts));
-        var history = await Jobs.GetHistoryAsync(job.Id, CancellationToken.None);
+        var history = await fixture.Jobs.GetHistoryAsync(job.Id, CancellationToken.None);
         Assert.Contains(history, e => e is { Status: JobStatus.Processing, Attempt: 2 } && e.Reason.Contains("stopped renewing its lease", StringComparison.Ordinal));
     }
 
@@ -104,12 +96,12 @@ public sealed class WatchdogTests(StorageFixture fixture)
     public async Task Delivery_LeavesAJobWithALiveLeaseAlone_AndAsksTheWatchdogToLookLater()
     {
         await fixture.ClearQueuesAsync();
-        var job = await ClaimedJobAsync(leaseEnd: Jobs.Now + TimeSpan.FromMinutes(1));
+        var job = await ClaimedJobAsync(leaseEnd: fixture.Jobs.Now + TimeSpan.FromMinutes(1));
 
         await fixture.Services.GetRequiredService<EncodeVideoHandler>()
             .HandleAsync(new EncodeVideoCommand(JobMessage.For(job.Id).ToJson(), 1), CancellationToken.None);
 
-        var same = await JobAsync(job.Id);
+        var same = await fixture.JobAsync(job.Id);
         Assert.Equal(job.ETag, same.ETag); // not touched
         Assert.Equal(1, await MessagesAsync(QueueNames.Watchdog, job.Id, includingInvisible: true));
     }
@@ -119,25 +111,22 @@ public sealed class WatchdogTests(StorageFixture fixture)
     {
         await fixture.ClearQueuesAsync();
         await using var slow = fixture.CreateServices(new Dictionary<string, string?> { ["Encoding:Preset"] = "slower" });
-        await using var file = File.OpenRead(await TestClips.PathOf(Clip.Long));
-        var upload = await slow.GetRequiredService<UploadVideoHandler>()
-            .HandleAsync(new UploadVideoCommand(file, "video/x-msvideo", null, null), CancellationToken.None);
-        var job = Assert.IsType<UploadVideoResult.Accepted>(upload).Job;
+        var job = await fixture.UploadAsync(Clip.Long, slow);
         var leases = new List<DateTimeOffset>();
 
         var encode = slow.GetRequiredService<EncodeVideoHandler>()
             .HandleAsync(new EncodeVideoCommand(JobMessage.For(job.Id).ToJson(), 1), CancellationToken.None);
         while (!encode.IsCompleted)
         {
-            if ((await JobAsync(job.Id)).LeaseExpiresAt is { } lease)
+            if ((await fixture.JobAsync(job.Id)).LeaseExpiresAt is { } lease)
                 leases.Add(lease);
             await Task.Delay(100);
         }
 
         await encode;
-        Assert.Equal(JobStatus.Succeeded, (await JobAsync(job.Id)).Status);
+        Assert.Equal(JobStatus.Succeeded, (await fixture.JobAsync(job.Id)).Status);
         Assert.True(leases.Distinct().Count() >= 3, $"the lease was renewed {leases.Distinct().Count() - 1} times");
-        Assert.Null((await JobAsync(job.Id)).LeaseExpiresAt); // a finished job holds no lease
+        Assert.Null((await fixture.JobAsync(job.Id)).LeaseExpiresAt); // a finished job holds no lease
         Assert.Equal(1, await MessagesAsync(QueueNames.Watchdog, job.Id, includingInvisible: true));
     }
 }

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text;
 using Azure.Storage.Blobs;
 using Offload.IntegrationTests.Infrastructure;
 using Offload.Storage;

@@ -13,18 +13,6 @@ namespace Offload.IntegrationTests.Videos;
 [Collection(StorageCollection.Name)]
 public sealed class CancelAndTimeLimitTests(StorageFixture fixture)
 {
-    private JobStore Jobs => fixture.Services.GetRequiredService<JobStore>();
-
-    private async Task<Job> JobAsync(string id) => (await Jobs.GetAsync(id, CancellationToken.None))!;
-
-    private async Task<Job> UploadAsync(Clip clip, IServiceProvider? services = null)
-    {
-        await using var file = File.OpenRead(await TestClips.PathOf(clip));
-        var result = await (services ?? fixture.Services).GetRequiredService<UploadVideoHandler>()
-            .HandleAsync(new UploadVideoCommand(file, "video/x-msvideo", null, Notify: null), CancellationToken.None);
-        return Assert.IsType<UploadVideoResult.Accepted>(result).Job;
-    }
-
     private static Task EncodeAsync(IServiceProvider services, string jobId) =>
         services.GetRequiredService<EncodeVideoHandler>().HandleAsync(new EncodeVideoCommand(JobMessage.For(jobId).ToJson(), 1), CancellationToken.None);
 
@@ -64,13 +52,13 @@ public sealed class CancelAndTimeLimitTests(StorageFixture fixture)
     [Fact]
     public async Task Cancel_EndsAQueuedJobAtOnce_AndItsMessageIsIgnoredWhenItArrives()
     {
-        var job = await UploadAsync(Clip.Silent);
+        var job = await fixture.UploadAsync(Clip.Silent);
 
         var result = await CancelAsync(job.Id);
 
         Assert.Equal(JobStatus.Cancelled, Assert.IsType<CancelVideoResult.Cancelled>(result).Job.Status);
         await EncodeAsync(fixture.Services, job.Id); // the message arrives after the cancel
-        var cancelled = await JobAsync(job.Id);
+        var cancelled = await fixture.JobAsync(job.Id);
         Assert.Equal((JobStatus.Cancelled, 0), (cancelled.Status, cancelled.Attempts));
         Assert.NotNull(cancelled.CompletedAt);
         Assert.False(await OutputExistsAsync(fixture, job.Id));
@@ -80,9 +68,9 @@ public sealed class CancelAndTimeLimitTests(StorageFixture fixture)
     public async Task Cancel_StopsARunningFfmpegWithinFiveSeconds_AndTheJobEndsCancelled()
     {
         await using var slow = SlowEncoder();
-        var job = await UploadAsync(Clip.Long);
+        var job = await fixture.UploadAsync(Clip.Long);
         var encode = EncodeAsync(slow, job.Id);
-        for (var deadline = DateTime.UtcNow.AddSeconds(60); (await JobAsync(job.Id)).Progress == 0; await Task.Delay(100))
+        for (var deadline = DateTime.UtcNow.AddSeconds(60); (await fixture.JobAsync(job.Id)).Progress == 0; await Task.Delay(100))
             Assert.True(DateTime.UtcNow < deadline && !encode.IsCompleted, "the encode never showed progress");
         Assert.NotEmpty(ProcessesWorkingOn(job.Id)); // ffmpeg is at work
 
@@ -93,39 +81,39 @@ public sealed class CancelAndTimeLimitTests(StorageFixture fixture)
 
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"the encode stopped {clock.Elapsed.TotalSeconds:0.0} s after the cancel");
         Assert.Empty(ProcessesWorkingOn(job.Id));
-        var cancelled = await JobAsync(job.Id);
+        var cancelled = await fixture.JobAsync(job.Id);
         Assert.Equal(JobStatus.Cancelled, cancelled.Status);
         Assert.Equal(CancelVideoHandler.Reason, cancelled.Error);
         Assert.False(await OutputExistsAsync(fixture, job.Id));
         Assert.Empty(Directory.EnumerateDirectories(fixture.WorkingDirectory, $"{job.Id}-*"));
-        var history = await Jobs.GetHistoryAsync(job.Id, CancellationToken.None);
+        var history = await fixture.Jobs.GetHistoryAsync(job.Id, CancellationToken.None);
         Assert.Equal([JobStatus.Queued, JobStatus.Processing, JobStatus.Cancelled], history.Select(e => e.Status));
     }
 
     [Fact]
     public async Task Cancel_AnswersAlreadyFinal_ForAJobThatEnded()
     {
-        var job = await UploadAsync(Clip.Silent);
+        var job = await fixture.UploadAsync(Clip.Silent);
         await EncodeAsync(fixture.Services, job.Id);
 
         var result = await CancelAsync(job.Id);
 
         Assert.Equal(JobStatus.Succeeded, Assert.IsType<CancelVideoResult.AlreadyFinal>(result).Status);
-        Assert.Equal(JobStatus.Succeeded, (await JobAsync(job.Id)).Status);
+        Assert.Equal(JobStatus.Succeeded, (await fixture.JobAsync(job.Id)).Status);
     }
 
     [Fact]
     public async Task Encode_OverItsTimeLimit_IsStoppedAndFailsAsTimedOut_WithoutARetry()
     {
         await using var limited = SlowEncoder(new() { ["Encoding:TimeLimit"] = "00:00:02" });
-        var job = await UploadAsync(Clip.Long, limited);
+        var job = await fixture.UploadAsync(Clip.Long, limited);
         await fixture.ClearQueuesAsync(); // the upload's own message: delivered by hand below
 
         var clock = Stopwatch.StartNew();
         await EncodeAsync(limited, job.Id);
 
         Assert.InRange(clock.Elapsed.TotalSeconds, 1.5, 10);
-        var failed = await JobAsync(job.Id);
+        var failed = await fixture.JobAsync(job.Id);
         Assert.Equal((JobStatus.Failed, 1), (failed.Status, failed.Attempts));
         Assert.Contains("timed out", failed.Error);
         Assert.Empty(ProcessesWorkingOn(job.Id));

@@ -1,12 +1,11 @@
 using System.Collections.Concurrent;
-using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.DependencyInjection;
 using Offload.IntegrationTests.Infrastructure;
-using Offload.Testing;
 using Offload.Jobs;
 using Offload.Messaging;
 using Offload.Storage;
+using Offload.Testing;
 using Offload.Videos;
 
 namespace Offload.IntegrationTests.Videos;
@@ -15,28 +14,11 @@ namespace Offload.IntegrationTests.Videos;
 [Collection(StorageCollection.Name)]
 public sealed class EncodeVideoTests(StorageFixture fixture)
 {
-    private JobStore Jobs => fixture.Services.GetRequiredService<JobStore>();
-
-    private async Task<Job> UploadAsync(Stream content, string contentType = "video/mp4", string? fileName = null)
-    {
-        var result = await fixture.Services.GetRequiredService<UploadVideoHandler>()
-            .HandleAsync(new UploadVideoCommand(content, contentType, fileName, Notify: null), CancellationToken.None);
-        return Assert.IsType<UploadVideoResult.Accepted>(result).Job;
-    }
-
-    private async Task<Job> UploadAsync(Clip clip)
-    {
-        await using var file = File.OpenRead(await TestClips.PathOf(clip));
-        return await UploadAsync(file);
-    }
-
     private static EncodeVideoCommand Delivery(string jobId, long dequeueCount = 1) =>
         new(JobMessage.For(jobId).ToJson(), dequeueCount);
 
     private Task EncodeAsync(string jobId, IServiceProvider? services = null, long dequeueCount = 1) =>
         (services ?? fixture.Services).GetRequiredService<EncodeVideoHandler>().HandleAsync(Delivery(jobId, dequeueCount), CancellationToken.None);
-
-    private async Task<Job> JobAsync(string id) => (await Jobs.GetAsync(id, CancellationToken.None))!;
 
     private async Task<MediaFacts> DownloadOutputAsync(string id)
     {
@@ -56,11 +38,11 @@ public sealed class EncodeVideoTests(StorageFixture fixture)
     [InlineData(Clip.Large, 1920, 1080, false)]
     public async Task Encode_ProducesWebPlayableMp4(Clip clip, int width, int height, bool audio)
     {
-        var job = await UploadAsync(clip);
+        var job = await fixture.UploadAsync(clip);
 
         await EncodeAsync(job.Id);
 
-        var done = await JobAsync(job.Id);
+        var done = await fixture.JobAsync(job.Id);
         Assert.True(done.Status == JobStatus.Succeeded, $"{done.Status}: {done.Error}");
         Assert.Equal(100, done.Progress);
         Assert.Equal(1, done.Attempts);
@@ -88,11 +70,11 @@ public sealed class EncodeVideoTests(StorageFixture fixture)
         {
             ["Encoding:FfmpegFolder"] = BundledFfmpeg.Prepare(package, Path.Combine(fixture.WorkingDirectory, "static")),
         });
-        var job = await UploadAsync(Clip.WithAudio);
+        var job = await fixture.UploadAsync(Clip.WithAudio);
 
         await EncodeAsync(job.Id, azureLike);
 
-        var done = await JobAsync(job.Id);
+        var done = await fixture.JobAsync(job.Id);
         Assert.True(done.Status == JobStatus.Succeeded, $"{done.Status}: {done.Error}");
         var output = await DownloadOutputAsync(job.Id);
         Assert.Equal(("h264", "yuv420p", "aac", true), (output.VideoCodec, output.PixelFormat, output.AudioCodec, output.MoovBeforeMdat));
@@ -102,28 +84,28 @@ public sealed class EncodeVideoTests(StorageFixture fixture)
     [Fact]
     public async Task Encode_RecordsEveryMoveInTheJobsHistory_WithTimeAndReason()
     {
-        var job = await UploadAsync(Clip.WithAudio);
+        var job = await fixture.UploadAsync(Clip.WithAudio);
 
         await EncodeAsync(job.Id);
 
-        var history = await Jobs.GetHistoryAsync(job.Id, CancellationToken.None);
+        var history = await fixture.Jobs.GetHistoryAsync(job.Id, CancellationToken.None);
         Assert.Equal([JobStatus.Queued, JobStatus.Processing, JobStatus.Succeeded], history.Select(e => e.Status));
         Assert.Equal([0, 1, 1], history.Select(e => e.Attempt));
         Assert.StartsWith("Accepted: ", history[0].Reason);
         Assert.Equal("Attempt 1 started.", history[1].Reason);
         Assert.StartsWith("Encoded: 320x240 h264/aac", history[2].Reason);
         Assert.True(history.Zip(history.Skip(1)).All(p => p.First.At <= p.Second.At), "events are in order");
-        Assert.Equal((await JobAsync(job.Id)).CompletedAt, history[2].At);
+        Assert.Equal((await fixture.JobAsync(job.Id)).CompletedAt, history[2].At);
     }
 
     [Fact]
     public async Task Encode_MarksJobFailed_WhenSourceIsNotVideo()
     {
-        var job = await UploadAsync(new MemoryStream(RandomBytes(256 * 1024)));
+        var job = await fixture.UploadAsync(new MemoryStream(RandomBytes(256 * 1024)));
 
         await EncodeAsync(job.Id); // returns normally: nothing to retry
 
-        var failed = await JobAsync(job.Id);
+        var failed = await fixture.JobAsync(job.Id);
         Assert.Equal(JobStatus.Failed, failed.Status);
         Assert.Contains("not a video", failed.Error);
         Assert.Equal(1, failed.Attempts);
@@ -133,13 +115,13 @@ public sealed class EncodeVideoTests(StorageFixture fixture)
     [Fact]
     public async Task Encode_DoesNothing_WhenTheJobHasAlreadySucceeded()
     {
-        var job = await UploadAsync(Clip.Silent);
+        var job = await fixture.UploadAsync(Clip.Silent);
         await EncodeAsync(job.Id);
-        var first = await JobAsync(job.Id);
+        var first = await fixture.JobAsync(job.Id);
 
         await EncodeAsync(job.Id, dequeueCount: 2);
 
-        var second = await JobAsync(job.Id);
+        var second = await fixture.JobAsync(job.Id);
         Assert.Equal(JobStatus.Succeeded, second.Status);
         Assert.Equal(first.ETag, second.ETag);
         Assert.Equal(1, second.Attempts);
@@ -148,11 +130,11 @@ public sealed class EncodeVideoTests(StorageFixture fixture)
     [Fact]
     public async Task Encode_TwoDeliveriesAtOnce_EndWithOneSucceededJobAndOneOutput()
     {
-        var job = await UploadAsync(Clip.WithAudio);
+        var job = await fixture.UploadAsync(Clip.WithAudio);
 
         await Task.WhenAll(EncodeAsync(job.Id), EncodeAsync(job.Id));
 
-        var done = await JobAsync(job.Id);
+        var done = await fixture.JobAsync(job.Id);
         Assert.Equal(JobStatus.Succeeded, done.Status);
         var outputs = new List<string>();
         await foreach (var blob in fixture.Blobs.GetBlobContainerClient(StorageNames.OutputsContainer).GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, prefix: job.Id, CancellationToken.None))
@@ -164,14 +146,14 @@ public sealed class EncodeVideoTests(StorageFixture fixture)
     [Fact]
     public async Task Encode_ShowsProcessingAndProgressWhileItRuns()
     {
-        var job = await UploadAsync(Clip.Long);
+        var job = await fixture.UploadAsync(Clip.Long);
         var seen = new ConcurrentBag<Job>();
         using var stop = new CancellationTokenSource();
         var watcher = Task.Run(async () =>
         {
             while (!stop.IsCancellationRequested)
             {
-                seen.Add(await JobAsync(job.Id));
+                seen.Add(await fixture.JobAsync(job.Id));
                 await Task.Delay(50);
             }
         });
@@ -184,7 +166,7 @@ public sealed class EncodeVideoTests(StorageFixture fixture)
         Assert.NotEmpty(processing);
         Assert.All(processing, j => Assert.NotNull(j.StartedAt));
         Assert.Contains(processing, j => j.Progress is > 0 and < 100);
-        Assert.Equal((JobStatus.Succeeded, 100), ((await JobAsync(job.Id)).Status, (await JobAsync(job.Id)).Progress));
+        Assert.Equal((JobStatus.Succeeded, 100), ((await fixture.JobAsync(job.Id)).Status, (await fixture.JobAsync(job.Id)).Progress));
     }
 
     [Theory]
@@ -221,14 +203,14 @@ public sealed class EncodeVideoTests(StorageFixture fixture)
             ["Encoding:RetryBaseDelay"] = "00:00:02",
         });
         await fixture.ClearQueuesAsync();
-        var job = await UploadAsync(Clip.Silent);
+        var job = await fixture.UploadAsync(Clip.Silent);
         var queue = fixture.Queues.GetQueueClient(QueueNames.HeavyCompute);
         async Task<int> VisibleMessagesAsync() =>
             (await queue.PeekMessagesAsync(32)).Value.Count(m => m.Body.ToString().Contains(job.Id, StringComparison.Ordinal));
 
         await EncodeAsync(job.Id, broken, 1); // completes: the retry is a new message, invisible for the backoff
 
-        var first = await JobAsync(job.Id);
+        var first = await fixture.JobAsync(job.Id);
         Assert.Equal((JobStatus.Retrying, 1), (first.Status, first.Attempts));
         Assert.Contains("ffmpeg exited with code 139", first.Error);
         Assert.InRange((first.NextAttemptAt!.Value - first.UpdatedAt).TotalSeconds, 1.6 - 0.1, 2.4 + 0.1);
@@ -237,19 +219,19 @@ public sealed class EncodeVideoTests(StorageFixture fixture)
             Assert.True(DateTime.UtcNow < deadline, "the retry never became visible");
 
         await EncodeAsync(job.Id, broken, 1);
-        var second = await JobAsync(job.Id);
+        var second = await fixture.JobAsync(job.Id);
         Assert.Equal((JobStatus.Retrying, 2), (second.Status, second.Attempts));
         Assert.InRange((second.NextAttemptAt!.Value - second.UpdatedAt).TotalSeconds, 3.2 - 0.1, 4.8 + 0.1); // doubled
 
         await EncodeAsync(job.Id, broken, 1); // a delivery before the backoff has passed waits for it, and does nothing now
-        Assert.Equal((JobStatus.Retrying, 2), ((await JobAsync(job.Id)).Status, (await JobAsync(job.Id)).Attempts));
+        Assert.Equal((JobStatus.Retrying, 2), ((await fixture.JobAsync(job.Id)).Status, (await fixture.JobAsync(job.Id)).Attempts));
 
         await Task.Delay(second.NextAttemptAt!.Value - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(100));
         await EncodeAsync(job.Id, broken, 1); // the last attempt fails the job
-        var failed = await JobAsync(job.Id);
+        var failed = await fixture.JobAsync(job.Id);
         Assert.Equal(JobStatus.Failed, failed.Status);
         Assert.StartsWith("Gave up after 3 attempts: ffmpeg exited with code 139", failed.Error);
-        var history = await Jobs.GetHistoryAsync(job.Id, CancellationToken.None);
+        var history = await fixture.Jobs.GetHistoryAsync(job.Id, CancellationToken.None);
         Assert.Equal(
             [JobStatus.Queued, JobStatus.Processing, JobStatus.Retrying, JobStatus.Processing, JobStatus.Retrying, JobStatus.Processing, JobStatus.Failed],
             history.Select(e => e.Status));
@@ -261,15 +243,15 @@ public sealed class EncodeVideoTests(StorageFixture fixture)
     [Fact]
     public async Task Encode_FailsTheJob_WhenEarlierWorkersDiedEveryTime()
     {
-        var job = await UploadAsync(Clip.Silent);
+        var job = await fixture.UploadAsync(Clip.Silent);
         // Three deliveries that claimed the job and never came back (the process was killed each time).
         var current = job;
         for (var i = 0; i < 3; i++)
-            current = (await Jobs.TryMoveAsync(current, JobStatus.Processing, "a worker that will die", j => j.Attempts++, CancellationToken.None))!;
+            current = (await fixture.Jobs.TryMoveAsync(current, JobStatus.Processing, "a worker that will die", j => j.Attempts++, CancellationToken.None))!;
 
         await EncodeAsync(job.Id, dequeueCount: 4);
 
-        var failed = await JobAsync(job.Id);
+        var failed = await fixture.JobAsync(job.Id);
         Assert.Equal(JobStatus.Failed, failed.Status);
         Assert.Contains("never finished", failed.Error);
     }
@@ -277,8 +259,8 @@ public sealed class EncodeVideoTests(StorageFixture fixture)
     [Fact]
     public async Task Encode_DeletesItsWorkFiles_InEveryCase()
     {
-        var good = await UploadAsync(Clip.Silent);
-        var bad = await UploadAsync(new MemoryStream(RandomBytes(4096)));
+        var good = await fixture.UploadAsync(Clip.Silent);
+        var bad = await fixture.UploadAsync(new MemoryStream(RandomBytes(4096)));
 
         await EncodeAsync(good.Id);
         await EncodeAsync(bad.Id);
@@ -292,9 +274,9 @@ public sealed class EncodeVideoTests(StorageFixture fixture)
     {
         var bytes = RandomBytes(5 * 1024 * 1024 + 17); // more than one 4 MiB block
         await fixture.ClearQueuesAsync();
-        var job = await UploadAsync(new MemoryStream(bytes), "video/quicktime", "../holiday.mov");
+        var job = await fixture.UploadAsync(new MemoryStream(bytes), "video/quicktime", "../holiday.mov");
 
-        var stored = await JobAsync(job.Id);
+        var stored = await fixture.JobAsync(job.Id);
         Assert.Equal(JobStatus.Queued, stored.Status);
         Assert.Equal((long)bytes.Length, stored.SourceSizeBytes);
         Assert.Equal("video/quicktime", stored.SourceContentType);
@@ -310,7 +292,7 @@ public sealed class EncodeVideoTests(StorageFixture fixture)
     [Fact]
     public async Task Encode_LogsWithTheJobIdInScope()
     {
-        var job = await UploadAsync(Clip.Silent);
+        var job = await fixture.UploadAsync(Clip.Silent);
 
         await EncodeAsync(job.Id);
 
