@@ -59,9 +59,12 @@ public sealed class VideoEncoder(IOptions<EncodingOptions> options)
     public async Task EncodeAsync(
         string source, MediaInfo info, string output, Action<double> onProgress, CancellationToken cancellationToken)
     {
+        // No grace period: FFMpegCore's default lets ffmpeg finish on 'q' for up to 5 s (libx264 flushes its lookahead),
+        // and every cancellation here (a person's cancel, a take-over, the time limit, the host stopping) throws the
+        // output away. Killed at once, ffmpeg stops within a heartbeat of the cancel.
         var processor = BuildArguments(source, info, output)
             .NotifyOnPercentageProgress(onProgress, info.Duration)
-            .CancellableThrough(cancellationToken);
+            .CancellableThrough(cancellationToken, gracePeriod: TimeSpan.Zero);
 
         FFMpegResult result;
         try
