@@ -29,7 +29,7 @@ public sealed partial class RetryJobHandler(JobStore jobs, JobQueue queue, ILogg
         if (JobStatus.CanRetry(job.Status))
         {
             var was = job.Error is null ? job.Status : $"{job.Status}: {job.Error}";
-            job = await jobs.TryMoveAsync(job, JobStatus.Queued, $"Sent through again by request; it had {was}", j =>
+            var queued = await jobs.TryMoveAsync(job, JobStatus.Queued, $"Sent through again by request; it had {was}", j =>
             {
                 j.Attempts = 0;
                 j.Retries++;
@@ -37,8 +37,11 @@ public sealed partial class RetryJobHandler(JobStore jobs, JobQueue queue, ILogg
                 j.Error = null;
                 j.StartedAt = null;
                 j.NextAttemptAt = null;
-            }, cancellationToken) ?? await jobs.GetAsync(id, cancellationToken) ?? job;
-            LogRetried(logger, job.Retries);
+            }, cancellationToken);
+            if (queued is not null)
+                LogRetried(logger, queued.Retries);
+            // Lost a race (another retry, say): answer with the job as it is now.
+            job = queued ?? await jobs.GetAsync(id, cancellationToken) ?? job;
         }
 
         if (job.Status != JobStatus.Queued)
