@@ -8,6 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 CONFIGURATION=${CONFIGURATION:-Release}
 RESULTS=$(mktemp -d)
+export OFFLOAD_MEASUREMENTS="$RESULTS/measurements.txt"   # numbers the fault, load and starvation tests measured
 
 ./run.sh --install
 
@@ -37,6 +38,10 @@ done
 passed=$(grep -oE 'Passed: +[0-9]+' "$RESULTS/out.txt" | awk '{s+=$2} END {print s+0}')
 failed=$(grep -oE 'Failed: +[0-9]+' "$RESULTS/out.txt" | awk '{s+=$2} END {print s+0}')
 skipped=$(grep -oE 'Skipped: +[0-9]+' "$RESULTS/out.txt" | awk '{s+=$2} END {print s+0}')
+if [ -s "$OFFLOAD_MEASUREMENTS" ]; then
+  echo "[offload] measured in this run:"
+  sed 's/^/  /' "$OFFLOAD_MEASUREMENTS"
+fi
 rm -rf "$RESULTS"
 [ "$passed" -gt 0 ] || status=1
 echo "$passed passed, $failed failed, $skipped skipped"

@@ -66,6 +66,6 @@ public sealed class KillServerTests(ITestOutputHelper output)
         Assert.Equal([StorageNames.OutputBlobName(id)], outputs);
         Assert.Contains("[1030]", second.Output.Text); // the watchdog brought it back
         output.WriteLine($"killed mid-encode; the restarted server finished the job {clock.Elapsed.TotalSeconds:0.0} s after it started (attempts: 2)");
-        Console.WriteLine($"[kill -9] job succeeded {clock.Elapsed.TotalSeconds:0.0} s after the restart, attempts 2, outputs {outputs.Count}");
+        Measurements.Report($"[kill -9] job succeeded {clock.Elapsed.TotalSeconds:0.0} s after the restart, attempts 2, outputs {outputs.Count}");
     }
 }

@@ -59,7 +59,7 @@ public sealed class LoadTests(ServerFixture fixture, ITestOutputHelper output) :
         var counts = $"videos {videosSucceeded}/20 succeeded with {outputsOfTheRun} outputs; emails {emailsSucceeded}/200 succeeded, " +
                      $"{delivered.Count} delivered, {duplicates} duplicates; accepted in {accepted.TotalSeconds:0.0} s, all ended in {done.TotalSeconds:0.0} s";
         output.WriteLine(counts);
-        Console.WriteLine($"[load] {counts}");
+        Measurements.Report($"[load] {counts}");
 
         Assert.Equal(20, videoIds.Distinct().Count());
         Assert.Equal(200, emailIds.Distinct().Count());

@@ -78,7 +78,7 @@ public sealed class StorageOutageTests(ITestOutputHelper output)
             Assert.Equal(20, delivered.Select(e => e.To).Distinct().Count()); // each once
             Assert.Null(await Record.ExceptionAsync(() => Task.FromResult(System.Diagnostics.Process.GetProcessById(server.Pid)))); // same process throughout
             output.WriteLine($"every job ended succeeded ({final.Count}); {delivered.Count} emails, each once; all done {recovered.TotalSeconds:0.0} s after storage came back");
-            Console.WriteLine($"[storage outage] {final.Count}/{jobs.Count} jobs succeeded, {delivered.Count}/20 emails once each, done {recovered.TotalSeconds:0.0} s after storage returned");
+            Measurements.Report($"[storage outage] {final.Count}/{jobs.Count} jobs succeeded, {delivered.Count}/20 emails once each, done {recovered.TotalSeconds:0.0} s after storage returned");
         }
         finally
         {

@@ -54,7 +54,7 @@ public sealed class StarvationTests(ServerFixture fixture, ITestOutputHelper out
         var p95 = latencies[(int)Math.Ceiling(latencies.Count * 0.95) - 1];
         output.WriteLine($"50 emails behind 10 queued encodes: delivered {delivered.Count}, encodes still waiting {stillWaiting}, " +
                          $"latency POST -> SMTP p50 {p50:0} ms, p95 {p95:0} ms, max {latencies[^1]:0} ms");
-        Console.WriteLine($"[starvation] delivered {delivered.Count}/50 with {stillWaiting}/10 encodes still waiting; p50 {p50:0} ms, p95 {p95:0} ms");
+        Measurements.Report($"[starvation] delivered {delivered.Count}/50 with {stillWaiting}/10 encodes still waiting; p50 {p50:0} ms, p95 {p95:0} ms");
 
         Assert.Equal(50, delivered.Count);
         Assert.True(stillWaiting > 0, "every encode had finished: the backlog did not outlast the emails, so this proved nothing");
