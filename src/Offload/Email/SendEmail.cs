@@ -30,10 +30,10 @@ public sealed partial class SendEmailHandler(
         await using var run = await worker.ClaimAsync(
             QueueNames.HighPriority, JobKinds.Email, message, command.Message, options.Value.Retry, cancellationToken);
         if (run is not null)
-            await SendAsync(run, cancellationToken);
+            await SendAsync(run);
     }
 
-    private async Task SendAsync(JobRun run, CancellationToken hostStopping)
+    private async Task SendAsync(JobRun run)
     {
         var job = run.Job;
         var model = JsonSerializer.Deserialize<Dictionary<string, string>>(job.EmailModel ?? "{}") ?? [];
@@ -49,21 +49,14 @@ public sealed partial class SendEmailHandler(
 
         try
         {
-            await smtp.SendAsync(mime, run.Token);
+            // Not stopped with the host: a send takes moments (at most the SMTP timeout), and one cut off after the
+            // server took the message would be sent again by the next attempt.
+            await smtp.SendAsync(mime, CancellationToken.None);
         }
         catch (SmtpCommandException ex) when ((int)ex.StatusCode >= 500)
         {
             await run.FailAsync($"The mail server refused the message: {(int)ex.StatusCode} {ex.Message}");
             return;
-        }
-        catch (OperationCanceledException) when (run.Interrupted)
-        {
-            return;
-        }
-        catch (OperationCanceledException) when (hostStopping.IsCancellationRequested)
-        {
-            await run.StoppedAsync();
-            throw;
         }
         catch (Exception ex) when (ex is SmtpCommandException or SmtpProtocolException or ServiceNotConnectedException
                                        or AuthenticationException or SocketException or IOException or TimeoutException)

@@ -8,8 +8,8 @@ namespace Offload.Jobs;
 /// A job while one worker runs it, from its claim to its end. A heartbeat renews the job's lease, writes progress
 /// and notices when the job was cancelled or taken over; <see cref="Token"/> then stops the work. Every end
 /// (<see cref="SucceedAsync"/>, <see cref="FailAsync"/>, <see cref="RetryLaterAsync"/>, <see cref="StoppedAsync"/>)
-/// stops the heartbeat first, then moves the job; while storage is unavailable it keeps trying for up to one lease, so
-/// an outcome (an email that went out) is recorded once storage is back, not done again by another worker.
+/// stops the heartbeat first, then moves the job; while storage is unavailable it keeps trying, so an outcome (an email
+/// that went out) is recorded once storage is back, not done again by another worker.
 /// </summary>
 public sealed partial class JobRun : IAsyncDisposable
 {
@@ -54,12 +54,12 @@ public sealed partial class JobRun : IAsyncDisposable
     /// <summary>Progress in percent (0-100), written with the next heartbeat. Safe to call from any thread.</summary>
     public void ReportProgress(double percent) => Volatile.Write(ref _percent, percent);
 
-    public Task<Job?> SucceedAsync(string reason, Action<Job> change) => EndAsync(JobStatus.Succeeded, reason, change);
+    public Task<Job?> SucceedAsync(string reason, Action<Job> change) => EndAsync(JobStatus.Succeeded, reason, change, patience: null);
 
     /// <summary>Ends the job failed: a permanent fault, or the last attempt.</summary>
     public async Task<Job?> FailAsync(string reason)
     {
-        var failed = await EndAsync(JobStatus.Failed, reason, j => j.Error = reason);
+        var failed = await EndAsync(JobStatus.Failed, reason, j => j.Error = reason, patience: null);
         if (failed is not null)
             JobWorker.LogFailed(_logger, reason);
         return failed;
@@ -84,7 +84,7 @@ public sealed partial class JobRun : IAsyncDisposable
         {
             j.Error = reason;
             j.NextAttemptAt = _jobs.Now + delay;
-        });
+        }, patience: null);
         if (retrying is not null)
             await _worker.Patiently(() => _queue.EnqueueAsync(_queueName, Job.Id, CancellationToken.None, delay), CancellationToken.None);
     }
@@ -98,13 +98,15 @@ public sealed partial class JobRun : IAsyncDisposable
     {
         try
         {
+            // Only one lease of patience: the host is going away, and the lease will run out anyway.
+            // Only one lease of patience: the host is going away, and the lease runs out anyway.
             var handedBack = await EndAsync(JobStatus.Retrying, $"The worker stopped during attempt {Job.Attempts}; the job will be tried again.", j =>
             {
                 j.Error = "The worker stopped during the job; it will be tried again.";
                 j.NextAttemptAt = _jobs.Now;
-            });
+            }, _options.LeaseDuration);
             if (handedBack is not null)
-                await _worker.Patiently(() => _queue.EnqueueAsync(_queueName, Job.Id, CancellationToken.None), CancellationToken.None);
+                await _worker.Patiently(() => _queue.EnqueueAsync(_queueName, Job.Id, CancellationToken.None), CancellationToken.None, _options.LeaseDuration);
         }
         catch (Exception ex) when (StorageFaults.IsUnavailable(ex))
         {
@@ -112,19 +114,28 @@ public sealed partial class JobRun : IAsyncDisposable
         }
     }
 
-    private async Task<Job?> EndAsync(string status, string reason, Action<Job> change)
+    private async Task<Job?> EndAsync(string status, string reason, Action<Job> change, TimeSpan? patience)
     {
         await StopHeartbeatAsync();
         _ended = true;
-        var moved = await _worker.Patiently(() => _jobs.TryMoveAsync(Job, status, reason, change, CancellationToken.None), CancellationToken.None);
-        if (moved is not null)
-            return Job = moved;
+        while (true)
+        {
+            var moved = await _worker.Patiently(() => _jobs.TryMoveAsync(Job, status, reason, change, CancellationToken.None), CancellationToken.None, patience);
+            if (moved is not null)
+                return Job = moved;
 
-        var current = await _worker.Patiently(() => _jobs.GetAsync(Job.Id, CancellationToken.None), CancellationToken.None);
-        if (current is not null && current.Status == status && current.EventCount == Job.EventCount + 1)
-            return Job = current; // this move was stored, but its answer was lost and the retry found it done
-        await LearnWhyAsync(current);
-        return null;
+            var current = await _worker.Patiently(() => _jobs.GetAsync(Job.Id, CancellationToken.None), CancellationToken.None, patience);
+            if (current is not null && current.Status == status && current.EventCount == Job.EventCount + 1)
+                return Job = current; // this move was stored, but its answer was lost and the retry found it done
+            if (current is { Status: JobStatus.Processing } && current.LeaseOwner == Job.LeaseOwner)
+            {
+                Job = current; // still this run's (a write of its own whose answer was lost): move it again
+                continue;
+            }
+
+            await LearnWhyAsync(current);
+            return null;
+        }
     }
 
     private async Task HeartbeatAsync()

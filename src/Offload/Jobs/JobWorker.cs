@@ -32,8 +32,8 @@ public sealed partial class JobWorker(JobStore jobs, JobQueue queue, IOptions<Jo
     /// backoff, out of attempts (failed here), or another delivery won the claim.
     /// </summary>
     /// <remarks>
-    /// While storage is unavailable the claim is tried again for up to one lease: the listener holds this message for
-    /// 10 minutes if the delivery fails. Every claimed job is then watched (<see cref="WatchdogHandler"/>), so a job
+    /// While storage is unavailable the claim is tried again (<see cref="StoragePatience"/>): the listener holds this
+    /// message for 10 minutes if the delivery fails. Every claimed job is then watched (<see cref="WatchdogHandler"/>), so a job
     /// whose worker dies, at any moment, comes back about one lease later.
     /// </remarks>
     public async Task<JobRun?> ClaimAsync(
@@ -48,12 +48,19 @@ public sealed partial class JobWorker(JobStore jobs, JobQueue queue, IOptions<Jo
         return new JobRun(claimed, queueName, policy, this, jobs, queue, lease, logger, cancellationToken);
     }
 
-    /// <summary>Runs a storage step again while storage is unavailable, for up to one lease.</summary>
-    internal Task<T> Patiently<T>(Func<Task<T>> step, CancellationToken cancellationToken) =>
-        StorageFaults.RetryWhileUnavailableAsync(step, options.Value.LeaseDuration, ex => LogWaitingForStorage(logger, ex.Message), cancellationToken);
+    /// <summary>
+    /// How long a worker waits for storage: the queue listener keeps a delivered message for 10 minutes anyway, and a
+    /// delivery that failed meanwhile would come back only after them. A known outcome recorded late beats work done
+    /// twice; the watchdog leaves a job alone while its worker may still be waiting.
+    /// </summary>
+    internal static readonly TimeSpan StoragePatience = TimeSpan.FromMinutes(10);
 
-    internal Task Patiently(Func<Task> step, CancellationToken cancellationToken) =>
-        StorageFaults.RetryWhileUnavailableAsync(step, options.Value.LeaseDuration, ex => LogWaitingForStorage(logger, ex.Message), cancellationToken);
+    /// <summary>Runs a storage step again while storage is unavailable, for up to <see cref="StoragePatience"/> (or <paramref name="patience"/>).</summary>
+    internal Task<T> Patiently<T>(Func<Task<T>> step, CancellationToken cancellationToken, TimeSpan? patience = null) =>
+        StorageFaults.RetryWhileUnavailableAsync(step, patience ?? StoragePatience, ex => LogWaitingForStorage(logger, ex.Message), cancellationToken);
+
+    internal Task Patiently(Func<Task> step, CancellationToken cancellationToken, TimeSpan? patience = null) =>
+        StorageFaults.RetryWhileUnavailableAsync(step, patience ?? StoragePatience, ex => LogWaitingForStorage(logger, ex.Message), cancellationToken);
 
     private async Task<Job?> TryClaimAsync(
         string queueName, string kind, JobMessage message, string body, RetryPolicy policy, CancellationToken cancellationToken)

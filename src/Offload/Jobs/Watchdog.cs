@@ -23,19 +23,34 @@ public sealed partial class WatchdogHandler(
             return;
 
         using var scope = logger.BeginJobScope(message.JobId);
-        await worker.Patiently(() => CheckAsync(message.JobId, cancellationToken), cancellationToken);
+        await worker.Patiently(() => CheckAsync(message, cancellationToken), cancellationToken);
     }
 
-    private async Task CheckAsync(string jobId, CancellationToken cancellationToken)
+    /// <summary>
+    /// How long a lease that ran out is watched before the job is given away: a worker that is alive but could not
+    /// renew (storage was down) renews, or records its outcome, within a second or a heartbeat of storage coming back.
+    /// </summary>
+    public static TimeSpan Grace(JobOptions options) => TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(5).Ticks, 3 * options.HeartbeatInterval.Ticks));
+
+    private async Task CheckAsync(JobMessage message, CancellationToken cancellationToken)
     {
         // Finished, waiting for its own retry message, or unknown: nothing runs, nothing to watch.
-        if (await jobs.GetAsync(jobId, cancellationToken) is not { Status: JobStatus.Processing } job)
+        if (await jobs.GetAsync(message.JobId, cancellationToken) is not { Status: JobStatus.Processing } job)
             return;
 
         var left = (job.LeaseExpiresAt ?? DateTimeOffset.MinValue) - jobs.Now;
         if (left > TimeSpan.Zero)
         {
             await queue.EnqueueAsync(QueueNames.Watchdog, job.Id, cancellationToken, left + options.Value.HeartbeatInterval);
+            return;
+        }
+
+        // Storage is up now (this check ran). Look again after a grace period, with what the row was: only a worker
+        // that wrote nothing all that time is dead. One that waited out a storage outage has written by then.
+        var etag = job.ETag.ToString();
+        if (message.Seen != etag)
+        {
+            await queue.EnqueueAsync(QueueNames.Watchdog, job.Id, cancellationToken, Grace(options.Value), seen: etag);
             return;
         }
 

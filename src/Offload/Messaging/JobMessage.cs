@@ -7,14 +7,16 @@ namespace Offload.Messaging;
 /// <summary>
 /// What travels on a queue: a job id in a small versioned envelope, never the job itself
 /// (the row in Table Storage is the single source of truth). Example: <c>{"v":1,"jobId":"0193..."}</c>.
+/// A watchdog re-check also carries <see cref="Seen"/>: the ETag the job's row had at the previous look.
 /// </summary>
 public sealed record JobMessage(
     [property: JsonPropertyName("v")] int Version,
-    [property: JsonPropertyName("jobId")] string JobId)
+    [property: JsonPropertyName("jobId")] string JobId,
+    [property: JsonPropertyName("seen"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Seen = null)
 {
     public const int CurrentVersion = 1;
 
-    public static JobMessage For(string jobId) => new(CurrentVersion, jobId);
+    public static JobMessage For(string jobId, string? seen = null) => new(CurrentVersion, jobId, seen);
 
     public string ToJson() => JsonSerializer.Serialize(this, JobMessageJson.Default.JobMessage);
 

@@ -6,10 +6,10 @@ namespace Offload.Messaging;
 public sealed class JobQueue(QueueServiceClient queues)
 {
     /// <summary>Puts the id on <paramref name="queue"/>, invisible for <paramref name="delay"/> (a retry's backoff).</summary>
-    public async Task EnqueueAsync(string queue, string jobId, CancellationToken cancellationToken, TimeSpan? delay = null)
+    public async Task EnqueueAsync(string queue, string jobId, CancellationToken cancellationToken, TimeSpan? delay = null, string? seen = null)
     {
         await queues.GetQueueClient(queue).SendMessageAsync(
-            JobMessage.For(jobId).ToJson(), visibilityTimeout: delay, cancellationToken: cancellationToken);
+            JobMessage.For(jobId, seen).ToJson(), visibilityTimeout: delay, cancellationToken: cancellationToken);
     }
 
     /// <summary>

@@ -24,8 +24,8 @@ public sealed class WatchdogTests(StorageFixture fixture)
         }, CancellationToken.None))!;
     }
 
-    private Task WatchAsync(string jobId) =>
-        fixture.Services.GetRequiredService<WatchdogHandler>().HandleAsync(new WatchdogCommand(JobMessage.For(jobId).ToJson()), CancellationToken.None);
+    private Task WatchAsync(string jobId, string? seen = null) =>
+        fixture.Services.GetRequiredService<WatchdogHandler>().HandleAsync(new WatchdogCommand(JobMessage.For(jobId, seen).ToJson()), CancellationToken.None);
 
     private async Task<int> MessagesAsync(string queue, string jobId, bool includingInvisible = false)
     {
@@ -36,15 +36,35 @@ public sealed class WatchdogTests(StorageFixture fixture)
     }
 
     [Fact]
-    public async Task Watchdog_PutsTheJobBackOnItsQueue_WhenItsWorkersLeaseRanOut()
+    public async Task Watchdog_PutsTheJobBackOnItsQueue_WhenNothingWasWrittenBetweenTwoLooksAtAnExpiredLease()
     {
         await fixture.ClearQueuesAsync();
         var job = await ClaimedJobAsync(leaseEnd: fixture.Jobs.Now - TimeSpan.FromSeconds(1));
 
-        await WatchAsync(job.Id);
+        await WatchAsync(job.Id); // first look: the lease ran out; look again after a grace period, with the row's ETag
+
+        Assert.Equal(0, await MessagesAsync(QueueNames.HeavyCompute, job.Id, includingInvisible: true));
+        Assert.Equal(1, await MessagesAsync(QueueNames.Watchdog, job.Id, includingInvisible: true));
+
+        await WatchAsync(job.Id, seen: job.ETag.ToString()); // second look: nothing changed, the worker is dead
 
         Assert.Equal(1, await MessagesAsync(QueueNames.HeavyCompute, job.Id));
         Assert.Contains(fixture.Logs.Entries, e => e.EventId.Id == 1030 && e.Scopes.Contains($"Job {job.Id}"));
+    }
+
+    [Fact]
+    public async Task Watchdog_LeavesTheJobToItsWorker_WhenItWroteBetweenTheTwoLooks()
+    {
+        await fixture.ClearQueuesAsync();
+        var job = await ClaimedJobAsync(leaseEnd: fixture.Jobs.Now - TimeSpan.FromSeconds(1));
+        var firstLook = job.ETag.ToString();
+        // The worker was alive, waiting for storage; once storage is back it records its outcome.
+        await fixture.Jobs.TryMoveAsync(job, JobStatus.Succeeded, "done after the outage", null, CancellationToken.None);
+
+        await WatchAsync(job.Id, seen: firstLook);
+
+        Assert.Equal(0, await MessagesAsync(QueueNames.HeavyCompute, job.Id, includingInvisible: true));
+        Assert.Equal(JobStatus.Succeeded, (await fixture.JobAsync(job.Id)).Status);
     }
 
     [Fact]

@@ -17,6 +17,17 @@ public class JobMessageTests
         Assert.Equal(Id, message.JobId);
     }
 
+    [Fact]
+    public void AWatchdogRecheck_AlsoCarriesTheETagItSaw_AndReadsBack()
+    {
+        const string etag = "W/\"datetime'2026-11-25T01%3A00%3A00Z'\"";
+
+        Assert.True(JobMessage.TryParse(JobMessage.For(Id, seen: etag).ToJson(), out var message, out _));
+        Assert.Equal((Id, etag), (message.JobId, message.Seen));
+        Assert.True(JobMessage.TryParse(JobMessage.For(Id).ToJson(), out var plain, out _));
+        Assert.Null(plain.Seen);
+    }
+
     [Theory]
     [InlineData("", "empty")]
     [InlineData("   ", "empty")]
