@@ -7,6 +7,8 @@
 #   ./run.sh --install    only install what is missing (./test.sh uses this)
 #
 # Environment overrides:
+#   OFFLOAD_API_KEY       the admin API key (32+ characters) for scripts and CI; without it the first start makes one,
+#                         keeps it in .run/admin-key and prints it in the ready banner
 #   AzureWebJobsStorage   a storage connection string: then no Azurite is started
 #   Email__SmtpHost       an SMTP server (with Email__SmtpPort, __SmtpUser, __SmtpPassword, __UseStartTls,
 #                         __From): then no mail catcher is started
@@ -114,6 +116,22 @@ else
   log "sending email through $Email__SmtpHost (no mail catcher started)"
 fi
 
+# Every route but health needs a key: the admin key is configuration here (Auth__AdminKey), never stored.
+if [ -n "${OFFLOAD_API_KEY:-}" ]; then
+  [ "${#OFFLOAD_API_KEY}" -ge 32 ] || die "OFFLOAD_API_KEY must be at least 32 characters (it is an admin key)"
+  API_KEY=$OFFLOAD_API_KEY
+  KEY_SOURCE="from OFFLOAD_API_KEY"
+else
+  if [ ! -s "$STATE/admin-key" ]; then
+    # 43 base62 characters from the kernel's random source: 256 bits.
+    (umask 077; printf 'offload_local_%s\n' "$(head -c 64 /dev/urandom | base64 -w0 | tr -dc 'A-Za-z0-9' | head -c 43)" >"$STATE/admin-key")
+    log "made an admin API key: .run/admin-key"
+  fi
+  API_KEY=$(cat "$STATE/admin-key")
+  KEY_SOURCE="kept in .run/admin-key; set OFFLOAD_API_KEY to choose your own"
+fi
+export Auth__AdminKey="$API_KEY"
+
 export ASPNETCORE_URLS="${ASPNETCORE_URLS:-http://127.0.0.1:7071}"
 URL="${ASPNETCORE_URLS%%;*}"
 log "starting Offload.Server on $URL"
@@ -127,11 +145,15 @@ for _ in $(seq 1 150); do
 
 [offload] ready
   API       $URL/api
-  health    $URL/api/health
-  upload    curl -i -X POST --data-binary @video.mp4 -H 'Content-Type: video/mp4' $URL/api/videos
-  status    curl $URL/api/videos/<id>
-  download  curl -L -o out.mp4 $URL/api/videos/<id>/output
-  email     curl -i -X POST -H 'Content-Type: application/json' -d '{"to":"you@example.com","template":"welcome","model":{"name":"You"}}' $URL/api/emails
+  admin key $API_KEY
+            ($KEY_SOURCE)
+  try it    export KEY=$API_KEY
+  health    curl $URL/api/health
+  upload    curl -i -X POST -H "Authorization: Bearer \$KEY" --data-binary @video.mp4 -H 'Content-Type: video/mp4' $URL/api/videos
+  status    curl -H "Authorization: Bearer \$KEY" $URL/api/videos/<id>
+  download  curl -L -o out.mp4 -H "Authorization: Bearer \$KEY" $URL/api/videos/<id>/output
+  email     curl -i -X POST -H "Authorization: Bearer \$KEY" -H 'Content-Type: application/json' -d '{"to":"you@example.com","template":"welcome","model":{"name":"You"}}' $URL/api/emails
+  new key   curl -X POST -H "Authorization: Bearer \$KEY" -H 'Content-Type: application/json' -d '{"name":"my app","scopes":["videos","emails"]}' $URL/api/keys
 $( [ -n "$MAIL_UI" ] && printf '  mailbox   %s   (every email the app sends lands here)\n' "$MAIL_UI")
   Ctrl-C stops everything this script started
 

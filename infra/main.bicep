@@ -31,6 +31,12 @@ param emailFrom string
 @description('Object id of a user who may read and write the app\'s storage (for testing); empty for none.')
 param userPrincipalId string = ''
 
+@description('Microsoft Entra ID tenant whose access tokens the API accepts, besides API keys; empty for keys only.')
+param entraTenantId string = ''
+
+@description('The API\'s application id URI or client id (the tokens\' audience); set together with entraTenantId.')
+param entraAudience string = ''
+
 @description('Most instances the encode app may scale to (each runs one encode).')
 @minValue(1)
 param encodeMaximumInstances int = 10
@@ -99,6 +105,11 @@ var apiRoleSettings = {
   AzureFunctionsJobHost__extensions__queues__batchSize: '16'
   AzureFunctionsJobHost__extensions__queues__newBatchThreshold: '16'
 }
+// Only the api app serves HTTP, so only it needs to know whose Entra ID tokens to accept (API keys always work).
+var entraSettings = empty(entraTenantId) ? {} : {
+  Auth__Entra__TenantId: entraTenantId
+  Auth__Entra__Audience: entraAudience
+}
 var encodeRoleSettings = {
   'AzureWebJobs.HealthFunction.Disabled': 'true'
   'AzureWebJobs.UploadVideoFunction.Disabled': 'true'
@@ -111,6 +122,9 @@ var encodeRoleSettings = {
   'AzureWebJobs.SubmitUploadFunction.Disabled': 'true'
   'AzureWebJobs.QueueEmailFunction.Disabled': 'true'
   'AzureWebJobs.GetEmailFunction.Disabled': 'true'
+  'AzureWebJobs.CreateKeyFunction.Disabled': 'true'
+  'AzureWebJobs.ListKeysFunction.Disabled': 'true'
+  'AzureWebJobs.RevokeKeyFunction.Disabled': 'true'
   'AzureWebJobs.SendEmailFunction.Disabled': 'true'
   'AzureWebJobs.EncodeVideoDeadLetterFunction.Disabled': 'true'
   'AzureWebJobs.SendEmailDeadLetterFunction.Disabled': 'true'
@@ -150,7 +164,7 @@ module apiApp 'modules/functionapp.bicep' = {
     instanceMemoryMB: 2048
     maximumInstanceCount: 40
     sharedSettings: sharedSettings
-    roleSettings: apiRoleSettings
+    roleSettings: union(apiRoleSettings, entraSettings)
   }
   dependsOn: [access]
 }

@@ -1,10 +1,12 @@
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Hosting;
 using Offload;
+using Offload.Functions.Access;
 
 var builder = FunctionsApplication.CreateBuilder(args);
 
 builder.ConfigureFunctionsWebApplication();          // HTTP triggers get ASP.NET Core's HttpRequest
+builder.UseMiddleware<AccessMiddleware>();           // each function's scope, checked as the server checks it
 builder.Services.AddOffload(builder.Configuration);  // the application, exactly as the server registers it
 
 builder.Build().Run();

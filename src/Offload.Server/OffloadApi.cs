@@ -1,3 +1,4 @@
+using Offload.Access;
 using Offload.Email;
 using Offload.Health;
 using Offload.Http;
@@ -7,23 +8,39 @@ using Offload.Videos;
 
 namespace Offload.Server;
 
-/// <summary>The HTTP routes: thin adapters over the shared <see cref="VideoApi"/>, <see cref="EmailApi"/>, <see cref="JobApi"/> and <see cref="HealthApi"/>.</summary>
+/// <summary>
+/// The HTTP routes: thin adapters over the shared <see cref="VideoApi"/>, <see cref="EmailApi"/>, <see cref="JobApi"/>,
+/// <see cref="KeysApi"/> and <see cref="HealthApi"/>. Each group says who may call it: the scope its policy needs.
+/// </summary>
 public static class OffloadApi
 {
     public static IEndpointRouteBuilder MapOffloadApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup(ApiRoutes.Prefix);
-        api.MapGet(HealthApi.Route, (HealthApi health, CancellationToken ct) => health.GetAsync(ct));
-        api.MapPost(VideoRoutes.Videos, (HttpRequest request, VideoApi videos, CancellationToken ct) => videos.UploadAsync(request, ct));
-        api.MapGet(VideoRoutes.Video, (string id, VideoApi videos, CancellationToken ct) => videos.GetAsync(id, ct));
-        api.MapDelete(VideoRoutes.Video, (string id, VideoApi videos, CancellationToken ct) => videos.CancelAsync(id, ct));
-        api.MapGet(VideoRoutes.Output, (string id, VideoApi videos, CancellationToken ct) => videos.GetOutputAsync(id, ct));
-        api.MapPost(VideoRoutes.Retry, (string id, JobApi jobs, CancellationToken ct) => jobs.RetryAsync(id, JobKinds.Video, VideoRoutes.StatusPath, ct));
-        api.MapPost(UploadRoutes.Uploads, (HttpRequest request, UploadApi uploads, CancellationToken ct) => uploads.CreateAsync(request, ct));
-        api.MapPost(UploadRoutes.Submit, (string id, UploadApi uploads, CancellationToken ct) => uploads.SubmitAsync(id, ct));
-        api.MapPost(EmailRoutes.Emails, (HttpRequest request, EmailApi emails, CancellationToken ct) => emails.QueueAsync(request, ct));
-        api.MapGet(EmailRoutes.Email, (string id, EmailApi emails, CancellationToken ct) => emails.GetAsync(id, ct));
-        api.MapPost(EmailRoutes.Retry, (string id, JobApi jobs, CancellationToken ct) => jobs.RetryAsync(id, JobKinds.Email, EmailRoutes.StatusPath, ct));
+        var root = app.MapGroup(ApiRoutes.Prefix);
+        root.MapGet(HealthApi.Route, (HealthApi health, CancellationToken ct) => health.GetAsync(ct)).AllowAnonymous();
+
+        var videos = root.MapGroup("").RequireAuthorization(VideoRoutes.Policy);
+        videos.MapPost(VideoRoutes.Videos, (HttpRequest request, VideoApi api, CancellationToken ct) => api.UploadAsync(request, ct));
+        videos.MapGet(VideoRoutes.Video, (string id, HttpContext http, VideoApi api, CancellationToken ct) => api.GetAsync(http.User, id, ct));
+        videos.MapDelete(VideoRoutes.Video, (string id, HttpContext http, VideoApi api, CancellationToken ct) => api.CancelAsync(http.User, id, ct));
+        videos.MapGet(VideoRoutes.Output, (string id, HttpContext http, VideoApi api, CancellationToken ct) => api.GetOutputAsync(http.User, id, ct));
+        videos.MapPost(VideoRoutes.Retry, (string id, HttpContext http, JobApi jobs, CancellationToken ct) =>
+            jobs.RetryAsync(http.User, id, JobKinds.Video, VideoRoutes.StatusPath, ct));
+
+        var uploads = root.MapGroup("").RequireAuthorization(UploadRoutes.Policy);
+        uploads.MapPost(UploadRoutes.Uploads, (HttpRequest request, UploadApi api, CancellationToken ct) => api.CreateAsync(request, ct));
+        uploads.MapPost(UploadRoutes.Submit, (string id, HttpContext http, UploadApi api, CancellationToken ct) => api.SubmitAsync(http.User, id, ct));
+
+        var emails = root.MapGroup("").RequireAuthorization(EmailRoutes.Policy);
+        emails.MapPost(EmailRoutes.Emails, (HttpRequest request, EmailApi api, CancellationToken ct) => api.QueueAsync(request, ct));
+        emails.MapGet(EmailRoutes.Email, (string id, HttpContext http, EmailApi api, CancellationToken ct) => api.GetAsync(http.User, id, ct));
+        emails.MapPost(EmailRoutes.Retry, (string id, HttpContext http, JobApi jobs, CancellationToken ct) =>
+            jobs.RetryAsync(http.User, id, JobKinds.Email, EmailRoutes.StatusPath, ct));
+
+        var keys = root.MapGroup("").RequireAuthorization(KeyRoutes.Policy);
+        keys.MapPost(KeyRoutes.Keys, (HttpRequest request, KeysApi api, CancellationToken ct) => api.CreateAsync(request, request.HttpContext.User, ct));
+        keys.MapGet(KeyRoutes.Keys, (KeysApi api, CancellationToken ct) => api.ListAsync(ct));
+        keys.MapDelete(KeyRoutes.Key, (string id, KeysApi api, CancellationToken ct) => api.RevokeAsync(id, ct));
         return app;
     }
 }

@@ -1,9 +1,12 @@
 using Offload;
 using Offload.Server;
+using Offload.Server.Commands;
 using Offload.Server.Queues;
 
 // Settings files sit beside the binary, wherever the process is started from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+if (KeysCommand.Matches(args))
+    return await KeysCommand.RunAsync(args, builder.Configuration);  // keys create|list|revoke: API keys without the API
 
 builder.UseOffloadServerDefaults(args);              // http://127.0.0.1:7071 unless --urls / ASPNETCORE_URLS say otherwise
 builder.Services.AddOffload(builder.Configuration);  // the application, exactly as the Functions host registers it
@@ -12,5 +15,8 @@ builder.Services.AddOffloadQueueTriggers();          // WebJobs SDK queue listen
 var app = builder.Build();
 app.UseExceptionHandler();                           // any unexpected error: 500 as application/problem+json
 app.UseStatusCodePages();                            // unknown routes and methods: problem+json too
+app.UseAuthentication();                             // Authorization: Bearer <API key | Entra ID token>
+app.UseAuthorization();                              // each route's scope; 401/403 as problem+json
 app.MapOffloadApi();                                 // the same routes as the Functions host, under /api
 app.Run();
+return 0;

@@ -1,5 +1,7 @@
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.Json;
 using Offload.Http;
+using Offload.Server.Access;
 using Offload.Server.Queues;
 
 namespace Offload.Server;
@@ -16,6 +18,8 @@ public static class ServerDefaults
             builder.WebHost.UseUrls(Url);
 
         builder.Services.AddProblemDetails();
+        builder.Services.AddAuthorization();             // the middleware's services; the policies come from AddOffload
+        builder.Services.AddSingleton<IAuthorizationMiddlewareResultHandler, AccessDeniedResultHandler>();
         builder.Services.Configure<JsonOptions>(o =>
             o.SerializerOptions.DefaultIgnoreCondition = ApiResults.Json.DefaultIgnoreCondition);
         return builder;

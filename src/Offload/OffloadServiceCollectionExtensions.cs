@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Offload.Access;
 using Offload.Email;
 using Offload.Health;
 using Offload.Idempotency;
@@ -14,12 +15,13 @@ namespace Offload;
 
 public static class OffloadServiceCollectionExtensions
 {
-    /// <summary>The whole application, as both hosts register it: storage, jobs, queues, videos, email, health.</summary>
+    /// <summary>The whole application, as both hosts register it: storage, access, jobs, queues, videos, email, health.</summary>
     public static IServiceCollection AddOffload(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOffloadStorage(configuration);
         services.AddHostedService<StorageInitializer>();
         services.AddSingleton(TimeProvider.System);
+        services.AddOffloadAccess(configuration);
         services.AddOptions<JobOptions>().BindConfiguration(JobOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<JobStore>();
         services.AddSingleton<JobQueue>();

@@ -7,10 +7,17 @@ namespace Offload.Testing;
 
 /// <summary>
 /// Offload.Server started as users start it: its own process, from its build output, configured only through
-/// environment variables, listening on a free loopback port.
+/// environment variables, listening on a free loopback port. It is given a known admin key (<see cref="AdminKey"/>,
+/// as ./run.sh gives it OFFLOAD_API_KEY), and <see cref="Http"/> sends it with every request.
 /// </summary>
 public sealed class ServerProcess : IAsyncDisposable
 {
+    /// <summary>The admin key every test server is started with (<c>Auth__AdminKey</c>).</summary>
+    public const string AdminKey = "offload-tests-admin-key-not-a-secret-0123456789";
+
+    /// <summary>The owner of what <see cref="AdminKey"/> makes.</summary>
+    public const string AdminOwner = "key:" + Offload.Access.ApiKeyStore.ConfiguredKeyId;
+
     private readonly Process _process;
 
     private ServerProcess(Process process, ProcessOutput output, Uri baseAddress)
@@ -18,7 +25,19 @@ public sealed class ServerProcess : IAsyncDisposable
         _process = process;
         Output = output;
         BaseAddress = baseAddress;
-        Http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = baseAddress, Timeout = TimeSpan.FromMinutes(2) };
+        Http = Client(AdminKey);
+    }
+
+    /// <summary>
+    /// A client of this server that sends <c>Authorization: Bearer {credential}</c>, or nothing when
+    /// <paramref name="credential"/> is null. Redirects are not followed, so a test sees them.
+    /// </summary>
+    public HttpClient Client(string? credential)
+    {
+        var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
+        if (credential is not null)
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", credential);
+        return client;
     }
 
     public Uri BaseAddress { get; }
@@ -49,6 +68,7 @@ public sealed class ServerProcess : IAsyncDisposable
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment[StorageNames.ConnectionName] = storageConnectionString;
+        start.Environment["Auth__AdminKey"] = AdminKey;
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
             start.Environment[key] = value;
 

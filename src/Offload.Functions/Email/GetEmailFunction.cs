@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -9,9 +10,10 @@ namespace Offload.Functions.Email;
 public sealed class GetEmailFunction(EmailApi api)
 {
     [Function(nameof(GetEmailFunction))]
+    [Authorize(Policy = EmailRoutes.Policy)]
     public Task<IActionResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = EmailRoutes.Email)] HttpRequest request,
         string id,
         CancellationToken cancellationToken) =>
-        api.GetAsync(id, cancellationToken).ToActionResult();
+        api.GetAsync(request.HttpContext.User, id, cancellationToken).ToActionResult();
 }

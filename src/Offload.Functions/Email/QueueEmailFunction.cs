@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -9,6 +10,7 @@ namespace Offload.Functions.Email;
 public sealed class QueueEmailFunction(EmailApi api)
 {
     [Function(nameof(QueueEmailFunction))]
+    [Authorize(Policy = EmailRoutes.Policy)]
     public Task<IActionResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = EmailRoutes.Emails)] HttpRequest request,
         CancellationToken cancellationToken) =>

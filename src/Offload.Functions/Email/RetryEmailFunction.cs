@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -10,9 +11,10 @@ namespace Offload.Functions.Email;
 public sealed class RetryEmailFunction(JobApi api)
 {
     [Function(nameof(RetryEmailFunction))]
+    [Authorize(Policy = EmailRoutes.Policy)]
     public Task<IActionResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = EmailRoutes.Retry)] HttpRequest request,
         string id,
         CancellationToken cancellationToken) =>
-        api.RetryAsync(id, JobKinds.Email, EmailRoutes.StatusPath, cancellationToken).ToActionResult();
+        api.RetryAsync(request.HttpContext.User, id, JobKinds.Email, EmailRoutes.StatusPath, cancellationToken).ToActionResult();
 }

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -9,6 +10,7 @@ namespace Offload.Functions.Health;
 public sealed class HealthFunction(HealthApi api)
 {
     [Function(nameof(HealthFunction))]
+    [AllowAnonymous]
     public Task<IActionResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = HealthApi.Route)] HttpRequest request,
         CancellationToken cancellationToken) =>

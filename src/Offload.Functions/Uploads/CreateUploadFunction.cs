@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -9,6 +10,7 @@ namespace Offload.Functions.Uploads;
 public sealed class CreateUploadFunction(UploadApi api)
 {
     [Function(nameof(CreateUploadFunction))]
+    [Authorize(Policy = UploadRoutes.Policy)]
     public Task<IActionResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = UploadRoutes.Uploads)] HttpRequest request,
         CancellationToken cancellationToken) =>

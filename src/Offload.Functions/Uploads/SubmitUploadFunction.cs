@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -9,9 +10,10 @@ namespace Offload.Functions.Uploads;
 public sealed class SubmitUploadFunction(UploadApi api)
 {
     [Function(nameof(SubmitUploadFunction))]
+    [Authorize(Policy = UploadRoutes.Policy)]
     public Task<IActionResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = UploadRoutes.Submit)] HttpRequest request,
         string id,
         CancellationToken cancellationToken) =>
-        api.SubmitAsync(id, cancellationToken).ToActionResult();
+        api.SubmitAsync(request.HttpContext.User, id, cancellationToken).ToActionResult();
 }

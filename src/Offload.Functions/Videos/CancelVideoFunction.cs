@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -9,9 +10,10 @@ namespace Offload.Functions.Videos;
 public sealed class CancelVideoFunction(VideoApi api)
 {
     [Function(nameof(CancelVideoFunction))]
+    [Authorize(Policy = VideoRoutes.Policy)]
     public Task<IActionResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = VideoRoutes.Video)] HttpRequest request,
         string id,
         CancellationToken cancellationToken) =>
-        api.CancelAsync(id, cancellationToken).ToActionResult();
+        api.CancelAsync(request.HttpContext.User, id, cancellationToken).ToActionResult();
 }

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -9,9 +10,10 @@ namespace Offload.Functions.Videos;
 public sealed class GetVideoOutputFunction(VideoApi api)
 {
     [Function(nameof(GetVideoOutputFunction))]
+    [Authorize(Policy = VideoRoutes.Policy)]
     public Task<IActionResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = VideoRoutes.Output)] HttpRequest request,
         string id,
         CancellationToken cancellationToken) =>
-        api.GetOutputAsync(id, cancellationToken).ToActionResult();
+        api.GetOutputAsync(request.HttpContext.User, id, cancellationToken).ToActionResult();
 }

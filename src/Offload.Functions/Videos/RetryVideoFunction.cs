@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -10,9 +11,10 @@ namespace Offload.Functions.Videos;
 public sealed class RetryVideoFunction(JobApi api)
 {
     [Function(nameof(RetryVideoFunction))]
+    [Authorize(Policy = VideoRoutes.Policy)]
     public Task<IActionResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = VideoRoutes.Retry)] HttpRequest request,
         string id,
         CancellationToken cancellationToken) =>
-        api.RetryAsync(id, JobKinds.Video, VideoRoutes.StatusPath, cancellationToken).ToActionResult();
+        api.RetryAsync(request.HttpContext.User, id, JobKinds.Video, VideoRoutes.StatusPath, cancellationToken).ToActionResult();
 }

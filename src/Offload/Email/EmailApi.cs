@@ -1,13 +1,17 @@
+using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Offload.Access;
 using Offload.Http;
 using Offload.Jobs;
 
 namespace Offload.Email;
 
-/// <summary>The email routes, relative to <see cref="ApiRoutes.Prefix"/>.</summary>
+/// <summary>The email routes, relative to <see cref="ApiRoutes.Prefix"/>; all need <see cref="Policy"/>.</summary>
 public static class EmailRoutes
 {
+    public const string Policy = Scopes.Emails;
+
     public const string Emails = "emails";
     public const string Email = "emails/{id}";
     public const string Retry = "emails/{id}/retry";
@@ -35,7 +39,8 @@ public sealed class EmailApi(QueueEmailHandler queue, GetEmailHandler get)
                 return ApiResults.InvalidField($"model.{nested}", "Model values must be strings, numbers or booleans.");
 
             var model = body.Model?.ToDictionary(p => p.Key, p => p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText());
-            return await queue.HandleAsync(new QueueEmailCommand(body.To, body.Template, model, IdempotencyKey: idempotencyKey), cancellationToken) switch
+            var owner = Caller.From(request.HttpContext.User).OwnerId;
+            return await queue.HandleAsync(new QueueEmailCommand(owner, body.To, body.Template, model, IdempotencyKey: idempotencyKey), cancellationToken) switch
             {
                 QueueEmailResult.Accepted { Job: var job, Replayed: var replayed } => ApiResults.Accepted(
                     EmailRoutes.StatusPath(job.Id), new AcceptedEmail(job.Id, job.Status, EmailRoutes.StatusPath(job.Id)), replayed),
@@ -46,12 +51,12 @@ public sealed class EmailApi(QueueEmailHandler queue, GetEmailHandler get)
         });
 
     /// <summary>GET /api/emails/{id}.</summary>
-    public Task<IResult> GetAsync(string id, CancellationToken cancellationToken) =>
+    public Task<IResult> GetAsync(ClaimsPrincipal user, string id, CancellationToken cancellationToken) =>
         ApiResults.WhenStorageIsDownAsync(async () =>
         {
             if (!JobId.IsValid(id))
                 return ApiResults.MalformedId(id);
-            var view = await get.HandleAsync(id, cancellationToken);
+            var view = await get.HandleAsync(Caller.From(user), id, cancellationToken);
             return view is null ? ApiResults.NotFound($"There is no email job '{id}'.") : ApiResults.Ok(view);
         });
 

@@ -1,3 +1,4 @@
+using Offload.Access;
 using Offload.Jobs;
 
 namespace Offload.Email;
@@ -13,12 +14,12 @@ public sealed record EmailJobView(
         job.Status == JobStatus.Retrying ? job.NextAttemptAt : null, job.Error, history.Select(JobEventView.From).ToList());
 }
 
-/// <summary>Reads one email job with its history; <c>null</c> when there is none with that id.</summary>
+/// <summary>Reads one email job with its history; <c>null</c> when the caller has none with that id.</summary>
 public sealed class GetEmailHandler(JobStore jobs)
 {
-    public async Task<EmailJobView?> HandleAsync(string id, CancellationToken cancellationToken)
+    public async Task<EmailJobView?> HandleAsync(Caller caller, string id, CancellationToken cancellationToken)
     {
-        var job = await jobs.GetAsync(id, cancellationToken);
-        return job is { Kind: JobKinds.Email } ? EmailJobView.From(job, await jobs.GetHistoryAsync(id, cancellationToken)) : null;
+        var job = await jobs.FindAsync(id, JobKinds.Email, caller, cancellationToken);
+        return job is null ? null : EmailJobView.From(job, await jobs.GetHistoryAsync(id, cancellationToken));
     }
 }

@@ -8,11 +8,12 @@ using Offload.Messaging;
 namespace Offload.Email;
 
 /// <summary>
-/// An email to send later, from a template and its model. <paramref name="JobId"/> fixes the id (for once-only
-/// notifications); <paramref name="IdempotencyKey"/> makes a repeated request return the first one's job.
+/// An email to send later, from a template and its model, for <paramref name="Owner"/>. <paramref name="JobId"/> fixes
+/// the id (for once-only notifications); <paramref name="IdempotencyKey"/> makes a repeated request return the first
+/// one's job.
 /// </summary>
 public sealed record QueueEmailCommand(
-    string? To, string? Template, IReadOnlyDictionary<string, string>? Model, string? JobId = null, string? IdempotencyKey = null);
+    string Owner, string? To, string? Template, IReadOnlyDictionary<string, string>? Model, string? JobId = null, string? IdempotencyKey = null);
 
 public abstract record QueueEmailResult
 {
@@ -45,24 +46,24 @@ public sealed class QueueEmailHandler(JobStore jobs, JobQueue queue, Idempotency
 
         var email = (To: to.ToString(), Template: command.Template!, Model: JsonSerializer.Serialize(new SortedDictionary<string, string>(model.ToDictionary(), StringComparer.Ordinal)));
         if (command.IdempotencyKey is not { } key)
-            return new QueueEmailResult.Accepted(await CreateAsync(command.JobId ?? JobId.New(), email, cancellationToken));
+            return new QueueEmailResult.Accepted(await CreateAsync(command.JobId ?? JobId.New(), command.Owner, email, cancellationToken));
 
         var fingerprint = IdempotencyKeys.Fingerprint(email.To, email.Template, email.Model);
         var id = JobId.New();
-        var first = await keys.FindAsync(KeyScope, key, cancellationToken)
-                    ?? await keys.TryClaimAsync(KeyScope, key, fingerprint, id, cancellationToken);
+        var first = await keys.FindAsync(command.Owner, KeyScope, key, cancellationToken)
+                    ?? await keys.TryClaimAsync(command.Owner, KeyScope, key, fingerprint, id, cancellationToken);
         if (first is null)
-            return new QueueEmailResult.Accepted(await CreateAsync(id, email, cancellationToken));
+            return new QueueEmailResult.Accepted(await CreateAsync(id, command.Owner, email, cancellationToken));
         if (first.Fingerprint != fingerprint)
             return new QueueEmailResult.KeyReused();
         // The first request's job; written here should that request have died between taking the key and writing it.
-        return new QueueEmailResult.Accepted(await CreateAsync(first.JobId, email, cancellationToken), Replayed: true);
+        return new QueueEmailResult.Accepted(await CreateAsync(first.JobId, command.Owner, email, cancellationToken), Replayed: true);
     }
 
     /// <summary>Writes the job and queues its id; for an id that exists, returns that job (and re-sends its message while it is queued).</summary>
-    private async Task<Job> CreateAsync(string id, (string To, string Template, string Model) email, CancellationToken cancellationToken)
+    private async Task<Job> CreateAsync(string id, string owner, (string To, string Template, string Model) email, CancellationToken cancellationToken)
     {
-        var job = Job.New(id, JobKinds.Email, jobs.Now);
+        var job = Job.New(id, JobKinds.Email, owner, jobs.Now);
         job.EmailTo = email.To;
         job.EmailTemplate = email.Template;
         job.EmailModel = email.Model;

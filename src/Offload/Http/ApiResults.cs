@@ -78,7 +78,7 @@ public static class ApiResults
 
     /// <summary>202 with the job's status URL; a repeated request (same Idempotency-Key) also says <c>Idempotent-Replayed: true</c>.</summary>
     public static IResult Accepted(string statusUrl, object body, bool replayed) =>
-        replayed ? new WithHeader(Results.Accepted(statusUrl, body), IdempotencyKeys.ReplayedHeaderName, "true") : Results.Accepted(statusUrl, body);
+        replayed ? WithHeader(Results.Accepted(statusUrl, body), IdempotencyKeys.ReplayedHeaderName, "true") : Results.Accepted(statusUrl, body);
 
     public static IResult IdempotencyKeyReused() => Problem(StatusCodes.Status422UnprocessableEntity,
         $"This {IdempotencyKeys.HeaderName} was already used with a different request.",
@@ -96,12 +96,16 @@ public static class ApiResults
         }
         catch (Exception ex) when (StorageFaults.IsUnavailable(ex))
         {
-            return new WithHeader(Problem(StatusCodes.Status503ServiceUnavailable,
-                "Storage is unavailable right now; try again shortly.", "Nothing was stored for this request."), "Retry-After", "10");
+            return StorageUnavailable("Nothing was stored for this request.");
         }
     }
 
-    private sealed record WithHeader(IResult Inner, string Name, string Value) : IResult
+    public static IResult StorageUnavailable(string detail) =>
+        WithHeader(Problem(StatusCodes.Status503ServiceUnavailable, "Storage is unavailable right now; try again shortly.", detail), "Retry-After", "10");
+
+    public static IResult WithHeader(IResult result, string name, string value) => new WithHeaderResult(result, name, value);
+
+    private sealed record WithHeaderResult(IResult Inner, string Name, string Value) : IResult
     {
         public Task ExecuteAsync(HttpContext httpContext)
         {

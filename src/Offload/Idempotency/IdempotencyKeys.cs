@@ -7,8 +7,9 @@ using Offload.Storage;
 namespace Offload.Idempotency;
 
 /// <summary>
-/// A remembered <c>Idempotency-Key</c> (table <c>idempotency</c>, partition = SHA-256 of scope and key, so any key is
-/// a valid table key): the job the first request with that key made, and that request's fingerprint.
+/// A remembered <c>Idempotency-Key</c> (table <c>idempotency</c>, partition = SHA-256 of owner, scope and key, so any
+/// key is a valid table key and two owners' keys never meet): the job the first request with that key made, and that
+/// request's fingerprint.
 /// </summary>
 public sealed class IdempotencyRecord : ITableEntity
 {
@@ -19,6 +20,7 @@ public sealed class IdempotencyRecord : ITableEntity
     public DateTimeOffset? Timestamp { get; set; }
     public ETag ETag { get; set; }
 
+    public string Owner { get; set; } = "";
     public string Scope { get; set; } = "";
     public string JobId { get; set; } = "";
     public string Fingerprint { get; set; } = "";
@@ -51,10 +53,13 @@ public sealed class IdempotencyKeys(TableServiceClient tables, TimeProvider cloc
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
     }
 
-    /// <summary>The record of <paramref name="key"/> in <paramref name="scope"/> (e.g. "videos"), or <c>null</c> when it is new or expired.</summary>
-    public async Task<IdempotencyRecord?> FindAsync(string scope, string key, CancellationToken cancellationToken)
+    /// <summary>
+    /// The record of <paramref name="owner"/>'s <paramref name="key"/> in <paramref name="scope"/> (e.g. "videos"), or
+    /// <c>null</c> when it is new or expired. Keys are per owner: two callers using the same string never collide.
+    /// </summary>
+    public async Task<IdempotencyRecord?> FindAsync(string owner, string scope, string key, CancellationToken cancellationToken)
     {
-        var found = await _table.GetEntityIfExistsAsync<IdempotencyRecord>(PartitionOf(scope, key), IdempotencyRecord.RowKeyValue, cancellationToken: cancellationToken);
+        var found = await _table.GetEntityIfExistsAsync<IdempotencyRecord>(PartitionOf(owner, scope, key), IdempotencyRecord.RowKeyValue, cancellationToken: cancellationToken);
         return found.HasValue && found.Value is { } record && !IsExpired(record) ? record : null;
     }
 
@@ -62,11 +67,12 @@ public sealed class IdempotencyKeys(TableServiceClient tables, TimeProvider cloc
     /// Takes <paramref name="key"/> for the job <paramref name="jobId"/>. Returns <c>null</c> when this request now owns
     /// the key, or the record of the request that got there first (two requests with one key at the same time).
     /// </summary>
-    public async Task<IdempotencyRecord?> TryClaimAsync(string scope, string key, string fingerprint, string jobId, CancellationToken cancellationToken)
+    public async Task<IdempotencyRecord?> TryClaimAsync(string owner, string scope, string key, string fingerprint, string jobId, CancellationToken cancellationToken)
     {
         var record = new IdempotencyRecord
         {
-            PartitionKey = PartitionOf(scope, key),
+            PartitionKey = PartitionOf(owner, scope, key),
+            Owner = owner,
             Scope = scope,
             JobId = jobId,
             Fingerprint = fingerprint,
@@ -101,5 +107,5 @@ public sealed class IdempotencyKeys(TableServiceClient tables, TimeProvider cloc
 
     private bool IsExpired(IdempotencyRecord record) => clock.GetUtcNow() - record.CreatedAt > Lifetime;
 
-    private static string PartitionOf(string scope, string key) => Fingerprint(scope, key);
+    private static string PartitionOf(string owner, string scope, string key) => Fingerprint(owner, scope, key);
 }

@@ -43,6 +43,8 @@ public sealed class Job : ITableEntity
     public int Retries { get; set; }
     public string? Error { get; set; }
     public string? Notify { get; set; }
+    /// <summary>Who made the job (<see cref="Access.Caller.OwnerId"/>): only they, and admins, can see it.</summary>
+    public string? Owner { get; set; }
 
     public string? SourceFileName { get; set; }
     public string SourceContentType { get; set; } = "";
@@ -63,10 +65,11 @@ public sealed class Job : ITableEntity
     [IgnoreDataMember]
     public bool IsFinal => JobStatus.IsFinal(Status);
 
-    public static Job New(string id, string kind, DateTimeOffset now) => new()
+    public static Job New(string id, string kind, string owner, DateTimeOffset now) => new()
     {
         PartitionKey = id,
         Kind = kind,
+        Owner = owner,
         Status = JobStatus.Queued,
         CreatedAt = now,
         UpdatedAt = now,

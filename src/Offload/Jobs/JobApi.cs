@@ -1,4 +1,6 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Http;
+using Offload.Access;
 using Offload.Http;
 
 namespace Offload.Jobs;
@@ -7,12 +9,12 @@ namespace Offload.Jobs;
 public sealed class JobApi(RetryJobHandler retry)
 {
     /// <summary>POST /api/{videos|emails}/{id}/retry → 202 and the job, queued again; 409 when it has not failed or been cancelled.</summary>
-    public Task<IResult> RetryAsync(string id, string kind, Func<string, string> statusPath, CancellationToken cancellationToken) =>
+    public Task<IResult> RetryAsync(ClaimsPrincipal user, string id, string kind, Func<string, string> statusPath, CancellationToken cancellationToken) =>
         ApiResults.WhenStorageIsDownAsync(async () =>
         {
             if (!JobId.IsValid(id))
                 return ApiResults.MalformedId(id);
-            return await retry.HandleAsync(id, kind, cancellationToken) switch
+            return await retry.HandleAsync(Caller.From(user), id, kind, cancellationToken) switch
             {
                 RetryJobResult.Queued { Job: var job } => Results.Accepted(statusPath(id), new QueuedJob(job.Id, job.Status, statusPath(id))),
                 RetryJobResult.NotRetryable notRetryable => ApiResults.Problem(StatusCodes.Status409Conflict,

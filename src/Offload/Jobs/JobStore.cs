@@ -1,5 +1,6 @@
 using Azure;
 using Azure.Data.Tables;
+using Offload.Access;
 using Offload.Storage;
 
 namespace Offload.Jobs;
@@ -33,6 +34,13 @@ public sealed class JobStore(TableServiceClient tables, TimeProvider clock)
         var response = await _table.GetEntityIfExistsAsync<Job>(id, Job.RowKeyValue, cancellationToken: cancellationToken);
         return response.HasValue ? response.Value : null;
     }
+
+    /// <summary>
+    /// The job of <paramref name="kind"/> with <paramref name="id"/> if <paramref name="caller"/> may see it; another
+    /// owner's job is <c>null</c>, exactly like one that does not exist, so ids leak nothing.
+    /// </summary>
+    public async Task<Job?> FindAsync(string id, string kind, Caller caller, CancellationToken cancellationToken) =>
+        await GetAsync(id, cancellationToken) is { } job && job.Kind == kind && caller.MaySee(job.Owner) ? job : null;
 
     /// <summary>The job's history, oldest first.</summary>
     public async Task<IReadOnlyList<JobEvent>> GetHistoryAsync(string id, CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Offload.Access;
 using Offload.Messaging;
 
 namespace Offload.Jobs;
@@ -19,10 +20,10 @@ public abstract record RetryJobResult
 /// </summary>
 public sealed partial class RetryJobHandler(JobStore jobs, JobQueue queue, ILogger<RetryJobHandler> logger)
 {
-    public async Task<RetryJobResult> HandleAsync(string id, string kind, CancellationToken cancellationToken)
+    public async Task<RetryJobResult> HandleAsync(Caller caller, string id, string kind, CancellationToken cancellationToken)
     {
-        var job = await jobs.GetAsync(id, cancellationToken);
-        if (job is null || job.Kind != kind)
+        var job = await jobs.FindAsync(id, kind, caller, cancellationToken);
+        if (job is null)
             return new RetryJobResult.NotFound();
 
         using var scope = logger.BeginJobScope(id);

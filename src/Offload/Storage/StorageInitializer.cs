@@ -41,6 +41,7 @@ public sealed partial class StorageInitializer(
         await blobs.GetBlobContainerClient(StorageNames.OutputsContainer).CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         await tables.CreateTableIfNotExistsAsync(StorageNames.JobsTable, cancellationToken);
         await tables.CreateTableIfNotExistsAsync(StorageNames.IdempotencyTable, cancellationToken);
+        await tables.CreateTableIfNotExistsAsync(StorageNames.ApiKeysTable, cancellationToken);
         foreach (var queue in QueueNames.Everything)
             await queues.GetQueueClient(queue).CreateIfNotExistsAsync(cancellationToken: cancellationToken);
     }

@@ -14,6 +14,7 @@ public static class StorageNames
     public const string OutputsContainer = "outputs";
     public const string JobsTable = "jobs";
     public const string IdempotencyTable = "idempotency";
+    public const string ApiKeysTable = "apikeys";
 
     public static string SourceBlobName(string jobId) => jobId;
 

@@ -10,7 +10,7 @@ using Offload.Videos;
 namespace Offload.Uploads;
 
 /// <summary>A client's promise of a (large) source: what it will upload straight to Blob Storage.</summary>
-public sealed record CreateUploadCommand(string? FileName, string? ContentType, long? SizeBytes, string? Notify);
+public sealed record CreateUploadCommand(string Owner, string? FileName, string? ContentType, long? SizeBytes, string? Notify);
 
 public abstract record CreateUploadResult
 {
@@ -53,6 +53,7 @@ public sealed class CreateUploadHandler(
             ContentType = type,
             DeclaredSizeBytes = command.SizeBytes.Value,
             Notify = string.IsNullOrEmpty(command.Notify) ? null : command.Notify,
+            Owner = command.Owner,
             CreatedAt = clock.GetUtcNow(),
             LinkExpiresAt = expiresAt,
         }, cancellationToken);

@@ -2,6 +2,7 @@ using Azure;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Options;
+using Offload.Access;
 using Offload.Jobs;
 using Offload.Storage;
 using Offload.Videos;
@@ -25,14 +26,14 @@ public sealed class SubmitUploadHandler(
 {
     private readonly TableClient _table = tables.GetTableClient(StorageNames.JobsTable);
 
-    public async Task<SubmitUploadResult> HandleAsync(string id, CancellationToken cancellationToken)
+    public async Task<SubmitUploadResult> HandleAsync(Caller caller, string id, CancellationToken cancellationToken)
     {
+        var upload = await _table.GetEntityIfExistsAsync<Upload>(id, Upload.RowKeyValue, cancellationToken: cancellationToken);
+        // Another owner's upload is no upload at all: the id says nothing about whether it exists.
+        if (!upload.HasValue || upload.Value is not { } promised || !caller.MaySee(promised.Owner))
+            return new SubmitUploadResult.NoSuchUpload();
         if (await jobs.GetAsync(id, cancellationToken) is { Kind: JobKinds.Video } existing)
             return new SubmitUploadResult.Accepted(existing);
-
-        var upload = await _table.GetEntityIfExistsAsync<Upload>(id, Upload.RowKeyValue, cancellationToken: cancellationToken);
-        if (!upload.HasValue || upload.Value is not { } promised)
-            return new SubmitUploadResult.NoSuchUpload();
 
         // Blocks that were staged but never committed do not make a blob: it does not exist yet.
         var blob = blobs.GetBlobContainerClient(StorageNames.UploadsContainer).GetBlobClient(StorageNames.SourceBlobName(id));
@@ -57,7 +58,7 @@ public sealed class SubmitUploadHandler(
             return new SubmitUploadResult.NotUploaded();
 
         var (job, _) = await queueJob.HandleAsync(
-            id, new VideoSource(promised.FileName, promised.ContentType, size, promised.Notify), cancellationToken);
+            id, new VideoSource(promised.Owner ?? caller.OwnerId, promised.FileName, promised.ContentType, size, promised.Notify), cancellationToken);
         return new SubmitUploadResult.Accepted(job);
     }
 }

@@ -21,6 +21,8 @@ public sealed class Upload : ITableEntity
     public string ContentType { get; set; } = "";
     public long DeclaredSizeBytes { get; set; }
     public string? Notify { get; set; }
+    /// <summary>Who asked for the upload link: only they (or an admin) may submit it, and the job is theirs.</summary>
+    public string? Owner { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset LinkExpiresAt { get; set; }
 }

@@ -1,13 +1,17 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Http;
+using Offload.Access;
 using Offload.Http;
 using Offload.Jobs;
 using Offload.Videos;
 
 namespace Offload.Uploads;
 
-/// <summary>The direct-upload routes, relative to <see cref="ApiRoutes.Prefix"/>.</summary>
+/// <summary>The direct-upload routes, relative to <see cref="ApiRoutes.Prefix"/>; all need <see cref="Policy"/>.</summary>
 public static class UploadRoutes
 {
+    public const string Policy = Scopes.Videos;
+
     public const string Uploads = "uploads";
     public const string Submit = "videos/{id}/submit";
 }
@@ -25,7 +29,8 @@ public sealed class UploadApi(CreateUploadHandler create, SubmitUploadHandler su
             if (body is null)
                 return error!;
 
-            return await create.HandleAsync(new CreateUploadCommand(body.FileName, body.ContentType, body.SizeBytes, body.Notify), cancellationToken) switch
+            var owner = Caller.From(request.HttpContext.User).OwnerId;
+            return await create.HandleAsync(new CreateUploadCommand(owner, body.FileName, body.ContentType, body.SizeBytes, body.Notify), cancellationToken) switch
             {
                 CreateUploadResult.Created created => Results.Json(
                     new CreatedUpload(created.Id, created.UploadUrl.AbsoluteUri, created.ExpiresAt, $"{ApiRoutes.Prefix}/videos/{created.Id}/submit"),
@@ -37,12 +42,12 @@ public sealed class UploadApi(CreateUploadHandler create, SubmitUploadHandler su
         });
 
     /// <summary>POST /api/videos/{id}/submit → 202 with the job, as POST /api/videos answers.</summary>
-    public Task<IResult> SubmitAsync(string id, CancellationToken cancellationToken) =>
+    public Task<IResult> SubmitAsync(ClaimsPrincipal user, string id, CancellationToken cancellationToken) =>
         ApiResults.WhenStorageIsDownAsync(async () =>
         {
             if (!JobId.IsValid(id))
                 return ApiResults.MalformedId(id);
-            return await submit.HandleAsync(id, cancellationToken) switch
+            return await submit.HandleAsync(Caller.From(user), id, cancellationToken) switch
             {
                 SubmitUploadResult.Accepted { Job: var job } => Results.Accepted(
                     VideoRoutes.StatusPath(job.Id), new VideoApi.AcceptedVideo(job.Id, job.Status, VideoRoutes.StatusPath(job.Id))),

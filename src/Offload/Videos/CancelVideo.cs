@@ -1,3 +1,4 @@
+using Offload.Access;
 using Offload.Jobs;
 
 namespace Offload.Videos;
@@ -22,12 +23,12 @@ public sealed class CancelVideoHandler(JobStore jobs)
     // Each heartbeat of a running encode changes the row, so a cancel may lose a race or two: read and try again.
     private const int Tries = 10;
 
-    public async Task<CancelVideoResult> HandleAsync(string id, CancellationToken cancellationToken)
+    public async Task<CancelVideoResult> HandleAsync(Caller caller, string id, CancellationToken cancellationToken)
     {
         for (var i = 0; i < Tries; i++)
         {
-            var job = await jobs.GetAsync(id, cancellationToken);
-            if (job is not { Kind: JobKinds.Video })
+            var job = await jobs.FindAsync(id, JobKinds.Video, caller, cancellationToken);
+            if (job is null)
                 return new CancelVideoResult.NotFound();
             if (job.IsFinal)
                 return new CancelVideoResult.AlreadyFinal(job.Status);

@@ -1,3 +1,4 @@
+using Offload.Access;
 using Offload.Jobs;
 
 namespace Offload.Videos;
@@ -35,12 +36,12 @@ public sealed record VideoSourceView(string? FileName, string ContentType, long 
 public sealed record VideoOutputView(
     long SizeBytes, double DurationSeconds, int Width, int Height, string VideoCodec, string? AudioCodec, string Url);
 
-/// <summary>Reads one video job with its history; <c>null</c> when there is none with that id.</summary>
+/// <summary>Reads one video job with its history; <c>null</c> when the caller has none with that id.</summary>
 public sealed class GetVideoHandler(JobStore jobs)
 {
-    public async Task<VideoJobView?> HandleAsync(string id, CancellationToken cancellationToken)
+    public async Task<VideoJobView?> HandleAsync(Caller caller, string id, CancellationToken cancellationToken)
     {
-        var job = await jobs.GetAsync(id, cancellationToken);
-        return job is { Kind: JobKinds.Video } ? VideoJobView.From(job, await jobs.GetHistoryAsync(id, cancellationToken)) : null;
+        var job = await jobs.FindAsync(id, JobKinds.Video, caller, cancellationToken);
+        return job is null ? null : VideoJobView.From(job, await jobs.GetHistoryAsync(id, cancellationToken));
     }
 }

@@ -1,6 +1,7 @@
 using Azure.Storage.Blobs;
 using Azure.Storage.Sas;
 using Microsoft.Extensions.Options;
+using Offload.Access;
 using Offload.Jobs;
 using Offload.Storage;
 
@@ -19,10 +20,10 @@ public abstract record GetVideoOutputResult
 /// </summary>
 public sealed class GetVideoOutputHandler(JobStore jobs, BlobServiceClient blobs, BlobLinks links, IOptions<VideoOptions> options)
 {
-    public async Task<GetVideoOutputResult> HandleAsync(string id, CancellationToken cancellationToken)
+    public async Task<GetVideoOutputResult> HandleAsync(Caller caller, string id, CancellationToken cancellationToken)
     {
-        var job = await jobs.GetAsync(id, cancellationToken);
-        if (job is not { Kind: JobKinds.Video })
+        var job = await jobs.FindAsync(id, JobKinds.Video, caller, cancellationToken);
+        if (job is null)
             return new GetVideoOutputResult.NotFound();
         if (job.Status != JobStatus.Succeeded)
             return new GetVideoOutputResult.NotReady(job.Status);

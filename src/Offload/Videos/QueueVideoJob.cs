@@ -7,7 +7,7 @@ using Offload.Storage;
 namespace Offload.Videos;
 
 /// <summary>The source stored at <c>uploads/{id}</c>, as the job records it.</summary>
-public sealed record VideoSource(string? FileName, string ContentType, long SizeBytes, string? Notify);
+public sealed record VideoSource(string Owner, string? FileName, string ContentType, long SizeBytes, string? Notify);
 
 /// <summary>
 /// Writes the video job for a stored source and puts its id on <c>heavy-compute</c>: the last step of both ways in
@@ -19,7 +19,7 @@ public sealed partial class QueueVideoJob(JobStore jobs, JobQueue queue, ILogger
 {
     public async Task<(Job Job, bool Created)> HandleAsync(string id, VideoSource source, CancellationToken cancellationToken)
     {
-        var job = Job.New(id, JobKinds.Video, jobs.Now);
+        var job = Job.New(id, JobKinds.Video, source.Owner, jobs.Now);
         job.SourceFileName = source.FileName is null ? null : Path.GetFileName(source.FileName);
         job.SourceContentType = source.ContentType;
         job.SourceSizeBytes = source.SizeBytes;

@@ -10,7 +10,7 @@ using Offload.Storage;
 namespace Offload.Videos;
 
 /// <summary>A video handed over by a client: its bytes as a stream, never buffered whole.</summary>
-public sealed record UploadVideoCommand(Stream Content, string ContentType, string? FileName, string? Notify, string? IdempotencyKey = null);
+public sealed record UploadVideoCommand(string Owner, Stream Content, string ContentType, string? FileName, string? Notify, string? IdempotencyKey = null);
 
 public abstract record UploadVideoResult
 {
@@ -45,7 +45,7 @@ public sealed partial class UploadVideoHandler(
     {
         var maxBytes = options.Value.MaxUploadBytes;
         var key = command.IdempotencyKey;
-        if (key is not null && await keys.FindAsync(KeyScope, key, cancellationToken) is { } known)
+        if (key is not null && await keys.FindAsync(command.Owner, KeyScope, key, cancellationToken) is { } known)
             return await ReplayAsync(command, known, maxBytes, cancellationToken);
 
         var id = JobId.New();
@@ -78,7 +78,7 @@ public sealed partial class UploadVideoHandler(
         {
             // Claimed only now, with the bytes stored: a request that dies midway leaves the key free for its retry.
             var fingerprint = Fingerprint(command, counted.Sha256);
-            if (await keys.TryClaimAsync(KeyScope, key, fingerprint, id, cancellationToken) is { } first)
+            if (await keys.TryClaimAsync(command.Owner, KeyScope, key, fingerprint, id, cancellationToken) is { } first)
             {
                 // Another request with this key got there first (both were in flight): its job is the job.
                 await blob.DeleteIfExistsAsync(cancellationToken: CancellationToken.None);
@@ -127,7 +127,7 @@ public sealed partial class UploadVideoHandler(
     }
 
     private static VideoSource SourceOf(UploadVideoCommand command, long sizeBytes) =>
-        new(command.FileName, command.ContentType, sizeBytes, command.Notify);
+        new(command.Owner, command.FileName, command.ContentType, sizeBytes, command.Notify);
 
     private static string Fingerprint(UploadVideoCommand command, string bodySha256) =>
         IdempotencyKeys.Fingerprint(command.ContentType, command.FileName, command.Notify, bodySha256);

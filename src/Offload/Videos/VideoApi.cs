@@ -1,9 +1,11 @@
 using System.Net.Mail;
+using System.Security.Claims;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using Offload.Access;
 using Offload.Http;
 using Offload.Jobs;
 
@@ -26,6 +28,7 @@ public sealed class VideoApi(
 
     private async Task<IResult> UploadCoreAsync(HttpRequest request, CancellationToken cancellationToken)
     {
+        var owner = Caller.From(request.HttpContext.User).OwnerId;
         var maxBytes = options.Value.MaxUploadBytes;
         var (idempotencyKey, badKey) = ApiResults.ReadIdempotencyKey(request);
         if (badKey is not null)
@@ -71,7 +74,7 @@ public sealed class VideoApi(
                     return UnsupportedMediaType(partType);
 
                 var fileName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value;
-                result = await upload.HandleAsync(new UploadVideoCommand(section.Body, partType, fileName, NullIfEmpty(notify), idempotencyKey), cancellationToken);
+                result = await upload.HandleAsync(new UploadVideoCommand(owner, section.Body, partType, fileName, NullIfEmpty(notify), idempotencyKey), cancellationToken);
                 return ToHttp(result, maxBytes);
             }
 
@@ -79,31 +82,32 @@ public sealed class VideoApi(
                 $"Send the video as: curl -F {FileField}=@video.mp4 ...");
         }
 
-        result = await upload.HandleAsync(new UploadVideoCommand(request.Body, type, null, NullIfEmpty(notify), idempotencyKey), cancellationToken);
+        result = await upload.HandleAsync(new UploadVideoCommand(owner, request.Body, type, null, NullIfEmpty(notify), idempotencyKey), cancellationToken);
         return ToHttp(result, maxBytes);
     }
 
     /// <summary>GET /api/videos/{id}.</summary>
-    public Task<IResult> GetAsync(string id, CancellationToken cancellationToken) =>
-        ApiResults.WhenStorageIsDownAsync(() => GetCoreAsync(id, cancellationToken));
+    public Task<IResult> GetAsync(ClaimsPrincipal user, string id, CancellationToken cancellationToken) =>
+        ApiResults.WhenStorageIsDownAsync(() => GetCoreAsync(Caller.From(user), id, cancellationToken));
 
-    private async Task<IResult> GetCoreAsync(string id, CancellationToken cancellationToken)
+    private async Task<IResult> GetCoreAsync(Caller caller, string id, CancellationToken cancellationToken)
     {
         if (!JobId.IsValid(id))
             return ApiResults.MalformedId(id);
-        var view = await get.HandleAsync(id, cancellationToken);
+        var view = await get.HandleAsync(caller, id, cancellationToken);
         return view is null ? NoSuchVideo(id) : ApiResults.Ok(view);
     }
 
     /// <summary>DELETE /api/videos/{id}: cancels a job that has not ended; 409 for one that has.</summary>
-    public Task<IResult> CancelAsync(string id, CancellationToken cancellationToken) =>
+    public Task<IResult> CancelAsync(ClaimsPrincipal user, string id, CancellationToken cancellationToken) =>
         ApiResults.WhenStorageIsDownAsync(async () =>
         {
             if (!JobId.IsValid(id))
                 return ApiResults.MalformedId(id);
-            return await cancel.HandleAsync(id, cancellationToken) switch
+            var caller = Caller.From(user);
+            return await cancel.HandleAsync(caller, id, cancellationToken) switch
             {
-                CancelVideoResult.Cancelled => ApiResults.Ok(await get.HandleAsync(id, cancellationToken)),
+                CancelVideoResult.Cancelled => ApiResults.Ok(await get.HandleAsync(caller, id, cancellationToken)),
                 CancelVideoResult.AlreadyFinal final => ApiResults.Problem(StatusCodes.Status409Conflict,
                     $"The job has already {(final.Status == JobStatus.Cancelled ? "been cancelled" : final.Status)}: there is nothing to cancel.",
                     $"The job is '{final.Status}'.",
@@ -113,14 +117,14 @@ public sealed class VideoApi(
         });
 
     /// <summary>GET /api/videos/{id}/output: a redirect to a short-lived read-only link to the MP4.</summary>
-    public Task<IResult> GetOutputAsync(string id, CancellationToken cancellationToken) =>
-        ApiResults.WhenStorageIsDownAsync(() => GetOutputCoreAsync(id, cancellationToken));
+    public Task<IResult> GetOutputAsync(ClaimsPrincipal user, string id, CancellationToken cancellationToken) =>
+        ApiResults.WhenStorageIsDownAsync(() => GetOutputCoreAsync(Caller.From(user), id, cancellationToken));
 
-    private async Task<IResult> GetOutputCoreAsync(string id, CancellationToken cancellationToken)
+    private async Task<IResult> GetOutputCoreAsync(Caller caller, string id, CancellationToken cancellationToken)
     {
         if (!JobId.IsValid(id))
             return ApiResults.MalformedId(id);
-        return await output.HandleAsync(id, cancellationToken) switch
+        return await output.HandleAsync(caller, id, cancellationToken) switch
         {
             GetVideoOutputResult.Ready ready => Results.Redirect(ready.DownloadUrl.AbsoluteUri),
             GetVideoOutputResult.NotReady notReady => ApiResults.Problem(StatusCodes.Status409Conflict,

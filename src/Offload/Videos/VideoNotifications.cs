@@ -17,8 +17,8 @@ public sealed class VideoNotifications(JobStore jobs, QueueEmailHandler emails, 
     public async Task NotifyIfFinalAsync(string videoId, CancellationToken cancellationToken)
     {
         var video = await jobs.GetAsync(videoId, cancellationToken);
-        // A cancelled video needs no email: whoever cancelled it knows.
-        if (video is not { Kind: JobKinds.Video, Status: JobStatus.Succeeded or JobStatus.Failed, Notify: { } to })
+        // A cancelled video needs no email: whoever cancelled it knows. (A job from before owners existed has none to send for.)
+        if (video is not { Kind: JobKinds.Video, Status: JobStatus.Succeeded or JobStatus.Failed, Notify: { } to, Owner: { } owner })
             return;
 
         var baseUrl = options.Value.LinkBaseUrl.TrimEnd('/');
@@ -35,7 +35,8 @@ public sealed class VideoNotifications(JobStore jobs, QueueEmailHandler emails, 
                 ["reason"] = video.Error ?? "unknown",
             });
 
-        await emails.HandleAsync(new QueueEmailCommand(to, template, model, NotificationId(video.Id, video.Retries)), cancellationToken);
+        // The email is the video owner's: they can follow it at GET /api/emails/{id} like any other.
+        await emails.HandleAsync(new QueueEmailCommand(owner, to, template, model, NotificationId(video.Id, video.Retries)), cancellationToken);
     }
 
     /// <summary>The id of the one notification email a video can have per run (a retry by request is a new run).</summary>

@@ -1,10 +1,13 @@
+using Offload.Access;
 using Offload.Http;
 
 namespace Offload.Videos;
 
-/// <summary>The video API's routes, relative to <see cref="ApiRoutes.Prefix"/>.</summary>
+/// <summary>The video API's routes, relative to <see cref="ApiRoutes.Prefix"/>; all need <see cref="Policy"/>.</summary>
 public static class VideoRoutes
 {
+    public const string Policy = Scopes.Videos;
+
     public const string Videos = "videos";
     public const string Video = "videos/{id}";
     public const string Output = "videos/{id}/output";

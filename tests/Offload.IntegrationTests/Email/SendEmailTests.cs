@@ -17,7 +17,7 @@ public sealed class SendEmailTests(StorageFixture fixture)
     private async Task<Job> QueueAsync(string to, string template, Dictionary<string, string> model, IServiceProvider? services = null)
     {
         var result = await (services ?? fixture.Services).GetRequiredService<QueueEmailHandler>()
-            .HandleAsync(new QueueEmailCommand(to, template, model), CancellationToken.None);
+            .HandleAsync(new QueueEmailCommand(TestCallers.Owner.OwnerId, to, template, model), CancellationToken.None);
         return Assert.IsType<QueueEmailResult.Accepted>(result).Job;
     }
 
@@ -78,7 +78,7 @@ public sealed class SendEmailTests(StorageFixture fixture)
     public async Task Queue_NamesTheFieldAtFault(string to, string template, string field)
     {
         var result = await fixture.Services.GetRequiredService<QueueEmailHandler>()
-            .HandleAsync(new QueueEmailCommand(to, template, new Dictionary<string, string> { ["name"] = "x" }), CancellationToken.None);
+            .HandleAsync(new QueueEmailCommand(TestCallers.Owner.OwnerId, to, template, new Dictionary<string, string> { ["name"] = "x" }), CancellationToken.None);
 
         Assert.Equal(field, Assert.IsType<QueueEmailResult.Invalid>(result).Field);
     }
@@ -119,7 +119,7 @@ public sealed class SendEmailTests(StorageFixture fixture)
         await SendAsync(job.Id, noServer);
         Assert.Equal(JobStatus.Failed, (await fixture.JobAsync(job.Id)).Status);
 
-        var retried = await fixture.Services.GetRequiredService<RetryJobHandler>().HandleAsync(job.Id, JobKinds.Email, CancellationToken.None);
+        var retried = await fixture.Services.GetRequiredService<RetryJobHandler>().HandleAsync(TestCallers.Owner, job.Id, JobKinds.Email, CancellationToken.None);
         await SendAsync(job.Id); // the mail server is back
 
         var queued = Assert.IsType<RetryJobResult.Queued>(retried).Job;
@@ -127,7 +127,7 @@ public sealed class SendEmailTests(StorageFixture fixture)
         var sent = await fixture.JobAsync(job.Id);
         Assert.Equal((JobStatus.Succeeded, 1), (sent.Status, sent.Attempts));
         Assert.Single(await fixture.Mail.WaitForAsync(e => e.To == to));
-        var wrongKind = await fixture.Services.GetRequiredService<RetryJobHandler>().HandleAsync(job.Id, JobKinds.Video, CancellationToken.None);
+        var wrongKind = await fixture.Services.GetRequiredService<RetryJobHandler>().HandleAsync(TestCallers.Owner, job.Id, JobKinds.Video, CancellationToken.None);
         Assert.IsType<RetryJobResult.NotFound>(wrongKind);
     }
 
@@ -156,7 +156,7 @@ public sealed class SendEmailTests(StorageFixture fixture)
         await fixture.ClearQueuesAsync();
         await using var clip = File.OpenRead(await TestClips.PathOf(Clip.Silent));
         var upload = await fixture.Services.GetRequiredService<UploadVideoHandler>()
-            .HandleAsync(new UploadVideoCommand(clip, "video/x-msvideo", null, to), CancellationToken.None);
+            .HandleAsync(new UploadVideoCommand(TestCallers.Owner.OwnerId, clip, "video/x-msvideo", null, to), CancellationToken.None);
         var video = Assert.IsType<UploadVideoResult.Accepted>(upload).Job;
         var encode = fixture.Services.GetRequiredService<EncodeVideoHandler>();
 
@@ -188,7 +188,7 @@ public sealed class SendEmailTests(StorageFixture fixture)
         var noise = new byte[8192];
         Random.Shared.NextBytes(noise);
         var upload = await fixture.Services.GetRequiredService<UploadVideoHandler>()
-            .HandleAsync(new UploadVideoCommand(new MemoryStream(noise), "video/mp4", null, to), CancellationToken.None);
+            .HandleAsync(new UploadVideoCommand(TestCallers.Owner.OwnerId, new MemoryStream(noise), "video/mp4", null, to), CancellationToken.None);
         var video = Assert.IsType<UploadVideoResult.Accepted>(upload).Job;
 
         await fixture.Services.GetRequiredService<EncodeVideoHandler>()

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Abstractions;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Offload.Access;
 using Offload.Functions.Health;
 using Offload.Functions.Videos;
 using Offload.IntegrationTests.Infrastructure;
@@ -23,7 +24,12 @@ public sealed class FunctionClassesTests(StorageFixture fixture)
 
     private DefaultHttpContext Request(string method, string path, byte[]? body = null, string? contentType = null)
     {
-        var context = new DefaultHttpContext { RequestServices = fixture.Services };
+        // Who is calling, as the Functions host's AccessMiddleware leaves it (its own tests are in AccessMiddlewareTests).
+        var context = new DefaultHttpContext
+        {
+            RequestServices = fixture.Services,
+            User = Caller.Principal(TestCallers.Owner.OwnerId, TestCallers.Owner.Scopes, "test"),
+        };
         context.Request.Method = method;
         context.Request.Path = path;
         if (body is not null)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Offload.Access;
 using Offload.Email;
 using Offload.Messaging;
 using Offload.Storage;
@@ -25,8 +26,8 @@ public sealed class FunctionsAppTests
     [Fact]
     public void Metadata_ListsEveryFunctionOfTheApp() =>
         Assert.Equal(
-            ["CancelVideoFunction", "CreateUploadFunction", "EncodeVideoDeadLetterFunction", "EncodeVideoFunction", "GetEmailFunction", "GetVideoFunction",
-             "GetVideoOutputFunction", "HealthFunction", "QueueEmailFunction", "RetryEmailFunction", "RetryVideoFunction", "SendEmailDeadLetterFunction", "SendEmailFunction",
+            ["CancelVideoFunction", "CreateKeyFunction", "CreateUploadFunction", "EncodeVideoDeadLetterFunction", "EncodeVideoFunction", "GetEmailFunction", "GetVideoFunction",
+             "GetVideoOutputFunction", "HealthFunction", "ListKeysFunction", "QueueEmailFunction", "RetryEmailFunction", "RetryVideoFunction", "RevokeKeyFunction", "SendEmailDeadLetterFunction", "SendEmailFunction",
              "SubmitUploadFunction", "UploadVideoFunction", "WatchdogDeadLetterFunction", "WatchdogFunction"],
             Functions().Keys.Order());
 
@@ -42,6 +43,9 @@ public sealed class FunctionsAppTests
     [InlineData("CreateUploadFunction", "post", UploadRoutes.Uploads)]
     [InlineData("SubmitUploadFunction", "post", UploadRoutes.Submit)]
     [InlineData("GetEmailFunction", "get", EmailRoutes.Email)]
+    [InlineData("CreateKeyFunction", "post", KeyRoutes.Keys)]
+    [InlineData("ListKeysFunction", "get", KeyRoutes.Keys)]
+    [InlineData("RevokeKeyFunction", "delete", KeyRoutes.Key)]
     public void Metadata_HttpFunctionsHaveTheServersRoutes(string name, string method, string route)
     {
         var trigger = Trigger(Functions()[name]);

@@ -45,7 +45,7 @@ public sealed class InfraTests
 
         Assert.Equal([StorageNames.UploadsContainer, StorageNames.OutputsContainer], containers);
         Assert.Equal(QueueNames.Everything.Order(), queues.Order());
-        Assert.Equal([StorageNames.JobsTable, StorageNames.IdempotencyTable], tables);
+        Assert.Equal([StorageNames.JobsTable, StorageNames.IdempotencyTable, StorageNames.ApiKeysTable], tables);
         Assert.Single(Bicep.Resources(storage), r => r.GetProperty("type").GetString() == "Microsoft.Storage/storageAccounts/tableServices/tables");
         var lifecycle = Assert.Single(await ResourcesAsync("Microsoft.Storage/storageAccounts/managementPolicies"));
         Assert.Contains("uploads/", lifecycle.GetRawText());
@@ -121,6 +121,20 @@ public sealed class InfraTests
         Assert.Contains("@Microsoft.KeyVault(", password);
         Assert.Equal("securestring", template.GetProperty("parameters").GetProperty("smtpPassword").GetProperty("type").GetString());
         Assert.Contains(Bicep.Resources(template), r => r.GetProperty("type").GetString() == "Microsoft.KeyVault/vaults/secrets");
+    }
+
+    [Fact]
+    public async Task EntraSettings_AreOptionalParameters_GivenToTheApiAppOnly()
+    {
+        var template = await Bicep.TemplateAsync();
+        var parameters = template.GetProperty("parameters");
+        Assert.Equal("", parameters.GetProperty("entraTenantId").GetProperty("defaultValue").GetString());
+        Assert.Equal("", parameters.GetProperty("entraAudience").GetProperty("defaultValue").GetString());
+
+        Assert.Contains("Auth__Entra__TenantId", template.GetProperty("variables").GetProperty("entraSettings").GetRawText());
+        Assert.Contains("entraSettings", Bicep.Module(template, "api-app").GetProperty("parameters").GetProperty("roleSettings").GetRawText());
+        Assert.DoesNotContain("entraSettings", Bicep.Module(template, "encode-app").GetProperty("parameters").GetRawText());
+        Assert.DoesNotContain("Auth__", Bicep.Module(template, "encode-app").GetProperty("parameters").GetRawText());
     }
 
     [Fact]

@@ -24,6 +24,15 @@ public static class Api
         }
     }
 
+    /// <summary>Makes an API key with <paramref name="scopes"/> through POST /api/keys (as the admin) and returns it with its id.</summary>
+    public static async Task<(string Id, string Key)> CreateKeyAsync(this ServerProcess server, params string[] scopes)
+    {
+        using var response = await server.Http.PostAsJsonAsync("/api/keys", new { name = $"test {string.Join('+', scopes)}", scopes });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var created = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return (created.GetProperty("id").GetString()!, created.GetProperty("key").GetString()!);
+    }
+
     /// <summary>A video body as a client sends it: the bytes with their media type.</summary>
     public static ByteArrayContent Video(byte[] bytes, string contentType = "video/x-msvideo")
     {

@@ -35,7 +35,7 @@ public class ServerFixture : IAsyncLifetime
     /// <summary>Settings a fixture of its own adds to (or changes in) the server's environment.</summary>
     protected virtual IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>();
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (_server is not null)
             await _server.DisposeAsync();

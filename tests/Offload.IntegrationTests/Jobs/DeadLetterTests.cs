@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Offload.IntegrationTests.Infrastructure;
 using Offload.Jobs;
 using Offload.Messaging;
+using Offload.Testing;
 
 namespace Offload.IntegrationTests.Jobs;
 
@@ -11,7 +12,7 @@ public sealed class DeadLetterTests(StorageFixture fixture)
 {
     private async Task<Job> JobInAsync(string status, string? error = null)
     {
-        var job = Job.New(JobId.New(), JobKinds.Video, fixture.Jobs.Now);
+        var job = Job.New(JobId.New(), JobKinds.Video, TestCallers.Owner.OwnerId, fixture.Jobs.Now);
         await fixture.Jobs.CreateAsync(job, "test", CancellationToken.None);
         if (status == JobStatus.Queued)
             return job;

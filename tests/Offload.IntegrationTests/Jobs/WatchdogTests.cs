@@ -14,7 +14,7 @@ public sealed class WatchdogTests(StorageFixture fixture)
     /// <summary>A video job as a worker left it when it was claimed and then died, its lease ending at <paramref name="leaseEnd"/>.</summary>
     private async Task<Job> ClaimedJobAsync(DateTimeOffset leaseEnd)
     {
-        var job = Job.New(JobId.New(), JobKinds.Video, fixture.Jobs.Now);
+        var job = Job.New(JobId.New(), JobKinds.Video, TestCallers.Owner.OwnerId, fixture.Jobs.Now);
         await fixture.Jobs.CreateAsync(job, "test", CancellationToken.None);
         return (await fixture.Jobs.TryMoveAsync(job, JobStatus.Processing, "Attempt 1 started.", j =>
         {

@@ -83,9 +83,12 @@ public sealed class ServerEndToEndTests(ServerFixture fixture)
         var id = await UploadAsync(Clip.WithAudio);
         Assert.Equal("succeeded", (await WaitForFinalAsync(id)).GetProperty("status").GetString());
 
+        // As a web app does it: its backend asks for the output with its key and hands the browser the short-lived link.
+        using var output = await Http.GetAsync($"/api/videos/{id}/output");
+        Assert.Equal(System.Net.HttpStatusCode.Redirect, output.StatusCode);
         var played = await Chromium.TryPlayAsync(new Dictionary<string, string>
         {
-            ["output"] = new Uri(fixture.Server.BaseAddress, $"/api/videos/{id}/output").AbsoluteUri, // follows the redirect
+            ["output"] = output.Headers.Location!.AbsoluteUri,
             ["source"] = new Uri(source).AbsoluteUri,
         });
 
@@ -175,7 +178,7 @@ public sealed class ServerEndToEndTests(ServerFixture fixture)
         // A job whose message died without its worker ever recording why (e.g. the listener gave up on it).
         var storage = new Azure.Data.Tables.TableServiceClient(fixture.Azurite.ConnectionString).GetTableClient("jobs");
         var id = Offload.Jobs.JobId.New();
-        await storage.AddEntityAsync(Offload.Jobs.Job.New(id, Offload.Jobs.JobKinds.Video, DateTimeOffset.UtcNow));
+        await storage.AddEntityAsync(Offload.Jobs.Job.New(id, Offload.Jobs.JobKinds.Video, ServerProcess.AdminOwner, DateTimeOffset.UtcNow));
         var poison = new Azure.Storage.Queues.QueueClient(fixture.Azurite.ConnectionString, "heavy-compute-poison",
             new Azure.Storage.Queues.QueueClientOptions { MessageEncoding = Azure.Storage.Queues.QueueMessageEncoding.Base64 });
 

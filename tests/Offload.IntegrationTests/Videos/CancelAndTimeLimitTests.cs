@@ -17,7 +17,7 @@ public sealed class CancelAndTimeLimitTests(StorageFixture fixture)
         services.GetRequiredService<EncodeVideoHandler>().HandleAsync(new EncodeVideoCommand(JobMessage.For(jobId).ToJson(), 1), CancellationToken.None);
 
     private Task<CancelVideoResult> CancelAsync(string jobId) =>
-        fixture.Services.GetRequiredService<CancelVideoHandler>().HandleAsync(jobId, CancellationToken.None);
+        fixture.Services.GetRequiredService<CancelVideoHandler>().HandleAsync(TestCallers.Owner, jobId, CancellationToken.None);
 
     /// <summary>An encoder that takes its time (libx264 veryslow): long enough to act on it while it runs.</summary>
     private ServiceProvider SlowEncoder(Dictionary<string, string?>? more = null)

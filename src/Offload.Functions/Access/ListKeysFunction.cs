@@ -1,0 +1,18 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Offload.Access;
+using Offload.Functions.Http;
+
+namespace Offload.Functions.Access;
+
+public sealed class ListKeysFunction(KeysApi api)
+{
+    [Function(nameof(ListKeysFunction))]
+    [Authorize(Policy = KeyRoutes.Policy)]
+    public Task<IActionResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = KeyRoutes.Keys)] HttpRequest request,
+        CancellationToken cancellationToken) =>
+        api.ListAsync(cancellationToken).ToActionResult();
+}

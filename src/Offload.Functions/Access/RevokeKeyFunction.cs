@@ -1,0 +1,19 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Offload.Access;
+using Offload.Functions.Http;
+
+namespace Offload.Functions.Access;
+
+public sealed class RevokeKeyFunction(KeysApi api)
+{
+    [Function(nameof(RevokeKeyFunction))]
+    [Authorize(Policy = KeyRoutes.Policy)]
+    public Task<IActionResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = KeyRoutes.Key)] HttpRequest request,
+        string id,
+        CancellationToken cancellationToken) =>
+        api.RevokeAsync(id, cancellationToken).ToActionResult();
+}

@@ -1,0 +1,28 @@
+using System.Security.Claims;
+
+namespace Offload.Access;
+
+/// <summary>
+/// Turns a validated Entra ID access token into a <see cref="Caller"/>: app roles (<c>roles</c>, for a daemon
+/// calling with its own identity) and delegated scopes (<c>scp</c>, for a signed-in user) named after
+/// <see cref="Scopes"/> grant them; the owner is the token's object id (<c>oid</c>), else its subject.
+/// </summary>
+public static class EntraTokens
+{
+    public const string OwnerPrefix = "entra:";
+
+    /// <summary>The caller's principal; <c>null</c> when the token names nobody.</summary>
+    public static ClaimsPrincipal? ToCaller(ClaimsPrincipal token, string authenticationType)
+    {
+        var subject = token.FindFirst("oid")?.Value ?? token.FindFirst("sub")?.Value;
+        if (string.IsNullOrEmpty(subject))
+            return null;
+
+        var granted = token.FindAll("roles").Select(c => c.Value)
+            .Concat(token.FindAll("scp").SelectMany(c => c.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries)));
+        var scopes = granted
+            .Select(g => Scopes.All.FirstOrDefault(s => string.Equals(s, g, StringComparison.OrdinalIgnoreCase)))
+            .OfType<string>();
+        return Caller.Principal(OwnerPrefix + subject, scopes, authenticationType, token.FindFirst("name")?.Value ?? token.FindFirst("azp")?.Value);
+    }
+}
