@@ -12,6 +12,19 @@ export OFFLOAD_MEASUREMENTS="$RESULTS/measurements.txt"   # numbers the fault, l
 
 ./run.sh --install
 
+# The publish test builds the Functions package, which bundles Debian's ffmpeg package (eng/bundle-ffmpeg.sh): an
+# ffmpeg of another origin on the PATH, which satisfies ./run.sh, does not do for it.
+if [ "$(dpkg-query -W -f='${db:Status-Status}' ffmpeg 2>/dev/null)" != installed ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "[offload] installing Debian's ffmpeg with apt-get (the Functions package bundles it)"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg >/dev/null
+  else
+    echo "[offload] error: Debian's ffmpeg package is missing (the Functions package bundles it): sudo apt-get install ffmpeg" >&2
+    exit 1
+  fi
+fi
+
 # Test-only: Debian's headless Chromium checks that the encoded MP4 really plays in a browser.
 if [ ! -x /usr/bin/chromium ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

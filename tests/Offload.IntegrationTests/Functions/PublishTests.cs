@@ -1,25 +1,35 @@
 using System.Text.Json;
 using Offload.IntegrationTests.Infra;
+using Offload.IntegrationTests.Infrastructure;
 using Offload.Testing;
+using Offload.Videos;
 
 namespace Offload.IntegrationTests.Functions;
 
-/// <summary>The package that is deployed to both function apps, as <c>dotnet publish</c> makes it.</summary>
-public sealed class PublishTests : IAsyncLifetime
+/// <summary>The package, published once for the class: a publish copies ~270 MB.</summary>
+public sealed class PublishedPackage : IAsyncLifetime
 {
-    private readonly string _output = Directory.CreateTempSubdirectory("offload-publish").FullName;
+    public string Folder { get; } = Directory.CreateTempSubdirectory("offload-publish").FullName;
+
+    public string FfmpegFolder => Path.Combine(Folder, BundledFfmpeg.FolderName);
 
     public async Task InitializeAsync()
     {
         await Command.RunAsync("dotnet", "publish", Path.Combine(Repo.Root, "src", "Offload.Functions"),
-            "-c", Repo.Configuration, "--no-build", "-o", _output, "-nologo");
+            "-c", Repo.Configuration, "--no-build", "-o", Folder, "-nologo");
     }
 
     public Task DisposeAsync()
     {
-        Directory.Delete(_output, recursive: true);
+        Directory.Delete(Folder, recursive: true);
         return Task.CompletedTask;
     }
+}
+
+/// <summary>The package that is deployed to both function apps, as <c>dotnet publish</c> makes it.</summary>
+public sealed class PublishTests(PublishedPackage package) : IClassFixture<PublishedPackage>
+{
+    private readonly string _output = package.Folder;
 
     [Fact]
     public void Package_HoldsWhatTheFunctionsHostLoads()
@@ -32,15 +42,51 @@ public sealed class PublishTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Package_ShipsAStaticFfmpegThatRuns()
+    public async Task Package_ShipsDebiansFfmpeg_WithItsLibrariesLoaderManifestAndLicences()
     {
-        foreach (var tool in new[] { "ffmpeg", "ffprobe" })
-        {
-            var path = Path.Combine(_output, "ffmpeg", tool);
-            Assert.True(File.Exists(path), $"{path} is missing");
-            var version = await Ffmpeg.RunAsync(path, "-version");
-            Assert.StartsWith($"{tool} version", version);
-        }
+        foreach (var file in new[] { "bin/ffmpeg", "bin/ffprobe", $"lib/{BundledFfmpeg.Loader}", "lib/libavcodec.so.59", "lib/libx264.so.164", "lib/libc.so.6", "LICENSE.txt", "copyright/ffmpeg", "copyright/libx264-164" })
+            Assert.True(File.Exists(Path.Combine(package.FfmpegFolder, file)), $"ffmpeg/{file} is missing");
+
+        // Every file is the one the checksums name: the list Prepare copies is the whole bundle.
+        var check = await Command.ExecAsync("bash", ["-c", $"cd '{package.FfmpegFolder}' && sha256sum --strict -c {BundledFfmpeg.ChecksumsFile}"]);
+        Assert.True(check.ExitCode == 0, check.Output + check.Error);
+
+        // The manifest says which Debian build shipped, so an operator can check it against Debian's security tracker.
+        var manifest = await File.ReadAllLinesAsync(Path.Combine(package.FfmpegFolder, "MANIFEST.txt"));
+        var installed = await Command.RunAsync("dpkg-query", "-W", "-f=${Version}", "ffmpeg");
+        Assert.Contains($"ffmpeg {installed}", manifest);
+        Assert.Contains(manifest, line => line.StartsWith("libavcodec59:amd64 ", StringComparison.Ordinal) && line.EndsWith($" {installed}", StringComparison.Ordinal));
+        Assert.Contains("lib/libx264.so.164 libx264-164:amd64", manifest);
+        Assert.StartsWith("7:5.1.", installed); // Debian 12's security-maintained ffmpeg
+    }
+
+    [Theory]
+    [InlineData("ffmpeg")]
+    [InlineData("ffprobe")]
+    public async Task PackagedFfmpeg_ReportsDebiansVersion_WithNothingFromTheMachine(string tool)
+    {
+        var result = await IsolatedFfmpeg.RunAsync(package.FfmpegFolder, tool, "-version");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.StartsWith($"{tool} version {await IsolatedFfmpeg.DebianVersionAsync()} ", result.Output);
+        Assert.Contains("--enable-libx264", result.Output);
+    }
+
+    [Fact]
+    public async Task PackagedFfmpeg_EncodesToH264AndAac_WithNothingFromTheMachine()
+    {
+        var output = Path.Combine(_output, "encoded.mp4");
+
+        var encode = await IsolatedFfmpeg.RunAsync(package.FfmpegFolder, "ffmpeg", "-v", "error", "-y", "-i", await TestClips.PathOf(Clip.WithAudio),
+            "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-movflags", "+faststart", output);
+        var probe = await IsolatedFfmpeg.RunAsync(package.FfmpegFolder, "ffprobe", "-v", "error", "-show_entries", "stream=codec_name", "-of", "csv=p=0", output);
+
+        Assert.True(encode.ExitCode == 0, encode.Error);
+        Assert.True(probe.ExitCode == 0, probe.Error);
+        Assert.Equal(["h264", "aac"], probe.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        var facts = await Ffmpeg.ProbeAsync(output); // and the machine's own ffprobe agrees
+        Assert.Equal(("h264", "aac", "yuv420p"), (facts.VideoCodec, facts.AudioCodec, facts.PixelFormat));
+        Assert.True(facts.DurationSeconds > 2.5, $"{facts.DurationSeconds} s");
     }
 
     [Fact]

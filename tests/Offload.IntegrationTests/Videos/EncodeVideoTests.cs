@@ -60,15 +60,13 @@ public sealed class EncodeVideoTests(StorageFixture fixture)
     }
 
     [Fact]
-    public async Task Encode_WorksWithTheStaticFfmpegThePackageShipsForAzure()
+    public async Task Encode_WorksWithTheDebianFfmpegThePackageShipsForAzure()
     {
         var package = Directory.CreateTempSubdirectory("offload-package").FullName;
-        Directory.CreateDirectory(Path.Combine(package, BundledFfmpeg.FolderName));
-        File.Copy(Path.Combine(Repo.Root, "node_modules", "@ffmpeg-installer", "linux-x64", "ffmpeg"), Path.Combine(package, "ffmpeg", "ffmpeg"));
-        File.Copy(Path.Combine(Repo.Root, "node_modules", "@ffprobe-installer", "linux-x64", "ffprobe"), Path.Combine(package, "ffmpeg", "ffprobe"));
+        await Command.RunAsync("bash", Path.Combine(Repo.Root, "eng", "bundle-ffmpeg.sh"), Path.Combine(package, BundledFfmpeg.FolderName));
         await using var azureLike = fixture.CreateServices(new Dictionary<string, string?>
         {
-            ["Encoding:FfmpegFolder"] = BundledFfmpeg.Prepare(package, Path.Combine(fixture.WorkingDirectory, "static")),
+            ["Encoding:FfmpegFolder"] = BundledFfmpeg.Prepare(package, Path.Combine(fixture.WorkingDirectory, "bundled")),
         });
         var job = await fixture.UploadAsync(Clip.WithAudio);
 
@@ -79,6 +77,7 @@ public sealed class EncodeVideoTests(StorageFixture fixture)
         var output = await DownloadOutputAsync(job.Id);
         Assert.Equal(("h264", "yuv420p", "aac", true), (output.VideoCodec, output.PixelFormat, output.AudioCodec, output.MoovBeforeMdat));
         Directory.Delete(package, recursive: true);
+        Directory.Delete(Path.Combine(fixture.WorkingDirectory, "bundled"), recursive: true); // ~240 MB
     }
 
     [Fact]
