@@ -18,6 +18,15 @@ public enum Clip
     Large,
     /// <summary>12 s of 720p: long enough to watch the progress move.</summary>
     Long,
+    /// <summary>
+    /// The encode bomb of the security issue: three hours of black 1080p60 in 14 MB of MP4. 20 s are encoded once
+    /// (one keyframe) and copied 540 times: a shorter piece repeats its 6.7 kB keyframe too often to stay small.
+    /// </summary>
+    ThreeHoursOfBlack,
+    /// <summary>Matroska written as a live stream: no length anywhere in the file.</summary>
+    NoStatedLength,
+    /// <summary>20 s of video in a Matroska file whose header says it lasts 2 s.</summary>
+    UnderstatedLength,
 }
 
 /// <summary>Video clips made with the real ffmpeg the first time a test asks for them, once per test run.</summary>
@@ -33,12 +42,25 @@ public static class TestClips
     {
         Clip.Long => 12,
         Clip.Large => 1,
+        Clip.ThreeHoursOfBlack => 3 * 3600,
+        Clip.UnderstatedLength => 20,
         _ => 3,
     };
+
+    /// <summary>The length <see cref="Clip.UnderstatedLength"/>'s header states.</summary>
+    public const double UnderstatedSeconds = 2;
 
     private static async Task<string> MakeAsync(Clip clip)
     {
         Directory.CreateDirectory(Folder);
+        switch (clip)
+        {
+            case Clip.ThreeHoursOfBlack:
+                return await MakeThreeHoursOfBlackAsync();
+            case Clip.UnderstatedLength:
+                return await MakeUnderstatedAsync();
+        }
+
         var duration = SourceDurationSeconds(clip).ToString(System.Globalization.CultureInfo.InvariantCulture);
         string Video(string size, int rate = 25) => $"testsrc2=size={size}:rate={rate}:duration={duration}";
         var sine = $"sine=frequency=440:sample_rate=44100:duration={duration}";
@@ -54,11 +76,49 @@ public static class TestClips
             Clip.HighFrameRate => ("60fps.mp4", new[] { "-f", "lavfi", "-i", Video("320x240", 60), "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p" }),
             Clip.Large => ("large.avi", new[] { "-f", "lavfi", "-i", Video("2560x1440"), "-c:v", "mpeg4", "-q:v", "8" }),
             Clip.Long => ("long.avi", new[] { "-f", "lavfi", "-i", Video("1280x720", 30), "-f", "lavfi", "-i", sine, "-c:v", "mpeg4", "-q:v", "5", "-c:a", "libmp3lame", "-shortest" }),
+            Clip.NoStatedLength => ("no-length.mkv", new[] { "-f", "lavfi", "-i", Video("320x240"), "-c:v", "mpeg4", "-q:v", "5", "-live", "1" }),
             _ => throw new ArgumentOutOfRangeException(nameof(clip)),
         };
 
         var path = Path.Combine(Folder, file);
         await Ffmpeg.RunAsync("ffmpeg", ["-v", "error", "-y", .. args, path]);
+        return path;
+    }
+
+    private static async Task<string> MakeThreeHoursOfBlackAsync()
+    {
+        const int PieceSeconds = 20;
+        var piece = Path.Combine(Folder, "black-1080p60-20s.mp4");
+        await Ffmpeg.RunAsync("ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", $"color=c=black:size=1920x1080:rate=60:duration={PieceSeconds},format=yuv420p",
+            "-c:v", "libx264", "-preset", "ultrafast", "-g", $"{PieceSeconds * 60}", piece);
+        var path = Path.Combine(Folder, "three-hours-of-black.mp4");
+        var repeats = (int)SourceDurationSeconds(Clip.ThreeHoursOfBlack) / PieceSeconds;
+        await Ffmpeg.RunAsync("ffmpeg", "-v", "error", "-y", "-stream_loop", $"{repeats - 1}", "-i", piece, "-c", "copy", path);
+        File.Delete(piece);
+        return path;
+    }
+
+    /// <summary>
+    /// Writes 20 s of Matroska, then overwrites the Duration element (ID 0x4489, an 8-byte float in ms) and the
+    /// stream's DURATION tag to say 2 s: what a hand-made file can claim, for ffprobe does not read to the end.
+    /// </summary>
+    private static async Task<string> MakeUnderstatedAsync()
+    {
+        var path = Path.Combine(Folder, "understated-length.mkv");
+        var seconds = SourceDurationSeconds(Clip.UnderstatedLength).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await Ffmpeg.RunAsync("ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", $"testsrc2=size=320x240:rate=25:duration={seconds}", "-c:v", "mpeg4", "-q:v", "5", path);
+        var bytes = await File.ReadAllBytesAsync(path);
+        var at = bytes.AsSpan().IndexOf((ReadOnlySpan<byte>)[0x44, 0x89, 0x88]);
+        if (at < 0)
+            throw new InvalidOperationException("ffmpeg wrote no 8-byte Matroska Duration element");
+        System.Buffers.Binary.BinaryPrimitives.WriteDoubleBigEndian(bytes.AsSpan(at + 3, 8), UnderstatedSeconds * 1000);
+        // ffmpeg also writes the length as a DURATION tag of the stream, which FFMpegCore reads too: it lies as well.
+        var tag = System.Text.Encoding.ASCII.GetBytes("00:00:20.000000000");
+        var tagAt = bytes.AsSpan().IndexOf(tag);
+        if (tagAt < 0)
+            throw new InvalidOperationException("ffmpeg wrote no DURATION tag");
+        System.Text.Encoding.ASCII.GetBytes("00:00:02.000000000").CopyTo(bytes, tagAt);
+        await File.WriteAllBytesAsync(path, bytes);
         return path;
     }
 }

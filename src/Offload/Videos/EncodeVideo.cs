@@ -16,7 +16,8 @@ public sealed record EncodeVideoCommand(string Message, long DequeueCount);
 public sealed class PermanentJobException(string reason) : Exception(reason);
 
 /// <summary>
-/// The encode worker: claims the job, downloads the source, probes it, encodes it to a web-playable MP4,
+/// The encode worker: claims the job, downloads the source, probes it, refuses it when it is over a limit
+/// (<see cref="EncodeLimits"/>: an encode bomb fails at once, never retried), encodes it to a web-playable MP4,
 /// checks the result and stores it under a deterministic name. Idempotent: a redelivered message for a finished
 /// job does nothing, and every status change is a compare-and-set, so two deliveries can never both win. ffmpeg
 /// stops when the job is cancelled, taken over, over its time limit, or the host stops.
@@ -97,7 +98,7 @@ public sealed partial class EncodeVideoHandler(
         try
         {
             var size = (await source.GetPropertiesAsync(cancellationToken: cancellationToken)).Value.ContentLength;
-            if (DiskSpace.Shortfall(size, new DriveInfo(workDirectory).AvailableFreeSpace) is { } message)
+            if (DiskSpace.ShortfallForSource(size, new DriveInfo(workDirectory).AvailableFreeSpace) is { } message)
                 throw new PermanentJobException(message);
             // Streamed to a file in blocks: memory stays flat whatever the source's size.
             await source.DownloadToAsync(sourcePath, cancellationToken);
@@ -111,19 +112,24 @@ public sealed partial class EncodeVideoHandler(
         var info = await encoder.ProbeAsync(sourcePath, cancellationToken)
             ?? throw new PermanentJobException("The upload is not a video: ffprobe found no playable video stream in it.");
         LogProbed(logger, info.Width, info.Height, info.VideoCodec, info.Duration.TotalSeconds, info.HasAudio);
+        ThrowIfOver(EncodeLimits.Check(info, _options));
+        // The source is on disk now; what is left to find is room for the output.
+        if (DiskSpace.ShortfallForOutput(DiskSpace.EstimateOutputBytes(info, _options), new DriveInfo(workDirectory).AvailableFreeSpace) is { } noRoom)
+            throw new PermanentJobException(noRoom);
 
         await encoder.EncodeAsync(sourcePath, info, outputPath, run.ReportProgress, cancellationToken);
 
         var output = await encoder.ProbeAsync(outputPath, cancellationToken);
         if (output is not { VideoCodec: "h264" })
             throw new EncodeFailedException("ffmpeg finished but its output is not an H.264 video.");
+        var sizeBytes = new FileInfo(outputPath).Length;
+        ThrowIfOver(EncodeLimits.CheckOutput(info, output, sizeBytes, _options));
 
         var outputBlob = blobs.GetBlobContainerClient(StorageNames.OutputsContainer).GetBlobClient(StorageNames.OutputBlobName(id));
         await outputBlob.UploadAsync(outputPath, new BlobUploadOptions
         {
             HttpHeaders = new BlobHttpHeaders { ContentType = "video/mp4" },
         }, cancellationToken);
-        var sizeBytes = new FileInfo(outputPath).Length;
 
         var done = await run.SucceedAsync(
             $"Encoded: {output.Width}x{output.Height} {output.VideoCodec}{(output.AudioCodec is null ? "" : "/" + output.AudioCodec)}, {sizeBytes} bytes, {output.Duration.TotalSeconds:0.0} s.",
@@ -143,6 +149,15 @@ public sealed partial class EncodeVideoHandler(
             LogSucceeded(logger, sizeBytes, output.Width, output.Height, (done.CompletedAt - done.StartedAt)?.TotalSeconds ?? 0);
         else if (run.Cancelled)
             await outputBlob.DeleteIfExistsAsync(cancellationToken: CancellationToken.None); // cancelled at the last moment: no output
+    }
+
+    /// <summary>Over a limit is permanent: the same file is over it on every try.</summary>
+    private void ThrowIfOver(LimitExceeded? exceeded)
+    {
+        if (exceeded is null)
+            return;
+        LogOverLimit(logger, exceeded.Setting);
+        throw new PermanentJobException(exceeded.Reason);
     }
 
     private static bool IsTransient(Exception ex) =>
@@ -181,6 +196,9 @@ public sealed partial class EncodeVideoHandler(
 
     [LoggerMessage(EventId = 2104, Level = LogLevel.Information, Message = "Encode stopped: the job was {Why}")]
     private static partial void LogInterrupted(ILogger logger, string why);
+
+    [LoggerMessage(EventId = 2105, Level = LogLevel.Warning, Message = "Over the limit Encoding:{Setting}; the job fails without a retry")]
+    private static partial void LogOverLimit(ILogger logger, string setting);
 
     [LoggerMessage(EventId = 2110, Level = LogLevel.Warning, Message = "Could not delete the work folder {Path}")]
     private static partial void LogCleanupFailed(ILogger logger, string path, Exception exception);

@@ -54,6 +54,34 @@ public sealed class EncodingOptions
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan TimeLimit { get; set; } = TimeSpan.FromMinutes(90);
 
+    /// <summary>
+    /// The longest source accepted; a longer one fails at once, before any encoding. Two hours is a feature film, and
+    /// about the most libx264 <c>veryfast</c> gets through in the 90-minute <see cref="TimeLimit"/> on a 2-core instance
+    /// (31-75 fps at 1080p: 2 h of 30 fps is 216,000 frames). A longer source would hold an instance for the whole
+    /// time limit and then fail anyway, which is the encode bomb this limit stops. Raise it together with the time limit.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan MaxDuration { get; set; } = TimeSpan.FromHours(2);
+
+    /// <summary>
+    /// The largest frame accepted, in pixels (width x height): 7680x4320, 8K UHD. The frame area, not the height,
+    /// because a 30000x200 strip costs what its area costs to decode and scale.
+    /// </summary>
+    [Range(typeof(long), "256", "4294967296")]
+    public long MaxPixels { get; set; } = 7680L * 4320;
+
+    /// <summary>The highest average frame rate accepted: 120 fps covers slow-motion phone footage.</summary>
+    [Range(1.0, 1000.0)]
+    public double MaxFrameRate { get; set; } = 120;
+
+    /// <summary>
+    /// The largest encoded file: ffmpeg stops writing there (<c>-fs</c>) and the job fails. Default 16 GiB, more than
+    /// two hours of 1080p60 at CRF 23 (camera footage rarely passes 10 Mbit/s); an output past it is noise or an attack.
+    /// It also bounds the disk an encode needs (<see cref="DiskSpace"/>).
+    /// </summary>
+    [Range(1024L * 1024, long.MaxValue)]
+    public long MaxOutputBytes { get; set; } = 16L * 1024 * 1024 * 1024;
+
     public string ResolveWorkingDirectory() =>
         string.IsNullOrWhiteSpace(WorkingDirectory) ? Path.Combine(Path.GetTempPath(), "offload") : WorkingDirectory;
 }

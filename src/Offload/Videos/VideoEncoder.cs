@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using FFMpegCore;
 using FFMpegCore.Exceptions;
 using Microsoft.Extensions.Options;
@@ -20,7 +21,7 @@ public sealed class EncodeFailedException(string message, Exception? inner = nul
 /// (H.264 High/yuv420p, at most <see cref="EncodingOptions.MaxHeight"/> lines with even dimensions,
 /// rotation applied, AAC when there is audio, moov atom first).
 /// </summary>
-public sealed class VideoEncoder(IOptions<EncodingOptions> options)
+public sealed partial class VideoEncoder(IOptions<EncodingOptions> options)
 {
     private readonly EncodingOptions _options = options.Value;
 
@@ -30,23 +31,38 @@ public sealed class VideoEncoder(IOptions<EncodingOptions> options)
         TemporaryFilesFolder = _options.ResolveWorkingDirectory(),
     };
 
+    /// <summary>
+    /// ffmpeg and ffprobe open local files and nothing else. An upload can be a playlist (HLS, concat, SDP) that names
+    /// other inputs; without this, those could be web addresses, and the worker would fetch them from inside the network.
+    /// (ffmpeg 5 already limits what a local file may open to file, crypto and data; this makes it file alone, whatever
+    /// the ffmpeg build.)
+    /// </summary>
+    public const string LocalFilesOnly = "-protocol_whitelist file";
+
     /// <summary>Probes a file; <c>null</c> when it is not a media file with a video stream.</summary>
+    /// <exception cref="PermanentJobException">The file names inputs that are not local files.</exception>
     public async Task<MediaInfo?> ProbeAsync(string path, CancellationToken cancellationToken)
     {
         IMediaAnalysis analysis;
         try
         {
-            analysis = await FFProbe.AnalyseAsync(path, FfOptions, cancellationToken: cancellationToken);
+            analysis = await FFProbe.AnalyseAsync(path, FfOptions, cancellationToken: cancellationToken, customArguments: LocalFilesOnly);
         }
         catch (Exception ex) when (ex is FFMpegException or FormatException or System.Text.Json.JsonException)
         {
             // A probe stopped by cancellation says nothing about the file.
             cancellationToken.ThrowIfCancellationRequested();
+            if (RefusedProtocol().Match(ex.Message) is { Success: true } refused)
+            {
+                throw new PermanentJobException(
+                    $"The upload is a playlist that refers to a {refused.Groups[1].Value} address, which is not read; only a self-contained video file can be encoded.");
+            }
+
             return null;
         }
 
         var video = analysis.PrimaryVideoStream;
-        if (video is not { Width: > 0, Height: > 0 } || analysis.Duration <= TimeSpan.Zero || IsImage(analysis.Format.FormatName))
+        if (video is not { Width: > 0, Height: > 0 } || IsImage(analysis.Format.FormatName))
             return null;
 
         return new MediaInfo(
@@ -87,10 +103,14 @@ public sealed class VideoEncoder(IOptions<EncodingOptions> options)
     /// <summary>The exact ffmpeg command line, so the benchmark can run the same command without the pipeline.</summary>
     public FFMpegArgumentProcessor BuildArguments(string source, MediaInfo info, string output) =>
         FFMpegArguments
-            .FromFileInput(source)
+            .FromFileInput(source, verifyExists: true, i => i.WithCustomArgument(LocalFilesOnly))
             .OutputToFile(output, overwrite: true, o =>
             {
-                o.WithCustomArgument("-map 0:v:0")
+                // -t: no further than the length the source states; -fs: no larger than the output limit.
+                // EncodeLimits.CheckOutput tells from the result whether either one cut the encode short.
+                o.WithCustomArgument(string.Create(CultureInfo.InvariantCulture, $"-t {EncodeLimits.EncodeUntil(info).TotalSeconds:0.###}"))
+                    .WithCustomArgument(string.Create(CultureInfo.InvariantCulture, $"-fs {_options.MaxOutputBytes}"))
+                    .WithCustomArgument("-map 0:v:0")
                     .WithVideoCodec("libx264")
                     .WithCustomArgument($"-preset {_options.Preset}")
                     .WithConstantRateFactor(_options.Crf)
@@ -115,6 +135,10 @@ public sealed class VideoEncoder(IOptions<EncodingOptions> options)
     /// </summary>
     public static string ScaleFilter(int maxHeight) =>
         string.Create(CultureInfo.InvariantCulture, $"scale=w=-2:h=trunc(min(ih\\,{maxHeight})/2)*2");
+
+    // ffprobe's words when an input names a protocol other than file: "Protocol 'http' not on whitelist 'file'!"
+    [GeneratedRegex("Protocol '([A-Za-z0-9+.-]+)' not on whitelist")]
+    private static partial Regex RefusedProtocol();
 
     // ffprobe reads a still picture as a one-frame "video" through its image demuxers.
     private static bool IsImage(string? formatName) =>

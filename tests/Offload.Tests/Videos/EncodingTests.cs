@@ -31,6 +31,16 @@ public class EncodingTests
     }
 
     [Fact]
+    public void BuildArguments_ReadsLocalFilesOnly_StopsAtTheStatedLength_AndCapsTheOutputSize()
+    {
+        var args = Encoder(new EncodingOptions { MaxOutputBytes = 5_000_000 }).BuildArguments("in.avi", WithAudio, "out.mp4").Arguments;
+
+        Assert.StartsWith("-protocol_whitelist file -i \"in.avi\"", args);
+        Assert.Contains("-t 12 ", args); // 10 s stated, 2 s of slack
+        Assert.Contains("-fs 5000000 ", args);
+    }
+
+    [Fact]
     public void BuildArguments_DropsAudio_WhenTheSourceHasNone()
     {
         var args = Encoder().BuildArguments("in.avi", Silent, "out.mp4").Arguments;
@@ -48,6 +58,19 @@ public class EncodingTests
         var options = new EncodingOptions { Preset = preset, Crf = crf, MaxHeight = maxHeight };
         Assert.False(Validator.TryValidateObject(options, new ValidationContext(options), [], validateAllProperties: true));
     }
+
+    public static TheoryData<EncodingOptions> LimitsThatMakeNoSense() =>
+    [
+        new() { MaxDuration = TimeSpan.Zero },
+        new() { MaxPixels = 0 },
+        new() { MaxFrameRate = 0 },
+        new() { MaxOutputBytes = 1000 },
+    ];
+
+    [Theory]
+    [MemberData(nameof(LimitsThatMakeNoSense))]
+    public void Options_RefuseLimitsThatWouldRefuseEveryVideo(EncodingOptions options) =>
+        Assert.False(Validator.TryValidateObject(options, new ValidationContext(options), [], validateAllProperties: true));
 
     [Fact]
     public void Options_DefaultsAreValid()
