@@ -7,6 +7,7 @@ using Offload.Health;
 using Offload.Idempotency;
 using Offload.Jobs;
 using Offload.Messaging;
+using Offload.Quotas;
 using Offload.Storage;
 using Offload.Uploads;
 using Offload.Videos;
@@ -28,6 +29,9 @@ public static class OffloadServiceCollectionExtensions
         services.AddSingleton<JobWorker>();
         services.AddSingleton<WatchdogHandler>();
         services.AddSingleton<IdempotencyKeys>();
+        services.AddOptions<QuotaOptions>().BindConfiguration(QuotaOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<RateCounters>();
+        services.AddSingleton<OwnerQuotas>();
         services.AddSingleton<RetryJobHandler>();
         services.AddSingleton<JobApi>();
         services.AddSingleton<HandleDeadLetter>();

@@ -84,6 +84,12 @@ public static class ApiResults
         $"This {IdempotencyKeys.HeaderName} was already used with a different request.",
         $"A key stands for one request for {IdempotencyKeys.Lifetime.TotalHours:0} hours: send a new key for a new request.");
 
+    /// <summary>429 naming the quota, with <c>Retry-After</c> in whole seconds.</summary>
+    public static IResult OverQuota(Quotas.QuotaRefusal refusal) => WithHeader(
+        Problem(StatusCodes.Status429TooManyRequests, refusal.Title, $"The quota is set by {refusal.Setting}.",
+            new Dictionary<string, object?> { ["quota"] = refusal.Setting }),
+        "Retry-After", ((long)Math.Ceiling(refusal.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture));
+
     public static IResult MalformedId(string id) => BadRequest("That is not a job id.",
         $"Job ids are {JobId.Length} lower-case hex characters; got '{id}'.");
 

@@ -42,6 +42,7 @@ public sealed partial class StorageInitializer(
         await tables.CreateTableIfNotExistsAsync(StorageNames.JobsTable, cancellationToken);
         await tables.CreateTableIfNotExistsAsync(StorageNames.IdempotencyTable, cancellationToken);
         await tables.CreateTableIfNotExistsAsync(StorageNames.ApiKeysTable, cancellationToken);
+        await tables.CreateTableIfNotExistsAsync(StorageNames.QuotasTable, cancellationToken);
         foreach (var queue in QueueNames.Everything)
             await queues.GetQueueClient(queue).CreateIfNotExistsAsync(cancellationToken: cancellationToken);
     }

@@ -15,6 +15,7 @@ public static class StorageNames
     public const string JobsTable = "jobs";
     public const string IdempotencyTable = "idempotency";
     public const string ApiKeysTable = "apikeys";
+    public const string QuotasTable = "quotas";
 
     public static string SourceBlobName(string jobId) => jobId;
 

@@ -3,20 +3,23 @@ using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Azure.Storage.Sas;
 using Microsoft.Extensions.Options;
+using Offload.Access;
 using Offload.Jobs;
+using Offload.Quotas;
 using Offload.Storage;
 using Offload.Videos;
 
 namespace Offload.Uploads;
 
 /// <summary>A client's promise of a (large) source: what it will upload straight to Blob Storage.</summary>
-public sealed record CreateUploadCommand(string Owner, string? FileName, string? ContentType, long? SizeBytes, string? Notify);
+public sealed record CreateUploadCommand(Caller Caller, string? FileName, string? ContentType, long? SizeBytes, string? Notify);
 
 public abstract record CreateUploadResult
 {
     public sealed record Created(string Id, Uri UploadUrl, DateTimeOffset ExpiresAt) : CreateUploadResult;
     public sealed record Invalid(string Field, string Message) : CreateUploadResult;
     public sealed record TooLarge(long MaxBytes) : CreateUploadResult;
+    public sealed record OverQuota(QuotaRefusal Refusal) : CreateUploadResult;
 }
 
 /// <summary>
@@ -25,7 +28,7 @@ public abstract record CreateUploadResult
 /// holds them. Nothing is queued until the client submits.
 /// </summary>
 public sealed class CreateUploadHandler(
-    TableServiceClient tables, BlobServiceClient blobs, BlobLinks links, TimeProvider clock, IOptions<VideoOptions> options)
+    TableServiceClient tables, BlobServiceClient blobs, BlobLinks links, OwnerQuotas quotas, TimeProvider clock, IOptions<VideoOptions> options)
 {
     private readonly TableClient _table = tables.GetTableClient(StorageNames.JobsTable);
 
@@ -42,6 +45,8 @@ public sealed class CreateUploadHandler(
             return new CreateUploadResult.Invalid("notify", "'notify' must be an email address.");
 
         var id = JobId.New();
+        if (await quotas.TakeVideoAsync(command.Caller, id, cancellationToken) is { } refusal)
+            return new CreateUploadResult.OverQuota(refusal);
         var blob = blobs.GetBlobContainerClient(StorageNames.UploadsContainer).GetBlobClient(StorageNames.SourceBlobName(id));
         var (url, expiresAt) = await links.CreateAsync(
             blob, BlobSasPermissions.Create | BlobSasPermissions.Write, options.Value.UploadLinkLifetime, contentType: null, cancellationToken);
@@ -53,7 +58,7 @@ public sealed class CreateUploadHandler(
             ContentType = type,
             DeclaredSizeBytes = command.SizeBytes.Value,
             Notify = string.IsNullOrEmpty(command.Notify) ? null : command.Notify,
-            Owner = command.Owner,
+            Owner = command.Caller.OwnerId,
             CreatedAt = clock.GetUtcNow(),
             LinkExpiresAt = expiresAt,
         }, cancellationToken);

@@ -29,13 +29,14 @@ public sealed class UploadApi(CreateUploadHandler create, SubmitUploadHandler su
             if (body is null)
                 return error!;
 
-            var owner = Caller.From(request.HttpContext.User).OwnerId;
-            return await create.HandleAsync(new CreateUploadCommand(owner, body.FileName, body.ContentType, body.SizeBytes, body.Notify), cancellationToken) switch
+            var caller = Caller.From(request.HttpContext.User);
+            return await create.HandleAsync(new CreateUploadCommand(caller, body.FileName, body.ContentType, body.SizeBytes, body.Notify), cancellationToken) switch
             {
                 CreateUploadResult.Created created => Results.Json(
                     new CreatedUpload(created.Id, created.UploadUrl.AbsoluteUri, created.ExpiresAt, $"{ApiRoutes.Prefix}/videos/{created.Id}/submit"),
                     ApiResults.Json, statusCode: StatusCodes.Status201Created),
                 CreateUploadResult.TooLarge tooLarge => ApiResults.TooLarge(tooLarge.MaxBytes),
+                CreateUploadResult.OverQuota over => ApiResults.OverQuota(over.Refusal),
                 CreateUploadResult.Invalid invalid => ApiResults.InvalidField(invalid.Field, invalid.Message),
                 _ => throw new InvalidOperationException("unexpected result"),
             };

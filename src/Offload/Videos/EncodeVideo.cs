@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Offload.Jobs;
 using Offload.Messaging;
+using Offload.Quotas;
 using Offload.Storage;
 
 namespace Offload.Videos;
@@ -27,6 +28,7 @@ public sealed partial class EncodeVideoHandler(
     BlobServiceClient blobs,
     VideoEncoder encoder,
     VideoNotifications notifications,
+    OwnerQuotas quotas,
     IOptions<EncodingOptions> options,
     ILogger<EncodeVideoHandler> logger)
 {
@@ -116,6 +118,9 @@ public sealed partial class EncodeVideoHandler(
         // The source is on disk now; what is left to find is room for the output.
         if (DiskSpace.ShortfallForOutput(DiskSpace.EstimateOutputBytes(info, _options), new DriveInfo(workDirectory).AvailableFreeSpace) is { } noRoom)
             throw new PermanentJobException(noRoom);
+        // The owner's daily quota of source seconds counts each video once, when its first attempt starts encoding.
+        if (run.Job is { Attempts: 1, Owner: { } owner })
+            await quotas.RecordEncodeAsync(owner, info.Duration, cancellationToken);
 
         await encoder.EncodeAsync(sourcePath, info, outputPath, run.ReportProgress, cancellationToken);
 

@@ -3,14 +3,16 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Offload.Access;
 using Offload.Idempotency;
 using Offload.Jobs;
+using Offload.Quotas;
 using Offload.Storage;
 
 namespace Offload.Videos;
 
 /// <summary>A video handed over by a client: its bytes as a stream, never buffered whole.</summary>
-public sealed record UploadVideoCommand(string Owner, Stream Content, string ContentType, string? FileName, string? Notify, string? IdempotencyKey = null);
+public sealed record UploadVideoCommand(Caller Caller, Stream Content, string ContentType, string? FileName, string? Notify, string? IdempotencyKey = null);
 
 public abstract record UploadVideoResult
 {
@@ -20,6 +22,8 @@ public abstract record UploadVideoResult
     public sealed record TooLarge(long MaxBytes) : UploadVideoResult;
     /// <summary>The Idempotency-Key was first used with a different request.</summary>
     public sealed record KeyReused : UploadVideoResult;
+    /// <summary>The owner is over a quota: nothing was read or stored.</summary>
+    public sealed record OverQuota(QuotaRefusal Refusal) : UploadVideoResult;
 }
 
 /// <summary>
@@ -29,7 +33,8 @@ public abstract record UploadVideoResult
 /// job and stores nothing; its body is only read to compare its fingerprint.
 /// </summary>
 public sealed partial class UploadVideoHandler(
-    BlobServiceClient blobs, QueueVideoJob queueJob, IdempotencyKeys keys, IOptions<VideoOptions> options, ILogger<UploadVideoHandler> logger)
+    BlobServiceClient blobs, QueueVideoJob queueJob, IdempotencyKeys keys, OwnerQuotas quotas, IOptions<VideoOptions> options,
+    ILogger<UploadVideoHandler> logger)
 {
     private const string KeyScope = "videos";
 
@@ -45,10 +50,13 @@ public sealed partial class UploadVideoHandler(
     {
         var maxBytes = options.Value.MaxUploadBytes;
         var key = command.IdempotencyKey;
-        if (key is not null && await keys.FindAsync(command.Owner, KeyScope, key, cancellationToken) is { } known)
+        if (key is not null && await keys.FindAsync(command.Caller.OwnerId, KeyScope, key, cancellationToken) is { } known)
             return await ReplayAsync(command, known, maxBytes, cancellationToken);
 
         var id = JobId.New();
+        // Before a byte is read: a caller over its quota costs nothing but this answer.
+        if (await quotas.TakeVideoAsync(command.Caller, id, cancellationToken) is { } refusal)
+            return new UploadVideoResult.OverQuota(refusal);
         var blob = blobs.GetBlobContainerClient(StorageNames.UploadsContainer).GetBlobClient(StorageNames.SourceBlobName(id));
         using var scope = logger.BeginJobScope(id);
 
@@ -78,7 +86,7 @@ public sealed partial class UploadVideoHandler(
         {
             // Claimed only now, with the bytes stored: a request that dies midway leaves the key free for its retry.
             var fingerprint = Fingerprint(command, counted.Sha256);
-            if (await keys.TryClaimAsync(command.Owner, KeyScope, key, fingerprint, id, cancellationToken) is { } first)
+            if (await keys.TryClaimAsync(command.Caller.OwnerId, KeyScope, key, fingerprint, id, cancellationToken) is { } first)
             {
                 // Another request with this key got there first (both were in flight): its job is the job.
                 await blob.DeleteIfExistsAsync(cancellationToken: CancellationToken.None);
@@ -127,7 +135,7 @@ public sealed partial class UploadVideoHandler(
     }
 
     private static VideoSource SourceOf(UploadVideoCommand command, long sizeBytes) =>
-        new(command.Owner, command.FileName, command.ContentType, sizeBytes, command.Notify);
+        new(command.Caller.OwnerId, command.FileName, command.ContentType, sizeBytes, command.Notify);
 
     private static string Fingerprint(UploadVideoCommand command, string bodySha256) =>
         IdempotencyKeys.Fingerprint(command.ContentType, command.FileName, command.Notify, bodySha256);

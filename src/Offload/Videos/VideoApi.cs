@@ -28,7 +28,7 @@ public sealed class VideoApi(
 
     private async Task<IResult> UploadCoreAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        var owner = Caller.From(request.HttpContext.User).OwnerId;
+        var caller = Caller.From(request.HttpContext.User);
         var maxBytes = options.Value.MaxUploadBytes;
         var (idempotencyKey, badKey) = ApiResults.ReadIdempotencyKey(request);
         if (badKey is not null)
@@ -74,7 +74,7 @@ public sealed class VideoApi(
                     return UnsupportedMediaType(partType);
 
                 var fileName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value;
-                result = await upload.HandleAsync(new UploadVideoCommand(owner, section.Body, partType, fileName, NullIfEmpty(notify), idempotencyKey), cancellationToken);
+                result = await upload.HandleAsync(new UploadVideoCommand(caller, section.Body, partType, fileName, NullIfEmpty(notify), idempotencyKey), cancellationToken);
                 return ToHttp(result, maxBytes);
             }
 
@@ -82,7 +82,7 @@ public sealed class VideoApi(
                 $"Send the video as: curl -F {FileField}=@video.mp4 ...");
         }
 
-        result = await upload.HandleAsync(new UploadVideoCommand(owner, request.Body, type, null, NullIfEmpty(notify), idempotencyKey), cancellationToken);
+        result = await upload.HandleAsync(new UploadVideoCommand(caller, request.Body, type, null, NullIfEmpty(notify), idempotencyKey), cancellationToken);
         return ToHttp(result, maxBytes);
     }
 
@@ -140,6 +140,7 @@ public sealed class VideoApi(
             VideoRoutes.StatusPath(job.Id), new AcceptedVideo(job.Id, job.Status, VideoRoutes.StatusPath(job.Id)), replayed),
         UploadVideoResult.TooLarge => ApiResults.TooLarge(maxBytes),
         UploadVideoResult.KeyReused => ApiResults.IdempotencyKeyReused(),
+        UploadVideoResult.OverQuota over => ApiResults.OverQuota(over.Refusal),
         _ => EmptyBody(),
     };
 

@@ -156,7 +156,7 @@ public sealed class SendEmailTests(StorageFixture fixture)
         await fixture.ClearQueuesAsync();
         await using var clip = File.OpenRead(await TestClips.PathOf(Clip.Silent));
         var upload = await fixture.Services.GetRequiredService<UploadVideoHandler>()
-            .HandleAsync(new UploadVideoCommand(TestCallers.Owner.OwnerId, clip, "video/x-msvideo", null, to), CancellationToken.None);
+            .HandleAsync(new UploadVideoCommand(TestCallers.Owner, clip, "video/x-msvideo", null, to), CancellationToken.None);
         var video = Assert.IsType<UploadVideoResult.Accepted>(upload).Job;
         var encode = fixture.Services.GetRequiredService<EncodeVideoHandler>();
 
@@ -188,7 +188,7 @@ public sealed class SendEmailTests(StorageFixture fixture)
         var noise = new byte[8192];
         Random.Shared.NextBytes(noise);
         var upload = await fixture.Services.GetRequiredService<UploadVideoHandler>()
-            .HandleAsync(new UploadVideoCommand(TestCallers.Owner.OwnerId, new MemoryStream(noise), "video/mp4", null, to), CancellationToken.None);
+            .HandleAsync(new UploadVideoCommand(TestCallers.Owner, new MemoryStream(noise), "video/mp4", null, to), CancellationToken.None);
         var video = Assert.IsType<UploadVideoResult.Accepted>(upload).Job;
 
         await fixture.Services.GetRequiredService<EncodeVideoHandler>()

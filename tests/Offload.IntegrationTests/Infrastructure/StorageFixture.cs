@@ -76,7 +76,7 @@ public sealed class StorageFixture : IAsyncLifetime
     public async Task<Job> UploadAsync(Stream content, string contentType = "video/mp4", string? fileName = null, IServiceProvider? services = null)
     {
         var result = await (services ?? Services).GetRequiredService<UploadVideoHandler>()
-            .HandleAsync(new UploadVideoCommand(TestCallers.Owner.OwnerId, content, contentType, fileName, Notify: null), CancellationToken.None);
+            .HandleAsync(new UploadVideoCommand(TestCallers.Owner, content, contentType, fileName, Notify: null), CancellationToken.None);
         return Assert.IsType<UploadVideoResult.Accepted>(result).Job;
     }
 

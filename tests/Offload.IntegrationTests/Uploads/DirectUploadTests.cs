@@ -16,7 +16,7 @@ namespace Offload.IntegrationTests.Uploads;
 [Collection(StorageCollection.Name)]
 public sealed class DirectUploadTests(StorageFixture fixture)
 {
-    private static CreateUploadCommand Video(long size) => new(TestCallers.Owner.OwnerId, "holiday.mov", "video/quicktime", size, null);
+    private static CreateUploadCommand Video(long size) => new(TestCallers.Owner, "holiday.mov", "video/quicktime", size, null);
 
     private async Task<CreateUploadResult.Created> CreateAsync(long size = 1024, IServiceProvider? services = null) =>
         Assert.IsType<CreateUploadResult.Created>(await (services ?? fixture.Services).GetRequiredService<CreateUploadHandler>()
@@ -87,7 +87,7 @@ public sealed class DirectUploadTests(StorageFixture fixture)
     public async Task Create_NamesTheFieldAtFault(long? size, string? contentType, string field)
     {
         var result = await fixture.Services.GetRequiredService<CreateUploadHandler>()
-            .HandleAsync(new CreateUploadCommand(TestCallers.Owner.OwnerId, "a.mp4", contentType, size, null), CancellationToken.None);
+            .HandleAsync(new CreateUploadCommand(TestCallers.Owner, "a.mp4", contentType, size, null), CancellationToken.None);
 
         Assert.Equal(field, Assert.IsType<CreateUploadResult.Invalid>(result).Field);
     }

@@ -1,0 +1,124 @@
+using System.Globalization;
+using Azure;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Offload.Access;
+using Offload.Idempotency;
+using Offload.Jobs;
+using Offload.Storage;
+using Offload.Videos;
+
+namespace Offload.Quotas;
+
+/// <summary>Why a request was refused: which quota (its setting), and when it is worth asking again.</summary>
+public sealed record QuotaRefusal(string Setting, string Title, TimeSpan RetryAfter);
+
+/// <summary>
+/// The quotas of one owner, checked before any work is accepted and counted across instances
+/// (<see cref="RateCounters"/>): videos a minute, videos in flight, source seconds encoded a day, emails a minute, and
+/// emails of one template to one recipient an hour.
+/// </summary>
+public sealed partial class OwnerQuotas(
+    RateCounters counters, JobStore jobs, TableServiceClient tables, TimeProvider clock,
+    IOptions<QuotaOptions> options, IOptions<VideoOptions> videoOptions, ILogger<OwnerQuotas> logger)
+{
+    private static readonly TimeSpan Minute = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan Hour = TimeSpan.FromHours(1);
+    private static readonly TimeSpan Day = TimeSpan.FromDays(1);
+    // How long a video in flight whose job row does not exist yet (an upload on its way) still counts.
+    private TimeSpan PendingGrace => videoOptions.Value.UploadLinkLifetime + TimeSpan.FromMinutes(15);
+
+    private readonly TableClient _table = tables.GetTableClient(StorageNames.QuotasTable);
+    private QuotaOptions Limits => options.Value;
+
+    /// <summary>Takes one new video <paramref name="jobId"/> for <paramref name="caller"/>; <c>null</c> when it is within every quota.</summary>
+    public async Task<QuotaRefusal?> TakeVideoAsync(Caller caller, string jobId, CancellationToken cancellationToken)
+    {
+        if (caller.IsAdmin && Limits.AdminExempt)
+            return null;
+
+        var (encoded, dayEnd) = await counters.GetAsync(Bucket("encoded-seconds", caller.OwnerId), Day, cancellationToken);
+        if (encoded >= Limits.EncodedSecondsPerDay)
+            return Refuse(caller, nameof(QuotaOptions.EncodedSecondsPerDay),
+                $"Over the quota of {Limits.EncodedSecondsPerDay} source seconds encoded a day (UTC); try again tomorrow.", dayEnd - clock.GetUtcNow());
+
+        if (await counters.TryTakeAsync(Bucket("uploads", caller.OwnerId), Limits.UploadsPerMinute, Minute, 1, cancellationToken) is { } wait)
+            return Refuse(caller, nameof(QuotaOptions.UploadsPerMinute), $"Over the quota of {Limits.UploadsPerMinute} videos a minute.", wait);
+
+        return await TryAddInFlightAsync(caller.OwnerId, jobId, cancellationToken)
+            ? null
+            : Refuse(caller, nameof(QuotaOptions.ConcurrentVideos),
+                $"Over the quota of {Limits.ConcurrentVideos} videos in flight at once: wait for one to finish (or cancel one).", TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>Takes one email of <paramref name="template"/> to <paramref name="to"/>; <c>null</c> when within the quotas.</summary>
+    public async Task<QuotaRefusal?> TakeEmailAsync(Caller caller, string to, string template, CancellationToken cancellationToken)
+    {
+        // Per recipient first, whoever asks: even an exempt admin cannot mail-bomb one address.
+        var recipient = Bucket("recipient", to.ToLowerInvariant(), template);
+        if (await counters.TryTakeAsync(recipient, Limits.EmailsPerRecipientPerHour, Hour, 1, cancellationToken) is { } recipientWait)
+            return Refuse(caller, nameof(QuotaOptions.EmailsPerRecipientPerHour),
+                $"This recipient already got {Limits.EmailsPerRecipientPerHour} '{template}' emails this hour.", recipientWait);
+        if (caller.IsAdmin && Limits.AdminExempt)
+            return null;
+        return await counters.TryTakeAsync(Bucket("emails", caller.OwnerId), Limits.EmailsPerMinute, Minute, 1, cancellationToken) is { } wait
+            ? Refuse(caller, nameof(QuotaOptions.EmailsPerMinute), $"Over the quota of {Limits.EmailsPerMinute} emails a minute.", wait)
+            : null;
+    }
+
+    /// <summary>Counts the source seconds of an encode that starts (known once the source is probed).</summary>
+    public Task RecordEncodeAsync(string owner, TimeSpan duration, CancellationToken cancellationToken) =>
+        counters.AddAsync(Bucket("encoded-seconds", owner), Day, (long)Math.Ceiling(duration.TotalSeconds), cancellationToken);
+
+    /// <summary>
+    /// Adds the video to the owner's videos in flight (one row: ids with when they were added), dropping those that
+    /// have ended, when fewer than the quota remain. A compare-and-set, so instances never overfill it together.
+    /// </summary>
+    private async Task<bool> TryAddInFlightAsync(string owner, string jobId, CancellationToken cancellationToken)
+    {
+        var partition = IdempotencyKeys.Fingerprint("videos-in-flight", owner);
+        while (true)
+        {
+            var found = await _table.GetEntityIfExistsAsync<TableEntity>(partition, "videos", cancellationToken: cancellationToken);
+            var row = found.HasValue ? found.Value! : null;
+            var now = clock.GetUtcNow();
+            var live = new List<string>();
+            foreach (var entry in (row?.GetString("Jobs") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var (id, added) = (entry[..entry.IndexOf(':', StringComparison.Ordinal)], DateTimeOffset.FromUnixTimeSeconds(long.Parse(entry[(entry.IndexOf(':', StringComparison.Ordinal) + 1)..], CultureInfo.InvariantCulture)));
+                var job = await jobs.GetAsync(id, cancellationToken);
+                if (job is null ? now - added < PendingGrace : !job.IsFinal)
+                    live.Add(entry);
+            }
+
+            if (live.Count >= Limits.ConcurrentVideos)
+                return false;
+            live.Add($"{jobId}:{now.ToUnixTimeSeconds()}");
+            var next = new TableEntity(partition, "videos") { ["Jobs"] = string.Join(',', live), ["Owner"] = owner };
+            try
+            {
+                if (row is null)
+                    await _table.AddEntityAsync(next, cancellationToken);
+                else
+                    await _table.UpdateEntityAsync(next, row.ETag, TableUpdateMode.Replace, cancellationToken);
+                return true;
+            }
+            catch (RequestFailedException ex) when (ex.Status is 409 or 412)
+            {
+                // another request of this owner changed it: read again
+            }
+        }
+    }
+
+    private QuotaRefusal Refuse(Caller caller, string setting, string title, TimeSpan retryAfter)
+    {
+        LogOverQuota(logger, caller.OwnerId, setting);
+        return new QuotaRefusal($"{QuotaOptions.SectionName}:{setting}", title, retryAfter < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : retryAfter);
+    }
+
+    private static string Bucket(params string[] parts) => string.Join('|', parts);
+
+    [LoggerMessage(EventId = 6101, Level = LogLevel.Warning, Message = "Owner {Owner} refused: over {Quota}")]
+    private static partial void LogOverQuota(ILogger logger, string owner, string quota);
+}

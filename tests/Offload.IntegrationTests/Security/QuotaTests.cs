@@ -1,0 +1,123 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Offload.Access;
+using Offload.IntegrationTests.Infrastructure;
+using Offload.Testing;
+
+namespace Offload.IntegrationTests.Security;
+
+/// <summary>A server with small quotas, so a test can go over each.</summary>
+public sealed class QuotaServerFixture : ServerFixture
+{
+    protected override IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>
+    {
+        ["Quotas__UploadsPerMinute"] = "2",
+        ["Quotas__EncodedSecondsPerDay"] = "5",
+        ["Quotas__EmailsPerMinute"] = "3",
+        ["Quotas__EmailsPerRecipientPerHour"] = "2",
+    };
+}
+
+/// <summary>A server where an owner may have only two videos in flight.</summary>
+public sealed class ConcurrencyQuotaServerFixture : ServerFixture
+{
+    protected override IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>
+    {
+        ["Quotas__ConcurrentVideos"] = "2",
+        ["Encoding__Preset"] = "veryslow",
+    };
+}
+
+/// <summary>
+/// Quotas per owner, counted in storage (so every instance sees the same count): over one, 429 with Retry-After and
+/// a title naming it, and nothing is stored. Each test uses owners of its own.
+/// </summary>
+public sealed class QuotaTests(QuotaServerFixture fixture) : IClassFixture<QuotaServerFixture>
+{
+    private async Task<HttpClient> NewOwnerAsync(params string[] scopes) =>
+        fixture.Server.Client((await fixture.Server.CreateKeyAsync(scopes)).Key);
+
+    /// <summary>Per-minute and per-hour counts use fixed windows: start well inside one, so the test is not cut by a window's end.</summary>
+    private static async Task StartOfAFreshStretchAsync(TimeSpan window)
+    {
+        var now = DateTime.UtcNow;
+        var left = window - TimeSpan.FromTicks(now.Ticks % window.Ticks);
+        if (left < TimeSpan.FromSeconds(20))
+            await Task.Delay(left + TimeSpan.FromMilliseconds(200));
+    }
+
+    private static async Task<JsonElement> AssertOverQuotaAsync(HttpResponseMessage response, string quota)
+    {
+        var problem = await Api.AssertProblemAsync(response, HttpStatusCode.TooManyRequests);
+        Assert.Equal(quota, problem.GetProperty("quota").GetString());
+        Assert.True(response.Headers.RetryAfter?.Delta > TimeSpan.Zero, "Retry-After in seconds");
+        return problem;
+    }
+
+    [Fact]
+    public async Task ThirdVideoInAMinute_Is429_AndNoUploadIsMade()
+    {
+        await StartOfAFreshStretchAsync(TimeSpan.FromMinutes(1));
+        using var owner = await NewOwnerAsync(Scopes.Videos);
+        object Upload() => new { fileName = "a.mp4", contentType = "video/mp4", sizeBytes = 1024 };
+
+        Assert.Equal(HttpStatusCode.Created, (await owner.PostAsJsonAsync("/api/uploads", Upload())).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await owner.PostAsJsonAsync("/api/uploads", Upload())).StatusCode);
+        using var third = await owner.PostAsJsonAsync("/api/uploads", Upload());
+        using var video = await owner.PostVideoAsync(await File.ReadAllBytesAsync(await TestClips.PathOf(Clip.Silent)));
+
+        var problem = await AssertOverQuotaAsync(third, "Quotas:UploadsPerMinute");
+        Assert.Contains("2 videos a minute", problem.GetProperty("title").GetString());
+        await AssertOverQuotaAsync(video, "Quotas:UploadsPerMinute");
+        // Another owner is not held up by this one.
+        using var other = await NewOwnerAsync(Scopes.Videos);
+        Assert.Equal(HttpStatusCode.Created, (await other.PostAsJsonAsync("/api/uploads", Upload())).StatusCode);
+    }
+
+    [Fact]
+    public async Task VideosOverTheDailySourceSeconds_Are429()
+    {
+        // Two uploads a minute at most here: each waits for a fresh minute's allowance after the first.
+        using var owner = await NewOwnerAsync(Scopes.Videos);
+        var clip = await File.ReadAllBytesAsync(await TestClips.PathOf(Clip.Silent)); // 3 s of video; the quota is 5 s a day
+
+        for (var i = 0; i < 2; i++)
+        {
+            await StartOfAFreshStretchAsync(TimeSpan.FromMinutes(1));
+            using var accepted = await owner.PostVideoAsync(clip);
+            Assert.Equal("succeeded", (await fixture.Server.WaitForFinalAsync($"/api/videos/{await accepted.AcceptedIdAsync()}")).GetProperty("status").GetString());
+        }
+
+        using var refused = await owner.PostVideoAsync(clip);
+
+        var problem = await AssertOverQuotaAsync(refused, "Quotas:EncodedSecondsPerDay");
+        Assert.Contains("tomorrow", problem.GetProperty("title").GetString());
+    }
+}
+
+public sealed class ConcurrencyQuotaTests(ConcurrencyQuotaServerFixture fixture) : IClassFixture<ConcurrencyQuotaServerFixture>
+{
+    [Fact]
+    public async Task ThirdVideoInFlight_Is429_UntilOneEnds()
+    {
+        using var owner = fixture.Server.Client((await fixture.Server.CreateKeyAsync(Scopes.Videos)).Key);
+        var clip = await File.ReadAllBytesAsync(await TestClips.PathOf(Clip.Long)); // 12 s at veryslow: long enough to be in flight
+
+        using var first = await owner.PostVideoAsync(clip);
+        using var second = await owner.PostVideoAsync(clip);
+        var (firstId, secondId) = (await first.AcceptedIdAsync(), await second.AcceptedIdAsync());
+        using var third = await owner.PostVideoAsync(clip);
+
+        var problem = await Api.AssertProblemAsync(third, HttpStatusCode.TooManyRequests);
+        Assert.Equal("Quotas:ConcurrentVideos", problem.GetProperty("quota").GetString());
+        Assert.NotNull(third.Headers.RetryAfter);
+
+        // Cancelling one frees its place at once.
+        Assert.Equal(HttpStatusCode.OK, (await owner.DeleteAsync($"/api/videos/{secondId}")).StatusCode);
+        using var fourth = await owner.PostVideoAsync(clip);
+        var fourthId = await fourth.AcceptedIdAsync();
+        foreach (var id in new[] { firstId, fourthId })
+            await owner.DeleteAsync($"/api/videos/{id}");
+    }
+}
