@@ -18,7 +18,7 @@ param uploadRetentionDays int = 7
 
 // Keep in step with src/Offload/Storage/StorageNames.cs and src/Offload/Messaging/QueueNames.cs.
 var containers = ['uploads', 'outputs']
-var tables = ['jobs', 'idempotency', 'apikeys']
+var tables = ['jobs', 'idempotency', 'apikeys', 'quotas']
 var queues = ['heavy-compute', 'heavy-compute-poison', 'high-priority', 'high-priority-poison', 'watchdog', 'watchdog-poison']
 
 resource account 'Microsoft.Storage/storageAccounts@2025-06-01' = {

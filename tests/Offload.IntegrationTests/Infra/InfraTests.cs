@@ -45,7 +45,7 @@ public sealed class InfraTests
 
         Assert.Equal([StorageNames.UploadsContainer, StorageNames.OutputsContainer], containers);
         Assert.Equal(QueueNames.Everything.Order(), queues.Order());
-        Assert.Equal([StorageNames.JobsTable, StorageNames.IdempotencyTable, StorageNames.ApiKeysTable], tables);
+        Assert.Equal([StorageNames.JobsTable, StorageNames.IdempotencyTable, StorageNames.ApiKeysTable, StorageNames.QuotasTable], tables);
         Assert.Single(Bicep.Resources(storage), r => r.GetProperty("type").GetString() == "Microsoft.Storage/storageAccounts/tableServices/tables");
         var lifecycle = Assert.Single(await ResourcesAsync("Microsoft.Storage/storageAccounts/managementPolicies"));
         Assert.Contains("uploads/", lifecycle.GetRawText());
