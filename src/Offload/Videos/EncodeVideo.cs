@@ -94,6 +94,8 @@ public sealed partial class EncodeVideoHandler(
         var outputPath = Path.Combine(workDirectory, "output.mp4");
 
         var source = blobs.GetBlobContainerClient(StorageNames.UploadsContainer).GetBlobClient(StorageNames.SourceBlobName(id));
+        if (run.Job.SourceSnapshot is { } snapshot)
+            source = source.WithSnapshot(snapshot); // what the submit checked, whatever the upload link wrote since
         try
         {
             var size = (await source.GetPropertiesAsync(cancellationToken: cancellationToken)).Value.ContentLength;
