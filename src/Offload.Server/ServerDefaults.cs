@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
 using Offload.Http;
 using Offload.Server.Access;
 using Offload.Server.Queues;
@@ -16,6 +18,9 @@ public static class ServerDefaults
         builder.Configuration.AddCommandLine(args, WorkerOptions.Switches); // --queues, --concurrency
         if (string.IsNullOrWhiteSpace(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
             builder.WebHost.UseUrls(Url);
+
+        builder.Services.AddOptions<HttpLimitsOptions>().BindConfiguration(HttpLimitsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<IConfigureOptions<KestrelServerOptions>, HttpLimitsOptions.ConfigureKestrel>();
 
         builder.Services.AddProblemDetails();
         builder.Services.AddAuthorization();             // the middleware's services; the policies come from AddOffload

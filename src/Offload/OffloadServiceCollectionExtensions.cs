@@ -60,6 +60,7 @@ public static class OffloadServiceCollectionExtensions
         services.AddSingleton<UploadApi>();
 
         services.AddOptions<EmailOptions>().BindConfiguration(EmailOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(sp => new EmailLinks(sp.GetRequiredService<IOptions<EmailOptions>>().Value.LinkHosts));
         services.AddSingleton<SmtpSender>();
         services.AddSingleton<QueueEmailHandler>();
         services.AddSingleton<SendEmailHandler>();

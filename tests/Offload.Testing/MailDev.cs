@@ -4,8 +4,16 @@ using System.Text.Json;
 
 namespace Offload.Testing;
 
-/// <summary>A received email, as the mail catcher parsed it.</summary>
-public sealed record ReceivedEmail(string To, string Subject, string Text, string Html, DateTimeOffset Time, string? Job);
+/// <summary>
+/// A received email, as the mail catcher parsed it: <see cref="From"/> and <see cref="Headers"/> as the message says,
+/// <see cref="EnvelopeTo"/> the recipients the SMTP session named (RCPT TO), which is where it was really delivered.
+/// </summary>
+public sealed record ReceivedEmail(string To, string Subject, string Text, string Html, DateTimeOffset Time, string? Job)
+{
+    public string From { get; init; } = "";
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyList<string> EnvelopeTo { get; init; } = [];
+}
 
 /// <summary>
 /// The local mail catcher (npm maildev, installed by ./test.sh) as a real SMTP server on a free loopback port,
@@ -92,7 +100,15 @@ public sealed class MailDev : IAsyncDisposable
             Text: e.TryGetProperty("text", out var text) ? text.GetString() ?? "" : "",
             Html: e.TryGetProperty("html", out var html) ? html.GetString() ?? "" : "",
             Time: e.GetProperty("time").GetDateTimeOffset(),
-            Job: e.GetProperty("headers").TryGetProperty("x-offload-job", out var job) ? job.GetString() : null)).ToList();
+            Job: e.GetProperty("headers").TryGetProperty("x-offload-job", out var job) ? job.GetString() : null)
+        {
+            From = string.Join(",", e.GetProperty("from").EnumerateArray().Select(f => f.GetProperty("address").GetString())),
+            Headers = e.GetProperty("headers").EnumerateObject().ToDictionary(
+                h => h.Name, h => h.Value.ValueKind == JsonValueKind.String ? h.Value.GetString()! : h.Value.GetRawText(), StringComparer.OrdinalIgnoreCase),
+            EnvelopeTo = e.TryGetProperty("envelope", out var envelope) && envelope.TryGetProperty("to", out var rcpt)
+                ? rcpt.EnumerateArray().Select(r => r.GetProperty("address").GetString()!).ToList()
+                : [],
+        }).ToList();
     }
 
     /// <summary>Waits until <paramref name="count"/> emails match, or the timeout passes; returns the matches.</summary>

@@ -5,7 +5,8 @@ namespace Offload.Email;
 
 /// <summary>
 /// SMTP settings (section <c>Email</c>: <c>Email__SmtpHost</c>, <c>Email__SmtpPort</c>, <c>Email__SmtpUser</c>,
-/// <c>Email__SmtpPassword</c>, <c>Email__UseStartTls</c>, <c>Email__From</c>). Works with Azure Communication
+/// <c>Email__SmtpPassword</c>, <c>Email__UseStartTls</c>, <c>Email__From</c>), and which links emails may carry
+/// (<c>Email__LinkBaseUrl</c>, <c>Email__AllowedLinkHosts__0</c>, <c>__1</c> ...). Works with Azure Communication
 /// Services' SMTP relay, SendGrid or any SMTP server. The defaults point at the local mail catcher ./run.sh starts.
 /// </summary>
 public sealed class EmailOptions : IValidatableObject
@@ -26,13 +27,25 @@ public sealed class EmailOptions : IValidatableObject
     /// <summary>Upgrade the connection with STARTTLS (port 587 on most providers); the local catcher speaks plain SMTP.</summary>
     public bool UseStartTls { get; set; }
 
-    /// <summary>The sender, e.g. <c>Offload &lt;no-reply@example.com&gt;</c>.</summary>
+    /// <summary>The sender, e.g. <c>Offload &lt;no-reply@example.com&gt;</c>: set here only, never by a request.</summary>
     [Required]
     public string From { get; set; } = "Offload <no-reply@offload.localhost>";
 
     /// <summary>Where links in emails point: the public address of this API.</summary>
     [Required, Url]
     public string LinkBaseUrl { get; set; } = "http://127.0.0.1:7071";
+
+    /// <summary>
+    /// The hosts a link in an email may point at (exact names, no wildcards). Empty means the host of
+    /// <see cref="LinkBaseUrl"/> only; when set, it must include that host, or the app's own links would be refused.
+    /// </summary>
+    public List<string> AllowedLinkHosts { get; set; } = [];
+
+    /// <summary>The allowed link hosts in effect: <see cref="AllowedLinkHosts"/>, or the host of <see cref="LinkBaseUrl"/>.</summary>
+    public IReadOnlyList<string> LinkHosts =>
+        AllowedLinkHosts.Count > 0 ? AllowedLinkHosts
+        : Uri.TryCreate(LinkBaseUrl, UriKind.Absolute, out var url) ? [url.IdnHost]
+        : [];
 
     /// <summary>Deliveries of one email that may fail transiently before the job fails.</summary>
     [Range(1, 20)]
@@ -58,5 +71,10 @@ public sealed class EmailOptions : IValidatableObject
             yield return new ValidationResult($"Email:From '{From}' is not a mail address.", [nameof(From)]);
         if (!string.IsNullOrEmpty(SmtpUser) && string.IsNullOrEmpty(SmtpPassword))
             yield return new ValidationResult("Email:SmtpPassword is required when Email:SmtpUser is set.", [nameof(SmtpPassword)]);
+        foreach (var host in AllowedLinkHosts.Where(h => !EmailLinks.IsHost(h)))
+            yield return new ValidationResult($"Email:AllowedLinkHosts '{host}' is not a host name: give the bare host, e.g. app.example.com.", [nameof(AllowedLinkHosts)]);
+        // The app's own links (a video's download link) pass the same check as a caller's.
+        if (Uri.TryCreate(LinkBaseUrl, UriKind.Absolute, out _) && !new EmailLinks(LinkHosts).TryCheck(LinkBaseUrl, out _, out var problem))
+            yield return new ValidationResult($"Email:LinkBaseUrl '{LinkBaseUrl}' {problem} (Email:AllowedLinkHosts).", [nameof(LinkBaseUrl)]);
     }
 }

@@ -1,5 +1,9 @@
 using System.Net;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.RegularExpressions;
+using Offload.Http;
 
 namespace Offload.Email;
 
@@ -8,7 +12,8 @@ public sealed record RenderedEmail(string Subject, string Text, string Html);
 
 /// <summary>
 /// The built-in templates. Each names the model fields it needs; values are inserted in one pass (a value that
-/// looks like a placeholder stays text) and HTML-encoded in the HTML part, so a model cannot inject markup.
+/// looks like a placeholder stays text) and HTML-encoded in the HTML part, so a model cannot inject markup. A model
+/// reaches the body and the subject only, never another header: the sender and recipient are set apart from it.
 /// </summary>
 public static partial class EmailTemplates
 {
@@ -42,9 +47,27 @@ public static partial class EmailTemplates
 
     public static bool Exists(string? name) => name is not null && All.ContainsKey(name);
 
-    /// <summary>The first problem with a model for a template, as (field, message); <c>null</c> when it is usable.</summary>
-    public static (string Field, string Message)? Validate(string template, IReadOnlyDictionary<string, string> model)
+    // Stored as written (no \u escapes for '<' or non-ASCII), so its size is close to what the caller sent.
+    private static readonly JsonSerializerOptions StoredJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>The model as a job stores it: a JSON object, names in ordinal order.</summary>
+    public static string Serialize(IReadOnlyDictionary<string, string> model) =>
+        JsonSerializer.Serialize(new SortedDictionary<string, string>(model.ToDictionary(), StringComparer.Ordinal), StoredJson);
+
+    /// <summary>
+    /// The first problem with a model for a template, as (field, message); <c>null</c> when it is usable. Its link
+    /// fields are then rewritten in <paramref name="model"/> to the form <paramref name="links"/> checked.
+    /// </summary>
+    public static (string Field, string Message)? Validate(string template, Dictionary<string, string> model, EmailLinks links)
     {
+        foreach (var (name, value) in model)
+        {
+            if (name.Length > RequestLimits.MaxModelFieldNameLength)
+                return ("model", $"Model field names may have at most {RequestLimits.MaxModelFieldNameLength} characters; one has {name.Length}.");
+            if (value.Length > RequestLimits.MaxModelValueLength)
+                return ($"model.{name}", $"'model.{name}' may have at most {RequestLimits.MaxModelValueLength} characters; it has {value.Length}.");
+        }
+
         var definition = All[template];
         foreach (var field in definition.Required)
         {
@@ -54,18 +77,22 @@ public static partial class EmailTemplates
 
         foreach (var field in definition.Links)
         {
-            if (!Uri.TryCreate(model[field], UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http"))
-                return ($"model.{field}", $"'model.{field}' must be an absolute http(s) URL.");
+            if (!links.TryCheck(model[field], out var link, out var problem))
+                return ($"model.{field}", $"'model.{field}' {problem}.");
+            model[field] = link;
         }
 
-        return null;
+        var bytes = Encoding.UTF8.GetByteCount(Serialize(model));
+        return bytes > RequestLimits.MaxModelBytes
+            ? ("model", $"The model may have at most {RequestLimits.MaxModelBytes} bytes as JSON; it has {bytes}.")
+            : null;
     }
 
     public static RenderedEmail Render(string template, IReadOnlyDictionary<string, string> model)
     {
         var definition = All[template];
         return new RenderedEmail(
-            Fill(definition.Subject, model, encode: false).ReplaceLineEndings(" "),
+            OneLine(Fill(definition.Subject, model, encode: false)),
             Fill(definition.Text, model, encode: false),
             Fill(definition.Html, model, encode: true));
     }
@@ -76,6 +103,13 @@ public static partial class EmailTemplates
             var value = model.TryGetValue(m.Groups[1].Value, out var v) ? v : "";
             return encode ? WebUtility.HtmlEncode(value) : value;
         });
+
+    // A header line: no line break of any kind, and no other control character a mail server might act on.
+    private static string OneLine(string text) => string.Create(text.Length, text, (span, source) =>
+    {
+        for (var i = 0; i < source.Length; i++)
+            span[i] = char.IsControl(source[i]) || source[i] is '\u2028' or '\u2029' ? ' ' : source[i];
+    });
 
     [GeneratedRegex(@"\{\{(\w+)\}\}")]
     private static partial Regex Placeholder();

@@ -1,6 +1,6 @@
-using System.Text.Json;
 using Azure;
 using MimeKit;
+using Offload.Http;
 using Offload.Idempotency;
 using Offload.Jobs;
 using Offload.Messaging;
@@ -29,22 +29,22 @@ public abstract record QueueEmailResult
 /// Validates an email request, writes the email job and puts only its id on <c>high-priority</c>: the web request
 /// never waits for SMTP, and an encode backlog on <c>heavy-compute</c> never delays it.
 /// </summary>
-public sealed class QueueEmailHandler(JobStore jobs, JobQueue queue, IdempotencyKeys keys)
+public sealed class QueueEmailHandler(JobStore jobs, JobQueue queue, IdempotencyKeys keys, EmailLinks links)
 {
     private const string KeyScope = "emails";
 
     public async Task<QueueEmailResult> HandleAsync(QueueEmailCommand command, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(command.To) || !MailboxAddress.TryParse(command.To, out var to) || !to.Address.Contains('@', StringComparison.Ordinal))
-            return new QueueEmailResult.Invalid("to", "'to' must be an email address.");
+        if (ParseRecipient(command.To) is not { } to)
+            return new QueueEmailResult.Invalid("to", $"'to' must be one email address of at most {RequestLimits.MaxEmailAddressLength} characters.");
         if (!EmailTemplates.Exists(command.Template))
             return new QueueEmailResult.Invalid("template", $"'template' must be one of: {string.Join(", ", EmailTemplates.Names)}.");
 
-        var model = command.Model ?? new Dictionary<string, string>();
-        if (EmailTemplates.Validate(command.Template!, model) is { } problem)
+        var model = command.Model?.ToDictionary() ?? [];
+        if (EmailTemplates.Validate(command.Template!, model, links) is { } problem)
             return new QueueEmailResult.Invalid(problem.Field, problem.Message);
 
-        var email = (To: to.ToString(), Template: command.Template!, Model: JsonSerializer.Serialize(new SortedDictionary<string, string>(model.ToDictionary(), StringComparer.Ordinal)));
+        var email = (To: to.ToString(), Template: command.Template!, Model: EmailTemplates.Serialize(model));
         if (command.IdempotencyKey is not { } key)
             return new QueueEmailResult.Accepted(await CreateAsync(command.JobId ?? JobId.New(), command.Owner, email, cancellationToken));
 
@@ -59,6 +59,16 @@ public sealed class QueueEmailHandler(JobStore jobs, JobQueue queue, Idempotency
         // The first request's job; written here should that request have died between taking the key and writing it.
         return new QueueEmailResult.Accepted(await CreateAsync(first.JobId, command.Owner, email, cancellationToken), Replayed: true);
     }
+
+    /// <summary>
+    /// One mailbox, or <c>null</c>: no list, no control characters (a line break must never reach a header), and
+    /// short enough for any mail server and for storage.
+    /// </summary>
+    public static MailboxAddress? ParseRecipient(string? to) =>
+        !string.IsNullOrWhiteSpace(to) && to.Length <= RequestLimits.MaxEmailAddressLength && !to.Any(char.IsControl)
+        && MailboxAddress.TryParse(to, out var mailbox) && mailbox.Address.Contains('@', StringComparison.Ordinal)
+            ? mailbox
+            : null;
 
     /// <summary>Writes the job and queues its id; for an id that exists, returns that job (and re-sends its message while it is queued).</summary>
     private async Task<Job> CreateAsync(string id, string owner, (string To, string Template, string Model) email, CancellationToken cancellationToken)

@@ -55,12 +55,14 @@ public sealed partial class SendEmailHandler(
         }
         catch (SmtpCommandException ex) when ((int)ex.StatusCode >= 500)
         {
-            await run.FailAsync($"The mail server refused the message: {(int)ex.StatusCode} {ex.Message}");
+            LogRefused(logger, options.Value.SmtpHost, options.Value.SmtpPort, (int)ex.StatusCode, ex);
+            await run.FailAsync($"The mail server refused the message for good (SMTP {(int)ex.StatusCode}).");
             return;
         }
         catch (Exception ex) when (ex is SmtpCommandException or SmtpProtocolException or ServiceNotConnectedException
                                        or AuthenticationException or SocketException or IOException or TimeoutException)
         {
+            LogSendFailed(logger, options.Value.SmtpHost, options.Value.SmtpPort, options.Value.SmtpUser ?? "", ex);
             await run.RetryLaterAsync(Describe(ex), ex);
             return;
         }
@@ -69,16 +71,26 @@ public sealed partial class SendEmailHandler(
             LogSent(logger, job.EmailTemplate!, (sent.CompletedAt - sent.CreatedAt)?.TotalMilliseconds ?? 0);
     }
 
-    private string Describe(Exception ex) => ex switch
+    /// <summary>
+    /// The reason a caller sees (the job's error): what went wrong and which setting to look at, never the mail
+    /// server's host, the login or the server's own words, which may name internal machines. Those are in the log.
+    /// </summary>
+    private static string Describe(Exception ex) => ex switch
     {
-        SmtpCommandException command => $"The mail server answered {(int)command.StatusCode}: {command.Message}",
-        // Retried: the settings may be fixed meanwhile. The password itself is never in the reason.
-        AuthenticationException => $"The mail server {options.Value.SmtpHost}:{options.Value.SmtpPort} refused the login of '{options.Value.SmtpUser}': check Email__SmtpUser and Email__SmtpPassword.",
-        SocketException or ServiceNotConnectedException =>
-            $"The mail server {options.Value.SmtpHost}:{options.Value.SmtpPort} could not be reached.",
-        _ => $"Sending failed: {ex.Message}",
+        SmtpCommandException command => $"The mail server answered SMTP {(int)command.StatusCode}.",
+        // Retried: the settings may be fixed meanwhile.
+        AuthenticationException => "The mail server refused the login: check Email__SmtpUser and Email__SmtpPassword.",
+        SocketException or ServiceNotConnectedException => "The mail server could not be reached.",
+        TimeoutException => "The mail server did not answer in time.",
+        _ => "The connection to the mail server broke off.",
     };
 
     [LoggerMessage(EventId = 3101, Level = LogLevel.Information, Message = "Email '{Template}' sent, {LatencyMs:0} ms after it was queued")]
     private static partial void LogSent(ILogger logger, string template, double latencyMs);
+
+    [LoggerMessage(EventId = 3102, Level = LogLevel.Warning, Message = "Sending through the mail server {SmtpHost}:{SmtpPort} as '{SmtpUser}' failed")]
+    private static partial void LogSendFailed(ILogger logger, string smtpHost, int smtpPort, string smtpUser, Exception exception);
+
+    [LoggerMessage(EventId = 3103, Level = LogLevel.Warning, Message = "The mail server {SmtpHost}:{SmtpPort} refused the message for good: SMTP {StatusCode}")]
+    private static partial void LogRefused(ILogger logger, string smtpHost, int smtpPort, int statusCode, Exception exception);
 }

@@ -37,25 +37,53 @@ public static class ApiResults
             new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { [field] = [message] } });
 
     /// <summary>
-    /// Reads a JSON request body of <typeparamref name="T"/>: the body, or the 415/400 answer when it is not JSON,
-    /// not valid, or empty. <paramref name="shape"/> tells the client what to send, e.g. <c>{"to", "template"}</c>.
+    /// Reads a JSON request body of <typeparamref name="T"/>: the body, or the 415/400/413 answer when it is not JSON,
+    /// not valid, empty, or over <see cref="RequestLimits.MaxJsonBodyBytes"/> (counted as it arrives, so a chunked
+    /// body without a Content-Length is cut off too). <paramref name="shape"/> tells the client what to send, e.g. <c>{"to", "template"}</c>.
     /// </summary>
     public static async Task<(T? Body, IResult? Error)> ReadJsonAsync<T>(HttpRequest request, string what, string shape, CancellationToken cancellationToken)
         where T : class
     {
+        const int max = RequestLimits.MaxJsonBodyBytes;
         if (!request.HasJsonContentType())
             return (null, Problem(StatusCodes.Status415UnsupportedMediaType, $"Send the {what} as application/json."));
+        if (request.ContentLength > max)
+            return (null, BodyTooLarge(max));
+
+        var body = request.Body;
+        request.Body = new SizeLimitedStream(body, max);
         try
         {
-            return await request.ReadFromJsonAsync<T>(Json, cancellationToken) is { } body
-                ? (body, null)
+            return await request.ReadFromJsonAsync<T>(Json, cancellationToken) is { } read
+                ? (read, null)
                 : (null, BadRequest($"The body is empty: send {shape}."));
         }
         catch (JsonException ex)
         {
             return (null, BadRequest($"The body is not valid JSON for the {what}.", ex.Message));
         }
+        catch (BodyTooLargeException)
+        {
+            return (null, BodyTooLarge(max));
+        }
+        catch (BadHttpRequestException ex)
+        {
+            return (null, UnreadableBody(ex));
+        }
+        finally
+        {
+            request.Body = body;
+        }
     }
+
+    public static IResult BodyTooLarge(long maxBytes) => TooLarge(maxBytes, "The request body is too large.");
+
+    /// <summary>
+    /// The server gave up on the body (it arrived too slowly, or broke off): the connection is usually gone already,
+    /// but the answer is still a problem, not an unhandled exception.
+    /// </summary>
+    public static IResult UnreadableBody(BadHttpRequestException ex) =>
+        Problem(ex.StatusCode, "The request body could not be read: it arrived too slowly or was cut off.");
 
     public static IResult TooLarge(long maxBytes, string? title = null, string? detail = null) =>
         Problem(StatusCodes.Status413PayloadTooLarge, title ?? "The video is too large.", detail ?? $"The limit is {maxBytes} bytes.",

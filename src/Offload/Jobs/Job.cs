@@ -49,6 +49,8 @@ public sealed class Job : ITableEntity
     public string? SourceFileName { get; set; }
     public string SourceContentType { get; set; } = "";
     public long SourceSizeBytes { get; set; }
+    /// <summary>The snapshot of the source a direct upload's submit checked; the encoder reads only that version.</summary>
+    public string? SourceSnapshot { get; set; }
 
     public long? OutputSizeBytes { get; set; }
     public double? OutputDurationSeconds { get; set; }

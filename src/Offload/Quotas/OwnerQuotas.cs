@@ -43,14 +43,26 @@ public sealed partial class OwnerQuotas(
             return Refuse(caller, nameof(QuotaOptions.EncodedSecondsPerDay),
                 $"Over the quota of {Limits.EncodedSecondsPerDay} source seconds encoded a day (UTC); try again tomorrow.", dayEnd - clock.GetUtcNow());
 
-        if (await counters.TryTakeAsync(Bucket("uploads", caller.OwnerId), Limits.UploadsPerMinute, Minute, 1, cancellationToken) is { } wait)
-            return Refuse(caller, nameof(QuotaOptions.UploadsPerMinute), $"Over the quota of {Limits.UploadsPerMinute} videos a minute.", wait);
-
-        return await TryAddInFlightAsync(caller.OwnerId, jobId, cancellationToken)
-            ? null
-            : Refuse(caller, nameof(QuotaOptions.ConcurrentVideos),
+        // A refusal takes nothing: the minute's count is looked at first, then the place in flight is taken, then the
+        // minute's unit (giving the place back should another instance have taken the last unit meanwhile).
+        var uploads = Bucket("uploads", caller.OwnerId);
+        var (thisMinute, minuteEnd) = await counters.GetAsync(uploads, Minute, cancellationToken);
+        if (thisMinute >= Limits.UploadsPerMinute)
+            return OverUploads(caller, minuteEnd - clock.GetUtcNow());
+        if (!await TryChangeInFlightAsync(caller.OwnerId, add: jobId, remove: null, cancellationToken))
+            return Refuse(caller, nameof(QuotaOptions.ConcurrentVideos),
                 $"Over the quota of {Limits.ConcurrentVideos} videos in flight at once: wait for one to finish (or cancel one).", TimeSpan.FromSeconds(30));
+        if (await counters.TryTakeAsync(uploads, Limits.UploadsPerMinute, Minute, 1, cancellationToken) is { } wait)
+        {
+            await TryChangeInFlightAsync(caller.OwnerId, add: null, remove: jobId, cancellationToken);
+            return OverUploads(caller, wait);
+        }
+
+        return null;
     }
+
+    private QuotaRefusal OverUploads(Caller caller, TimeSpan wait) =>
+        Refuse(caller, nameof(QuotaOptions.UploadsPerMinute), $"Over the quota of {Limits.UploadsPerMinute} videos a minute.", wait);
 
     /// <summary>Takes one email of <paramref name="template"/> to <paramref name="to"/>; <c>null</c> when within the quotas.</summary>
     public async Task<QuotaRefusal?> TakeEmailAsync(Caller caller, string to, string template, CancellationToken cancellationToken)
@@ -72,10 +84,11 @@ public sealed partial class OwnerQuotas(
         counters.AddAsync(Bucket("encoded-seconds", owner), Day, (long)Math.Ceiling(duration.TotalSeconds), cancellationToken);
 
     /// <summary>
-    /// Adds the video to the owner's videos in flight (one row: ids with when they were added), dropping those that
-    /// have ended, when fewer than the quota remain. A compare-and-set, so instances never overfill it together.
+    /// Adds <paramref name="add"/> to (or removes <paramref name="remove"/> from) the owner's videos in flight: one row
+    /// of ids with when they were added, dropping those that have ended. Adding fails when the quota is full. A
+    /// compare-and-set, so instances never overfill it together.
     /// </summary>
-    private async Task<bool> TryAddInFlightAsync(string owner, string jobId, CancellationToken cancellationToken)
+    private async Task<bool> TryChangeInFlightAsync(string owner, string? add, string? remove, CancellationToken cancellationToken)
     {
         var partition = IdempotencyKeys.Fingerprint("videos-in-flight", owner);
         while (true)
@@ -86,15 +99,22 @@ public sealed partial class OwnerQuotas(
             var live = new List<string>();
             foreach (var entry in (row?.GetString("Jobs") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries))
             {
-                var (id, added) = (entry[..entry.IndexOf(':', StringComparison.Ordinal)], DateTimeOffset.FromUnixTimeSeconds(long.Parse(entry[(entry.IndexOf(':', StringComparison.Ordinal) + 1)..], CultureInfo.InvariantCulture)));
+                var colon = entry.IndexOf(':', StringComparison.Ordinal);
+                var (id, added) = (entry[..colon], DateTimeOffset.FromUnixTimeSeconds(long.Parse(entry[(colon + 1)..], CultureInfo.InvariantCulture)));
+                if (id == remove)
+                    continue;
                 var job = await jobs.GetAsync(id, cancellationToken);
                 if (job is null ? now - added < PendingGrace : !job.IsFinal)
                     live.Add(entry);
             }
 
-            if (live.Count >= Limits.ConcurrentVideos)
-                return false;
-            live.Add($"{jobId}:{now.ToUnixTimeSeconds()}");
+            if (add is not null)
+            {
+                if (live.Count >= Limits.ConcurrentVideos)
+                    return false;
+                live.Add($"{add}:{now.ToUnixTimeSeconds()}");
+            }
+
             var next = new TableEntity(partition, "videos") { ["Jobs"] = string.Join(',', live), ["Owner"] = owner };
             try
             {

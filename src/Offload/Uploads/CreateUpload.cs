@@ -4,6 +4,7 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Sas;
 using Microsoft.Extensions.Options;
 using Offload.Access;
+using Offload.Http;
 using Offload.Jobs;
 using Offload.Quotas;
 using Offload.Storage;
@@ -39,10 +40,14 @@ public sealed class CreateUploadHandler(
             return new CreateUploadResult.Invalid("sizeBytes", "'sizeBytes' must be the size of the file in bytes.");
         if (command.SizeBytes > max)
             return new CreateUploadResult.TooLarge(max);
-        if (command.ContentType is not { } type || !(type.StartsWith("video/", StringComparison.OrdinalIgnoreCase) || type == "application/octet-stream"))
-            return new CreateUploadResult.Invalid("contentType", "'contentType' must be video/* or application/octet-stream.");
-        if (command.Notify is { Length: > 0 } notify && !MailAddress.TryCreate(notify, out _))
-            return new CreateUploadResult.Invalid("notify", "'notify' must be an email address.");
+        if (command.ContentType is not { Length: <= RequestLimits.MaxMediaTypeLength } type
+            || !(type.StartsWith("video/", StringComparison.OrdinalIgnoreCase) || type == "application/octet-stream"))
+            return new CreateUploadResult.Invalid("contentType", $"'contentType' must be video/* or application/octet-stream, of at most {RequestLimits.MaxMediaTypeLength} characters.");
+        if (command.Notify is { Length: > 0 } notify && (notify.Length > RequestLimits.MaxEmailAddressLength || !MailAddress.TryCreate(notify, out _)))
+            return new CreateUploadResult.Invalid("notify", $"'notify' must be an email address of at most {RequestLimits.MaxEmailAddressLength} characters.");
+        var fileName = command.FileName is null ? null : Path.GetFileName(command.FileName);
+        if (fileName?.Length > RequestLimits.MaxFileNameLength)
+            return new CreateUploadResult.Invalid("fileName", $"'fileName' may have at most {RequestLimits.MaxFileNameLength} characters.");
 
         var id = JobId.New();
         if (await quotas.TakeVideoAsync(command.Caller, id, cancellationToken) is { } refusal)
@@ -54,7 +59,7 @@ public sealed class CreateUploadHandler(
         await _table.AddEntityAsync(new Upload
         {
             PartitionKey = id,
-            FileName = command.FileName is null ? null : Path.GetFileName(command.FileName),
+            FileName = fileName,
             ContentType = type,
             DeclaredSizeBytes = command.SizeBytes.Value,
             Notify = string.IsNullOrEmpty(command.Notify) ? null : command.Notify,

@@ -57,6 +57,12 @@ public sealed class UploadApi(CreateUploadHandler create, SubmitUploadHandler su
                     "Upload it to the uploadUrl first (and commit its blocks), then submit."),
                 SubmitUploadResult.TooLarge tooLarge => ApiResults.TooLarge(tooLarge.MaxBytes,
                     "The uploaded video is too large; it was deleted.", $"It has {tooLarge.SizeBytes} bytes; the limit is {tooLarge.MaxBytes}."),
+                SubmitUploadResult.SizeMismatch mismatch => ApiResults.Problem(StatusCodes.Status409Conflict,
+                    "The uploaded video does not have the size declared for it; it was deleted.",
+                    $"It has {mismatch.SizeBytes} bytes; {mismatch.DeclaredBytes} were declared. Upload the file again to the uploadUrl (or ask for a new upload with its real size), then submit.",
+                    new Dictionary<string, object?> { ["declaredBytes"] = mismatch.DeclaredBytes, ["sizeBytes"] = mismatch.SizeBytes }),
+                SubmitUploadResult.ChangedWhileSubmitting => ApiResults.Problem(StatusCodes.Status409Conflict,
+                    "The uploaded video changed while it was being submitted.", "Finish writing it, then submit again."),
                 _ => ApiResults.NotFound($"There is no upload '{id}': ask POST {ApiRoutes.Prefix}/uploads for one first."),
             };
         });

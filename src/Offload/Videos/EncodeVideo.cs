@@ -55,11 +55,12 @@ public sealed partial class EncodeVideoHandler(
         LogStarted(logger, run.Job.Attempts, dequeueCount);
         // A folder per delivery: two deliveries of one message never share files.
         var workDirectory = Path.Combine(_options.ResolveWorkingDirectory(), $"{run.Job.Id}-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(workDirectory);
         using var timeLimit = CancellationTokenSource.CreateLinkedTokenSource(run.Token);
         timeLimit.CancelAfter(_options.TimeLimit);
         try
         {
+            // Inside: a folder that cannot be made is a fault with a reason on the job, like any other file fault.
+            Directory.CreateDirectory(workDirectory);
             await RunAsync(run, workDirectory, timeLimit.Token);
         }
         catch (PermanentJobException ex)
@@ -82,6 +83,8 @@ public sealed partial class EncodeVideoHandler(
         }
         catch (Exception ex) when (IsTransient(ex))
         {
+            if (ex is EncodeFailedException { Detail: { } detail })
+                LogEncodeFailed(logger, detail);
             await run.RetryLaterAsync(Describe(ex), ex);
         }
         finally
@@ -97,6 +100,8 @@ public sealed partial class EncodeVideoHandler(
         var outputPath = Path.Combine(workDirectory, "output.mp4");
 
         var source = blobs.GetBlobContainerClient(StorageNames.UploadsContainer).GetBlobClient(StorageNames.SourceBlobName(id));
+        if (run.Job.SourceSnapshot is { } snapshot)
+            source = source.WithSnapshot(snapshot); // what the submit checked, whatever the upload link wrote since
         try
         {
             var size = (await source.GetPropertiesAsync(cancellationToken: cancellationToken)).Value.ContentLength;
@@ -168,12 +173,16 @@ public sealed partial class EncodeVideoHandler(
     private static bool IsTransient(Exception ex) =>
         ex is EncodeFailedException or IOException || StorageFaults.IsUnavailable(ex);
 
+    /// <summary>
+    /// The reason a caller sees (the job's error). File faults name the worker's paths and ffmpeg's output names its
+    /// files, so neither is shown: the exception and ffmpeg's words are in the log.
+    /// </summary>
     private static string Describe(Exception ex) => ex switch
     {
         RequestFailedException { Status: > 0 } rf => $"Storage was unavailable ({rf.Status} {rf.ErrorCode}).",
         RequestFailedException or HttpRequestException or AggregateException => "Storage could not be reached.",
         EncodeFailedException => ex.Message,
-        _ => $"{ex.GetType().Name}: {ex.Message}",
+        _ => "A file of the encode could not be read or written on the worker.",
     };
 
     private void TryDeleteDirectory(string path)
@@ -204,6 +213,9 @@ public sealed partial class EncodeVideoHandler(
 
     [LoggerMessage(EventId = 2105, Level = LogLevel.Warning, Message = "Over the limit Encoding:{Setting}; the job fails without a retry")]
     private static partial void LogOverLimit(ILogger logger, string setting);
+
+    [LoggerMessage(EventId = 2106, Level = LogLevel.Warning, Message = "ffmpeg failed: {Detail}")]
+    private static partial void LogEncodeFailed(ILogger logger, string detail);
 
     [LoggerMessage(EventId = 2110, Level = LogLevel.Warning, Message = "Could not delete the work folder {Path}")]
     private static partial void LogCleanupFailed(ILogger logger, string path, Exception exception);

@@ -6,8 +6,11 @@ using Offload.Storage;
 
 namespace Offload.Videos;
 
-/// <summary>The source stored at <c>uploads/{id}</c>, as the job records it.</summary>
-public sealed record VideoSource(string Owner, string? FileName, string ContentType, long SizeBytes, string? Notify);
+/// <summary>
+/// The source stored at <c>uploads/{id}</c>, as the job records it; <paramref name="Snapshot"/> pins the version a
+/// direct upload's submit checked (the encoder reads only that one).
+/// </summary>
+public sealed record VideoSource(string Owner, string? FileName, string ContentType, long SizeBytes, string? Notify, string? Snapshot = null);
 
 /// <summary>
 /// Writes the video job for a stored source and puts its id on <c>heavy-compute</c>: the last step of both ways in
@@ -24,6 +27,7 @@ public sealed partial class QueueVideoJob(JobStore jobs, JobQueue queue, ILogger
         job.SourceContentType = source.ContentType;
         job.SourceSizeBytes = source.SizeBytes;
         job.Notify = source.Notify;
+        job.SourceSnapshot = source.Snapshot;
         try
         {
             await jobs.CreateAsync(job, $"Accepted: {source.SizeBytes} bytes of {source.ContentType}.", cancellationToken);

@@ -4,6 +4,7 @@ using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Offload.Access;
+using Offload.Http;
 using Offload.Idempotency;
 using Offload.Jobs;
 using Offload.Quotas;
@@ -69,7 +70,7 @@ public sealed partial class UploadVideoHandler(
                 TransferOptions = Transfer,
             }, cancellationToken);
         }
-        catch (Exception ex) when (ex is UploadTooLargeException || ex.InnerException is UploadTooLargeException)
+        catch (Exception ex) when (ex is BodyTooLargeException || ex.InnerException is BodyTooLargeException)
         {
             await blob.DeleteIfExistsAsync(cancellationToken: CancellationToken.None);
             LogUploadTooLarge(logger, maxBytes);
@@ -107,7 +108,7 @@ public sealed partial class UploadVideoHandler(
         {
             await counted.CopyToAsync(Stream.Null, cancellationToken);
         }
-        catch (UploadTooLargeException)
+        catch (BodyTooLargeException)
         {
             return new UploadVideoResult.TooLarge(maxBytes);
         }

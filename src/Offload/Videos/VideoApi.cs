@@ -46,44 +46,59 @@ public sealed class VideoApi(
 
         if (request.ContentLength == 0)
             return EmptyBody();
-        if (request.ContentLength > maxBytes + (isMultipart ? MultipartSlackBytes : 0))
+        var maxBodyBytes = maxBytes + (isMultipart ? MultipartSlackBytes : 0);
+        if (request.ContentLength > maxBodyBytes)
             return ApiResults.TooLarge(maxBytes);
 
-        // The size is enforced while streaming (SizeLimitedStream), so lift the server's own fixed body cap.
+        // The size is enforced while streaming, so lift the server's own fixed body cap. What a Content-Length says is
+        // only a first check: the whole body is counted as it arrives, whatever its shape (chunked, or multipart where
+        // a non-file field would otherwise be read and skipped without limit).
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)
             bodyLimit.MaxRequestBodySize = null;
-
-        UploadVideoResult result;
-        if (isMultipart)
+        using var body = new SizeLimitedStream(request.Body, maxBodyBytes);
+        try
         {
-            var boundary = HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value;
-            if (string.IsNullOrEmpty(boundary))
-                return ApiResults.BadRequest("The multipart body has no boundary.");
+            return isMultipart ? await UploadMultipartAsync(caller, body, mediaType, notify, idempotencyKey, cancellationToken)
+                : ToHttp(await upload.HandleAsync(new UploadVideoCommand(caller, body, type, null, NullIfEmpty(notify), idempotencyKey), cancellationToken), maxBytes);
+        }
+        catch (BodyTooLargeException)
+        {
+            return ApiResults.TooLarge(maxBytes);
+        }
+        catch (BadHttpRequestException ex)
+        {
+            return ApiResults.UnreadableBody(ex);
+        }
+    }
 
-            var reader = new MultipartReader(boundary, request.Body);
-            MultipartSection? section;
-            while ((section = await reader.ReadNextSectionAsync(cancellationToken)) is not null)
-            {
-                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
-                    || !disposition.IsFileDisposition()
-                    || !string.Equals(HeaderUtilities.RemoveQuotes(disposition.Name).Value, FileField, StringComparison.Ordinal))
-                    continue;
+    private async Task<IResult> UploadMultipartAsync(
+        Caller caller, Stream body, MediaTypeHeaderValue mediaType, string notify, string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        var maxBytes = options.Value.MaxUploadBytes;
+        var boundary = HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value;
+        if (string.IsNullOrEmpty(boundary))
+            return ApiResults.BadRequest("The multipart body has no boundary.");
 
-                var partType = string.IsNullOrEmpty(section.ContentType) ? "application/octet-stream" : section.ContentType;
-                if (!IsVideoMediaType(partType))
-                    return UnsupportedMediaType(partType);
+        var reader = new MultipartReader(boundary, body);
+        MultipartSection? section;
+        while ((section = await reader.ReadNextSectionAsync(cancellationToken)) is not null)
+        {
+            if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
+                || !disposition.IsFileDisposition()
+                || !string.Equals(HeaderUtilities.RemoveQuotes(disposition.Name).Value, FileField, StringComparison.Ordinal))
+                continue;
 
-                var fileName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value;
-                result = await upload.HandleAsync(new UploadVideoCommand(caller, section.Body, partType, fileName, NullIfEmpty(notify), idempotencyKey), cancellationToken);
-                return ToHttp(result, maxBytes);
-            }
+            var partType = string.IsNullOrEmpty(section.ContentType) ? "application/octet-stream" : section.ContentType;
+            if (!IsVideoMediaType(partType))
+                return UnsupportedMediaType(partType);
 
-            return ApiResults.BadRequest($"The multipart body has no file field named '{FileField}'.",
-                $"Send the video as: curl -F {FileField}=@video.mp4 ...");
+            var fileName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value;
+            var result = await upload.HandleAsync(new UploadVideoCommand(caller, section.Body, partType, fileName, NullIfEmpty(notify), idempotencyKey), cancellationToken);
+            return ToHttp(result, maxBytes);
         }
 
-        result = await upload.HandleAsync(new UploadVideoCommand(caller, request.Body, type, null, NullIfEmpty(notify), idempotencyKey), cancellationToken);
-        return ToHttp(result, maxBytes);
+        return ApiResults.BadRequest($"The multipart body has no file field named '{FileField}'.",
+            $"Send the video as: curl -F {FileField}=@video.mp4 ...");
     }
 
     /// <summary>GET /api/videos/{id}.</summary>
@@ -149,7 +164,7 @@ public sealed class VideoApi(
         || type.Equals("application/octet-stream", StringComparison.OrdinalIgnoreCase);
 
     private static bool IsEmailAddress(string value) =>
-        MailAddress.TryCreate(value, out var address) && address.Address == value && value.Contains('.', StringComparison.Ordinal);
+        value.Length <= RequestLimits.MaxEmailAddressLength && MailAddress.TryCreate(value, out var address) && address.Address == value && value.Contains('.', StringComparison.Ordinal);
 
     private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
 

@@ -13,8 +13,14 @@ public sealed record MediaInfo(
     public bool HasAudio => AudioCodec is not null;
 }
 
-/// <summary>ffmpeg ran and failed on a file ffprobe accepted: worth another try.</summary>
-public sealed class EncodeFailedException(string message, Exception? inner = null) : Exception(message, inner);
+/// <summary>
+/// ffmpeg ran and failed on a file ffprobe accepted: worth another try. <see cref="Exception.Message"/> is for the
+/// job's reason; <see cref="Detail"/> (ffmpeg's own words, which name the worker's files) is for the log only.
+/// </summary>
+public sealed class EncodeFailedException(string message, string? detail = null, Exception? inner = null) : Exception(message, inner)
+{
+    public string? Detail { get; } = detail;
+}
 
 /// <summary>
 /// The FFmpeg side of the work, through FFMpegCore: probe a file, and encode it to a web-playable MP4
@@ -89,14 +95,14 @@ public sealed partial class VideoEncoder(IOptions<EncodingOptions> options)
         }
         catch (FFMpegException ex)
         {
-            throw new EncodeFailedException($"ffmpeg failed: {ex.Message}", ex);
+            throw new EncodeFailedException("ffmpeg could not be run.", ex.Message, ex);
         }
 
         cancellationToken.ThrowIfCancellationRequested();
         if (!result.Success)
         {
             var tail = string.Join(" | ", result.StandardError.TakeLast(3));
-            throw new EncodeFailedException($"ffmpeg exited with code {result.ExitCode}: {tail}");
+            throw new EncodeFailedException($"ffmpeg exited with code {result.ExitCode}; its own words are in the worker's log.", tail);
         }
     }
 

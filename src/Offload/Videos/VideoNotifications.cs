@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
 using Offload.Email;
+using Offload.Http;
 using Offload.Jobs;
 
 namespace Offload.Videos;
@@ -32,7 +33,8 @@ public sealed class VideoNotifications(JobStore jobs, QueueEmailHandler emails, 
             : ("video-failed", new Dictionary<string, string>
             {
                 ["videoId"] = video.Id,
-                ["reason"] = video.Error ?? "unknown",
+                // A reason is a sentence or two; cut at the model's cap, so an odd long one still sends the email.
+                ["reason"] = video.Error is { } error ? error[..Math.Min(error.Length, RequestLimits.MaxModelValueLength)] : "unknown",
             });
 
         // The email is the video owner's: they can follow it at GET /api/emails/{id} like any other.

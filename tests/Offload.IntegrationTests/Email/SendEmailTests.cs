@@ -29,15 +29,15 @@ public sealed class SendEmailTests(StorageFixture fixture)
     public async Task Send_DeliversSubjectTextAndHtml_WithTheLink()
     {
         var to = Unique("reset");
-        var job = await QueueAsync(to, "password-reset", new() { ["name"] = "Ada", ["resetLink"] = "https://example.com/reset?token=abc" });
+        var job = await QueueAsync(to, "password-reset", new() { ["name"] = "Ada", ["resetLink"] = "http://127.0.0.1:7071/reset?token=abc" });
 
         await SendAsync(job.Id);
 
         var email = Assert.Single(await fixture.Mail.WaitForAsync(e => e.To == to));
         Assert.Equal("Reset your Offload password", email.Subject);
         Assert.Contains("Hello Ada,", email.Text);
-        Assert.Contains("https://example.com/reset?token=abc", email.Text);
-        Assert.Contains("<a href=\"https://example.com/reset?token=abc\">", email.Html);
+        Assert.Contains("http://127.0.0.1:7071/reset?token=abc", email.Text);
+        Assert.Contains("<a href=\"http://127.0.0.1:7071/reset?token=abc\">", email.Html);
         Assert.Equal(job.Id, email.Job);
         var sent = await fixture.JobAsync(job.Id);
         Assert.Equal((JobStatus.Succeeded, 1), (sent.Status, sent.Attempts));

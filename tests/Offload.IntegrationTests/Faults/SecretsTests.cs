@@ -87,7 +87,7 @@ public sealed partial class SecretsTests
         using var email = await misconfigured.Http.PostAsJsonAsync("/api/emails", new { to = "a@example.com", template = "welcome", model = new { name = "A" } });
         var refused = await misconfigured.WaitForFinalAsync((await email.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("statusUrl").GetString()!, TimeSpan.FromSeconds(60));
         Assert.Equal("failed", refused.GetProperty("status").GetString());
-        Assert.Contains("refused the login of 'offload'", refused.GetProperty("error").GetString());
+        Assert.Contains("refused the login: check Email__SmtpUser", refused.GetProperty("error").GetString());
         errorBodies.Add(refused.GetRawText());
 
         var accountKey = Regex.Match(azurite.ConnectionString, "AccountKey=([^;]+)").Groups[1].Value;

@@ -35,7 +35,7 @@ public sealed class SmtpOutageTests(ITestOutputHelper output)
         // Down for longer than all ten attempts.
         var lost = await server.WaitForFinalAsync(await PostAsync("never@example.com"), TimeSpan.FromSeconds(60));
         Assert.Equal(("failed", 10), (lost.GetProperty("status").GetString(), lost.GetProperty("attempts").GetInt32()));
-        Assert.Equal($"Gave up after 10 attempts: The mail server 127.0.0.1:{smtpPort} could not be reached.", lost.GetProperty("error").GetString());
+        Assert.Equal("Gave up after 10 attempts: The mail server could not be reached.", lost.GetProperty("error").GetString());
         Assert.Equal(9, lost.GetProperty("events").EnumerateArray().Count(e => e.GetProperty("status").GetString() == "retrying"));
 
         // Down for the first attempts only.

@@ -28,7 +28,7 @@ public sealed class StarvationTests(ServerFixture fixture, ITestOutputHelper out
         var posts = await Task.WhenAll(Enumerable.Range(0, 50).Select(async i =>
         {
             using var response = await http.PostAsJsonAsync("/api/emails",
-                new { to = $"user{i}-{run}@example.com", template = "password-reset", model = new { name = $"User {i}", resetLink = $"https://example.com/reset/{i}" } });
+                new { to = $"user{i}-{run}@example.com", template = "password-reset", model = new { name = $"User {i}", resetLink = $"http://127.0.0.1:7071/reset/{i}" } });
             response.EnsureSuccessStatusCode();
             return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("statusUrl").GetString()!;
         }));

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using Offload.Idempotency;
-using Offload.Videos;
+using Offload.Http;
 
 namespace Offload.Tests.Idempotency;
 

@@ -1,9 +1,9 @@
 using System.Security.Cryptography;
 
-namespace Offload.Videos;
+namespace Offload.Http;
 
 /// <summary>Thrown by <see cref="SizeLimitedStream"/> once more than its limit has been read.</summary>
-public sealed class UploadTooLargeException(long maxBytes) : IOException($"The upload is larger than {maxBytes} bytes.");
+public sealed class BodyTooLargeException(long maxBytes) : IOException($"The body is larger than {maxBytes} bytes.");
 
 /// <summary>
 /// A read-only, forward-only view of a request body that counts what passes and stops at a limit,
@@ -41,7 +41,7 @@ public sealed class SizeLimitedStream(Stream inner, long maxBytes, bool hash = f
     {
         BytesRead += read.Length;
         if (BytesRead > maxBytes)
-            throw new UploadTooLargeException(maxBytes);
+            throw new BodyTooLargeException(maxBytes);
         _hash?.AppendData(read);
         return read.Length;
     }

@@ -1,6 +1,6 @@
-using Offload.Videos;
+using Offload.Http;
 
-namespace Offload.Tests.Videos;
+namespace Offload.Tests.Http;
 
 public class SizeLimitedStreamTests
 {
@@ -16,13 +16,13 @@ public class SizeLimitedStreamTests
     public async Task ReadAsync_ThrowsOnceTheLimitIsPassed()
     {
         var stream = new SizeLimitedStream(new MemoryStream(new byte[1001]), maxBytes: 1000);
-        await Assert.ThrowsAsync<UploadTooLargeException>(() => stream.CopyToAsync(Stream.Null));
+        await Assert.ThrowsAsync<BodyTooLargeException>(() => stream.CopyToAsync(Stream.Null));
     }
 
     [Fact]
     public void Read_ThrowsOnceTheLimitIsPassed()
     {
         var stream = new SizeLimitedStream(new MemoryStream(new byte[20]), maxBytes: 10);
-        Assert.Throws<UploadTooLargeException>(() => stream.CopyTo(Stream.Null));
+        Assert.Throws<BodyTooLargeException>(() => stream.CopyTo(Stream.Null));
     }
 }
