@@ -39,13 +39,15 @@ public sealed class EmailApi(QueueEmailHandler queue, GetEmailHandler get)
                 return ApiResults.InvalidField($"model.{nested}", "Model values must be strings, numbers or booleans.");
 
             var model = body.Model?.ToDictionary(p => p.Key, p => p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText());
-            var owner = Caller.From(request.HttpContext.User).OwnerId;
-            return await queue.HandleAsync(new QueueEmailCommand(owner, body.To, body.Template, model, IdempotencyKey: idempotencyKey), cancellationToken) switch
+            var caller = Caller.From(request.HttpContext.User);
+            var command = new QueueEmailCommand(caller.OwnerId, body.To, body.Template, model, IdempotencyKey: idempotencyKey, Requester: caller);
+            return await queue.HandleAsync(command, cancellationToken) switch
             {
                 QueueEmailResult.Accepted { Job: var job, Replayed: var replayed } => ApiResults.Accepted(
                     EmailRoutes.StatusPath(job.Id), new AcceptedEmail(job.Id, job.Status, EmailRoutes.StatusPath(job.Id)), replayed),
                 QueueEmailResult.Invalid invalid => ApiResults.InvalidField(invalid.Field, invalid.Message),
                 QueueEmailResult.KeyReused => ApiResults.IdempotencyKeyReused(),
+                QueueEmailResult.OverQuota over => ApiResults.OverQuota(over.Refusal),
                 _ => throw new InvalidOperationException("unexpected result"),
             };
         });

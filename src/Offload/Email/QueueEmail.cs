@@ -2,8 +2,10 @@ using Azure;
 using MimeKit;
 using Offload.Http;
 using Offload.Idempotency;
+using Offload.Access;
 using Offload.Jobs;
 using Offload.Messaging;
+using Offload.Quotas;
 
 namespace Offload.Email;
 
@@ -13,7 +15,8 @@ namespace Offload.Email;
 /// one's job.
 /// </summary>
 public sealed record QueueEmailCommand(
-    string Owner, string? To, string? Template, IReadOnlyDictionary<string, string>? Model, string? JobId = null, string? IdempotencyKey = null);
+    string Owner, string? To, string? Template, IReadOnlyDictionary<string, string>? Model, string? JobId = null, string? IdempotencyKey = null,
+    Caller? Requester = null);
 
 public abstract record QueueEmailResult
 {
@@ -23,13 +26,15 @@ public abstract record QueueEmailResult
     public sealed record Invalid(string Field, string Message) : QueueEmailResult;
     /// <summary>The Idempotency-Key was first used with a different request.</summary>
     public sealed record KeyReused : QueueEmailResult;
+    /// <summary>The requester, or the recipient, is over a quota: nothing was stored.</summary>
+    public sealed record OverQuota(QuotaRefusal Refusal) : QueueEmailResult;
 }
 
 /// <summary>
 /// Validates an email request, writes the email job and puts only its id on <c>high-priority</c>: the web request
 /// never waits for SMTP, and an encode backlog on <c>heavy-compute</c> never delays it.
 /// </summary>
-public sealed class QueueEmailHandler(JobStore jobs, JobQueue queue, IdempotencyKeys keys, EmailLinks links)
+public sealed class QueueEmailHandler(JobStore jobs, JobQueue queue, IdempotencyKeys keys, EmailLinks links, OwnerQuotas quotas)
 {
     private const string KeyScope = "emails";
 
@@ -46,12 +51,19 @@ public sealed class QueueEmailHandler(JobStore jobs, JobQueue queue, Idempotency
 
         var email = (To: to.ToString(), Template: command.Template!, Model: EmailTemplates.Serialize(model));
         if (command.IdempotencyKey is not { } key)
+        {
+            if (await OverQuotaAsync(command, to.Address, cancellationToken) is { } over)
+                return over;
             return new QueueEmailResult.Accepted(await CreateAsync(command.JobId ?? JobId.New(), command.Owner, email, cancellationToken));
+        }
 
         var fingerprint = IdempotencyKeys.Fingerprint(email.To, email.Template, email.Model);
         var id = JobId.New();
-        var first = await keys.FindAsync(command.Owner, KeyScope, key, cancellationToken)
-                    ?? await keys.TryClaimAsync(command.Owner, KeyScope, key, fingerprint, id, cancellationToken);
+        // A repeated request is answered from its record and counts against no quota; a new one does.
+        var first = await keys.FindAsync(command.Owner, KeyScope, key, cancellationToken);
+        if (first is null && await OverQuotaAsync(command, to.Address, cancellationToken) is { } overQuota)
+            return overQuota;
+        first ??= await keys.TryClaimAsync(command.Owner, KeyScope, key, fingerprint, id, cancellationToken);
         if (first is null)
             return new QueueEmailResult.Accepted(await CreateAsync(id, command.Owner, email, cancellationToken));
         if (first.Fingerprint != fingerprint)
@@ -59,6 +71,12 @@ public sealed class QueueEmailHandler(JobStore jobs, JobQueue queue, Idempotency
         // The first request's job; written here should that request have died between taking the key and writing it.
         return new QueueEmailResult.Accepted(await CreateAsync(first.JobId, command.Owner, email, cancellationToken), Replayed: true);
     }
+
+    /// <summary>An API request counts against its requester's quotas and the recipient's; the app's own notifications do not (the video did).</summary>
+    private async Task<QueueEmailResult?> OverQuotaAsync(QueueEmailCommand command, string to, CancellationToken cancellationToken) =>
+        command.Requester is { } requester && await quotas.TakeEmailAsync(requester, to, command.Template!, cancellationToken) is { } refusal
+            ? new QueueEmailResult.OverQuota(refusal)
+            : null;
 
     /// <summary>
     /// One mailbox, or <c>null</c>: no list, no control characters (a line break must never reach a header), and

@@ -113,11 +113,67 @@ public sealed class ConcurrencyQuotaTests(ConcurrencyQuotaServerFixture fixture)
         Assert.Equal("Quotas:ConcurrentVideos", problem.GetProperty("quota").GetString());
         Assert.NotNull(third.Headers.RetryAfter);
 
+        // Refusals take nothing: many more while it is full still leave the minute's allowance (20) for later.
+        for (var i = 0; i < 25; i++)
+            Assert.Equal(HttpStatusCode.TooManyRequests,
+                (await owner.PostAsJsonAsync("/api/uploads", new { fileName = "a.mp4", contentType = "video/mp4", sizeBytes = 1024 })).StatusCode);
+
         // Cancelling one frees its place at once.
         Assert.Equal(HttpStatusCode.OK, (await owner.DeleteAsync($"/api/videos/{secondId}")).StatusCode);
         using var fourth = await owner.PostVideoAsync(clip);
         var fourthId = await fourth.AcceptedIdAsync();
         foreach (var id in new[] { firstId, fourthId })
             await owner.DeleteAsync($"/api/videos/{id}");
+    }
+}
+
+/// <summary>Email quotas on the small-quota server: per owner a minute, and per recipient and template an hour.</summary>
+public sealed class EmailQuotaTests(QuotaServerFixture fixture) : IClassFixture<QuotaServerFixture>
+{
+    private static object Welcome(string to) => new { to, template = "welcome", model = new { name = "Quota" } };
+
+    private static async Task StartOfAFreshStretchAsync(TimeSpan window)
+    {
+        var left = window - TimeSpan.FromTicks(DateTime.UtcNow.Ticks % window.Ticks);
+        if (left < TimeSpan.FromSeconds(20))
+            await Task.Delay(left + TimeSpan.FromMilliseconds(200));
+    }
+
+    [Fact]
+    public async Task FourthEmailInAMinute_Is429_AndIsNeverSent()
+    {
+        await StartOfAFreshStretchAsync(TimeSpan.FromMinutes(1));
+        using var owner = fixture.Server.Client((await fixture.Server.CreateKeyAsync(Scopes.Emails)).Key);
+        var run = Guid.NewGuid().ToString("N");
+
+        for (var i = 0; i < 3; i++)
+            Assert.Equal(HttpStatusCode.Accepted, (await owner.PostAsJsonAsync("/api/emails", Welcome($"q{i}-{run}@example.com"))).StatusCode);
+        using var fourth = await owner.PostAsJsonAsync("/api/emails", Welcome($"q3-{run}@example.com"));
+
+        var problem = await Api.AssertProblemAsync(fourth, HttpStatusCode.TooManyRequests);
+        Assert.Equal("Quotas:EmailsPerMinute", problem.GetProperty("quota").GetString());
+        Assert.True(fourth.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+        await fixture.Mail.WaitForAsync(e => e.To == $"q2-{run}@example.com");
+        Assert.DoesNotContain(await fixture.Mail.ReceivedAsync(), e => e.To == $"q3-{run}@example.com");
+    }
+
+    [Fact]
+    public async Task ThirdEmailOfATemplateToOneRecipientInAnHour_Is429_WhoeverAsks()
+    {
+        await StartOfAFreshStretchAsync(TimeSpan.FromHours(1));
+        var to = $"victim-{Guid.NewGuid():N}@example.com";
+        using var first = fixture.Server.Client((await fixture.Server.CreateKeyAsync(Scopes.Emails)).Key);
+        using var second = fixture.Server.Client((await fixture.Server.CreateKeyAsync(Scopes.Emails)).Key);
+
+        Assert.Equal(HttpStatusCode.Accepted, (await first.PostAsJsonAsync("/api/emails", Welcome(to))).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await second.PostAsJsonAsync("/api/emails", Welcome(to))).StatusCode);
+        using var third = await first.PostAsJsonAsync("/api/emails", Welcome(to));
+        using var admin = await fixture.Http.PostAsJsonAsync("/api/emails", Welcome(to)); // exempt from owner quotas, not this one
+
+        Assert.Equal("Quotas:EmailsPerRecipientPerHour", (await Api.AssertProblemAsync(third, HttpStatusCode.TooManyRequests)).GetProperty("quota").GetString());
+        await Api.AssertProblemAsync(admin, HttpStatusCode.TooManyRequests);
+        // Another template to the same recipient is its own count.
+        using var reset = await first.PostAsJsonAsync("/api/emails", new { to, template = "password-reset", model = new { name = "V", resetLink = "http://127.0.0.1:7071/reset/1" } });
+        Assert.Equal(HttpStatusCode.Accepted, reset.StatusCode);
     }
 }

@@ -77,7 +77,7 @@ public sealed class RequestBodyTests(ServerFixture fixture, ITestOutputHelper ou
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(IPAddress.Loopback, fixture.Server.BaseAddress.Port);
         await socket.SendAsync(Encoding.ASCII.GetBytes(
-            $"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {contentType}\r\nTransfer-Encoding: chunked\r\n\r\n"));
+            $"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {ServerProcess.AdminKey}\r\nContent-Type: {contentType}\r\nTransfer-Encoding: chunked\r\n\r\n"));
 
         long sent = 0, sentAtAnswer = -1;
         var answered = new TaskCompletionSource();
@@ -191,6 +191,7 @@ public sealed class RequestBodyTests(ServerFixture fixture, ITestOutputHelper ou
             Measurements.Report($"[bodies] stalled body on {path} cut off after {held.TotalSeconds:0.0} s");
             // Kestrel's default minimum rate (240 bytes/s) after its 5 s grace period, checked once a second.
             Assert.InRange(held, TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(15));
+            Assert.StartsWith("HTTP/1.1 408", answer); // the body timed out: not refused early for another reason
         }
 
         Assert.Equal(unhandledBefore, Unhandled()); // answered as problems (408), not left to the exception handler
@@ -207,7 +208,7 @@ public sealed class RequestBodyTests(ServerFixture fixture, ITestOutputHelper ou
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(IPAddress.Loopback, fixture.Server.BaseAddress.Port);
-        var head = $"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {contentType}\r\nContent-Length: {contentLength}\r\n\r\n";
+        var head = $"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {ServerProcess.AdminKey}\r\nContent-Type: {contentType}\r\nContent-Length: {contentLength}\r\n\r\n";
         await socket.SendAsync(Encoding.ASCII.GetBytes(head));
         await socket.SendAsync(first);
         var watch = Stopwatch.StartNew();
