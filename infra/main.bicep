@@ -1,5 +1,6 @@
-// Offload on Azure: one storage account without keys, a user-assigned identity with one role per data plane,
-// Application Insights, Key Vault for the SMTP password, and two Flex Consumption apps from one package:
+// Offload on Azure: one storage account without keys, one user-assigned identity per app with the least roles it
+// needs (modules/access.bicep), Application Insights, Key Vault for the SMTP password (the api app's alone), and two
+// Flex Consumption apps from one package:
 //   api    - HTTP API and the email worker (high-priority, many at a time)
 //   encode - the video encoder (heavy-compute, one per 4 GB instance)
 targetScope = 'resourceGroup'
@@ -37,6 +38,9 @@ param entraTenantId string = ''
 @description('The API\'s application id URI or client id (the tokens\' audience); set together with entraTenantId.')
 param entraAudience string = ''
 
+@description('Comma-separated browser origins (https://app.example.com) allowed to upload straight to storage and to call the API; empty for none.')
+param corsAllowedOrigins string = ''
+
 @description('Most instances the encode app may scale to (each runs one encode).')
 @minValue(1)
 param encodeMaximumInstances int = 10
@@ -47,9 +51,18 @@ var apiAppName = 'func-api-${resourceToken}'
 var encodeAppName = 'func-encode-${resourceToken}'
 var deploymentContainers = ['app-package-api', 'app-package-encode']
 var smtpSecretName = 'smtp-password'
+// A string, not an array: azd substitutes environment values into main.parameters.json as strings.
+var corsOrigins = filter(map(split(corsAllowedOrigins, ','), origin => trim(origin)), origin => !empty(origin))
 
-resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {
-  name: 'id-${resourceToken}'
+// One identity per app, so that neither can do what only the other needs (see modules/access.bicep).
+resource apiIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {
+  name: 'id-api-${resourceToken}'
+  location: location
+  tags: tags
+}
+
+resource encodeIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {
+  name: 'id-encode-${resourceToken}'
   location: location
   tags: tags
 }
@@ -61,6 +74,7 @@ module storage 'modules/storage.bicep' = {
     location: location
     tags: tags
     deploymentContainers: deploymentContainers
+    corsAllowedOrigins: corsOrigins
   }
 }
 
@@ -88,10 +102,15 @@ module vault 'modules/keyvault.bicep' = {
 module access 'modules/access.bicep' = {
   name: 'access'
   params: {
-    identityPrincipalId: identity.properties.principalId
+    apiPrincipalId: apiIdentity.properties.principalId
+    encodePrincipalId: encodeIdentity.properties.principalId
     storageAccountName: storage.outputs.name
     applicationInsightsName: 'appi-${resourceToken}'
     keyVaultName: vault.outputs.name
+    smtpSecretName: smtpSecretName
+    apiDeploymentContainer: deploymentContainers[0]
+    encodeDeploymentContainer: deploymentContainers[1]
+    hostContainers: storage.outputs.hostContainers
     userPrincipalId: userPrincipalId
   }
   dependsOn: [monitoring]
@@ -136,13 +155,18 @@ var encodeRoleSettings = {
   AzureFunctionsJobHost__extensions__queues__newBatchThreshold: '0'
 }
 
-var sharedSettings = {
+// Only the api app talks to SMTP, so only it gets the SMTP settings and the password's Key Vault reference. The
+// encoder queues notification emails for it and needs just the base of their links (EmailOptions' other settings
+// keep their defaults there, which pass validation: no SmtpUser, so no password is required).
+var smtpSettings = {
   Email__SmtpHost: smtpHost
   Email__SmtpPort: string(smtpPort)
   Email__SmtpUser: smtpUser
   Email__SmtpPassword: '@Microsoft.KeyVault(VaultName=${vault.outputs.name};SecretName=${smtpSecretName})'
   Email__UseStartTls: 'true'
   Email__From: emailFrom
+}
+var sharedSettings = {
   Email__LinkBaseUrl: 'https://${apiAppName}.azurewebsites.net'
 }
 
@@ -153,8 +177,8 @@ module apiApp 'modules/functionapp.bicep' = {
     serviceName: 'api'
     location: location
     tags: tags
-    identityId: identity.id
-    identityClientId: identity.properties.clientId
+    identityId: apiIdentity.id
+    identityClientId: apiIdentity.properties.clientId
     storageAccountName: storage.outputs.name
     blobEndpoint: storage.outputs.blobEndpoint
     queueEndpoint: storage.outputs.queueEndpoint
@@ -164,7 +188,8 @@ module apiApp 'modules/functionapp.bicep' = {
     instanceMemoryMB: 2048
     maximumInstanceCount: 40
     sharedSettings: sharedSettings
-    roleSettings: union(apiRoleSettings, entraSettings)
+    roleSettings: union(apiRoleSettings, smtpSettings, entraSettings)
+    corsAllowedOrigins: corsOrigins
   }
   dependsOn: [access]
 }
@@ -176,8 +201,8 @@ module encodeApp 'modules/functionapp.bicep' = {
     serviceName: 'encode'
     location: location
     tags: tags
-    identityId: identity.id
-    identityClientId: identity.properties.clientId
+    identityId: encodeIdentity.id
+    identityClientId: encodeIdentity.properties.clientId
     storageAccountName: storage.outputs.name
     blobEndpoint: storage.outputs.blobEndpoint
     queueEndpoint: storage.outputs.queueEndpoint
@@ -194,7 +219,8 @@ module encodeApp 'modules/functionapp.bicep' = {
 
 output AZURE_LOCATION string = location
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
-output AZURE_USER_ASSIGNED_IDENTITY_CLIENT_ID string = identity.properties.clientId
+output API_IDENTITY_CLIENT_ID string = apiIdentity.properties.clientId
+output ENCODE_IDENTITY_CLIENT_ID string = encodeIdentity.properties.clientId
 output AZURE_KEY_VAULT_NAME string = vault.outputs.name
 output API_APP_NAME string = apiApp.outputs.name
 output ENCODE_APP_NAME string = encodeApp.outputs.name

@@ -8,6 +8,7 @@ param tags object = {}
 @description('azd service name (azure.yaml), used to find the app when deploying.')
 param serviceName string
 
+@description('This app\'s own user-assigned identity: storage, telemetry and (api) the Key Vault reference use it.')
 param identityId string
 param identityClientId string
 param storageAccountName string
@@ -26,8 +27,11 @@ param maximumInstanceCount int
 @description('Settings that make this app the API or the encoder (disabled functions, queue batch sizes).')
 param roleSettings object
 
-@description('Settings shared by every app (email, encoding).')
+@description('Settings shared by every app (the links in emails).')
 param sharedSettings object
+
+@description('Browser origins that may call this app\'s HTTP API; empty for none (no CORS at all).')
+param corsAllowedOrigins string[] = []
 
 // Identity-based connection for the triggers and for the app's own clients (StorageClients.cs); telemetry without keys.
 var platformSettings = {
@@ -63,10 +67,10 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
     serverFarmId: plan.id
     httpsOnly: true
     keyVaultReferenceIdentity: identityId
-    siteConfig: {
-      minTlsVersion: '1.2'
-      ftpsState: 'Disabled'
-    }
+    siteConfig: union({ minTlsVersion: '1.2', ftpsState: 'Disabled' }, empty(corsAllowedOrigins) ? {} : {
+      // The platform answers the preflight; API keys and tokens travel in the Authorization header, not in cookies.
+      cors: { allowedOrigins: corsAllowedOrigins, supportCredentials: false }
+    })
     functionAppConfig: {
       deployment: {
         storage: {

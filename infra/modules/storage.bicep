@@ -1,5 +1,12 @@
-// The one storage account: the app's blobs, queues and table, and each function app's deployment container.
-// Keys are off (identity only), nothing is public, TLS 1.2 at least.
+// The one storage account: the app's blobs, queues and tables, the Functions hosts' containers and each function
+// app's deployment container. Keys are off (identity only), no blob is anonymous, TLS 1.2 at least.
+//
+// Network: the endpoints are public (publicNetworkAccess Enabled, no firewall rules). Flex Consumption without VNet
+// integration reaches storage over its public endpoint, so a firewall would lock the apps out; every request still
+// needs an Entra ID token and a role (allowSharedKeyAccess false: no account keys, no key-signed SAS). With a VNet,
+// turn on the apps' VNet integration, add private endpoints (blob, queue, table) with their private DNS zones, and set
+// publicNetworkAccess 'Disabled' with networkAcls defaultAction 'Deny'. Browser uploads then need a public path again
+// (or must come from inside the network).
 
 @description('Storage account name (3-24 lower-case letters and digits).')
 param name string
@@ -12,12 +19,17 @@ param tags object = {}
 @description('Blob containers holding each function app\'s deployment package.')
 param deploymentContainers string[]
 
+@description('Browser origins (https://app.example.com) that may PUT an upload straight to its SAS link; empty for none.')
+param corsAllowedOrigins string[] = []
+
 @description('Days an uploaded source is kept; encoded outputs stay.')
 @minValue(1)
 param uploadRetentionDays int = 7
 
 // Keep in step with src/Offload/Storage/StorageNames.cs and src/Offload/Messaging/QueueNames.cs.
 var containers = ['uploads', 'outputs']
+// Made here rather than by the Functions host on first start, so that each app's role on them can be scoped to them.
+var hostContainers = ['azure-webjobs-hosts', 'azure-webjobs-secrets']
 var tables = ['jobs', 'idempotency', 'apikeys', 'quotas']
 var queues = ['heavy-compute', 'heavy-compute-poison', 'high-priority', 'high-priority-poison', 'watchdog', 'watchdog-poison']
 
@@ -38,12 +50,29 @@ resource account 'Microsoft.Storage/storageAccounts@2025-06-01' = {
   }
 }
 
+// A browser uploads with the write-only SAS link of POST /api/uploads: Put Blob, or Put Block and Put Block List for a
+// large file (the Azure Storage JavaScript SDK), all PUT; the preflight OPTIONS needs no rule of its own. The SDK sends
+// x-ms-blob-type, x-ms-version, x-ms-client-request-id, x-ms-blob-content-type and the like, plus Content-Type, and
+// reads the ETag and x-ms-* headers of the answer. No origins: no rule, so nothing cross-origin.
+var corsRules = empty(corsAllowedOrigins) ? [] : [
+  {
+    allowedOrigins: corsAllowedOrigins
+    allowedMethods: ['PUT']
+    allowedHeaders: ['content-type', 'content-md5', 'x-ms-*']
+    exposedHeaders: ['etag', 'last-modified', 'date', 'content-md5', 'x-ms-*']
+    maxAgeInSeconds: 3600
+  }
+]
+
 resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2025-06-01' = {
   parent: account
   name: 'default'
+  properties: {
+    cors: { corsRules: corsRules }
+  }
 }
 
-resource appContainers 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-06-01' = [for container in concat(containers, deploymentContainers): {
+resource appContainers 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-06-01' = [for container in concat(containers, hostContainers, deploymentContainers): {
   parent: blobService
   name: container
   properties: { publicAccess: 'None' }
@@ -95,3 +124,4 @@ output id string = account.id
 output blobEndpoint string = account.properties.primaryEndpoints.blob
 output queueEndpoint string = account.properties.primaryEndpoints.queue
 output tableEndpoint string = account.properties.primaryEndpoints.table
+output hostContainers string[] = hostContainers

@@ -1,3 +1,4 @@
+using Azure;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
@@ -10,7 +11,9 @@ namespace Offload.Storage;
 /// <summary>
 /// Creates the containers, queues and table when they are missing (Azurite starts empty; in Azure the Bicep
 /// creates them and this is a no-op). Start-up waits for one try; if storage is down the host still starts,
-/// the health endpoint says so, and this keeps trying in the background until storage is back.
+/// the health endpoint says so, and this keeps trying in the background until storage is back. In Azure each app's
+/// identity may write only what it uses (the encoder reads <c>uploads</c> and never sees the API keys), so a refusal
+/// (403) to create something is expected there and skipped: infra/ made it, and a real use would still fail loudly.
 /// </summary>
 public sealed partial class StorageInitializer(
     BlobServiceClient blobs, QueueServiceClient queues, TableServiceClient tables, ILogger<StorageInitializer> logger)
@@ -37,14 +40,26 @@ public sealed partial class StorageInitializer(
 
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
     {
-        await blobs.GetBlobContainerClient(StorageNames.UploadsContainer).CreateIfNotExistsAsync(cancellationToken: cancellationToken);
-        await blobs.GetBlobContainerClient(StorageNames.OutputsContainer).CreateIfNotExistsAsync(cancellationToken: cancellationToken);
-        await tables.CreateTableIfNotExistsAsync(StorageNames.JobsTable, cancellationToken);
-        await tables.CreateTableIfNotExistsAsync(StorageNames.IdempotencyTable, cancellationToken);
-        await tables.CreateTableIfNotExistsAsync(StorageNames.ApiKeysTable, cancellationToken);
-        await tables.CreateTableIfNotExistsAsync(StorageNames.QuotasTable, cancellationToken);
+        await CreateAsync(StorageNames.UploadsContainer, () => blobs.GetBlobContainerClient(StorageNames.UploadsContainer).CreateIfNotExistsAsync(cancellationToken: cancellationToken));
+        await CreateAsync(StorageNames.OutputsContainer, () => blobs.GetBlobContainerClient(StorageNames.OutputsContainer).CreateIfNotExistsAsync(cancellationToken: cancellationToken));
+        await CreateAsync(StorageNames.JobsTable, () => tables.CreateTableIfNotExistsAsync(StorageNames.JobsTable, cancellationToken));
+        await CreateAsync(StorageNames.IdempotencyTable, () => tables.CreateTableIfNotExistsAsync(StorageNames.IdempotencyTable, cancellationToken));
+        await CreateAsync(StorageNames.ApiKeysTable, () => tables.CreateTableIfNotExistsAsync(StorageNames.ApiKeysTable, cancellationToken));
+        await CreateAsync(StorageNames.QuotasTable, () => tables.CreateTableIfNotExistsAsync(StorageNames.QuotasTable, cancellationToken));
         foreach (var queue in QueueNames.Everything)
-            await queues.GetQueueClient(queue).CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+            await CreateAsync(queue, () => queues.GetQueueClient(queue).CreateIfNotExistsAsync(cancellationToken: cancellationToken));
+    }
+
+    private async Task CreateAsync(string name, Func<Task> create)
+    {
+        try
+        {
+            await create();
+        }
+        catch (RequestFailedException ex) when (ex.Status == 403)
+        {
+            LogNotAllowedToCreate(logger, name);
+        }
     }
 
     private async Task<bool> TryEnsureCreatedAsync(CancellationToken cancellationToken)
@@ -67,6 +82,10 @@ public sealed partial class StorageInitializer(
     [LoggerMessage(EventId = 4001, Level = LogLevel.Warning,
         Message = "Storage is unavailable; containers, queues and table not ready yet. Trying again in {DelaySeconds} s: {Reason}")]
     private static partial void LogStorageUnavailable(ILogger logger, double delaySeconds, string reason);
+
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Information,
+        Message = "This identity may not create {Name}; it is left to infra/ (expected in Azure for what this app does not write)")]
+    private static partial void LogNotAllowedToCreate(ILogger logger, string name);
 
     [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Storage ready: containers, queues and table exist")]
     private static partial void LogStorageReady(ILogger logger);

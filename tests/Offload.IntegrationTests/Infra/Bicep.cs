@@ -34,13 +34,58 @@ public static class Bicep
     /// <summary>infra/main.bicep compiled to an ARM template (modules nested as deployments).</summary>
     public static Task<JsonElement> TemplateAsync() => Compiled.Value;
 
-    /// <summary>Every resource of the template and of its nested module templates.</summary>
+    private static readonly Lazy<Task<JsonElement>> DefaultSnapshot = new(() => SnapshotAsync(new Dictionary<string, string>()));
+
+    /// <summary>
+    /// The resources a deployment of infra/main.bicep with the required parameters only would make, every expression
+    /// evaluated that does not wait on a deployed resource (<c>bicep snapshot</c>, offline).
+    /// </summary>
+    public static Task<JsonElement> SnapshotAsync() => DefaultSnapshot.Value;
+
+    /// <summary>The same, with <paramref name="parameters"/> (Bicep literals such as <c>'a,b'</c>) set as well.</summary>
+    public static async Task<JsonElement> SnapshotAsync(IReadOnlyDictionary<string, string> parameters)
+    {
+        var folder = Directory.CreateTempSubdirectory("offload-bicep").FullName;
+        try
+        {
+            var file = Path.Combine(folder, "test.bicepparam");
+            var values = new Dictionary<string, string>
+            {
+                ["environmentName"] = "'test'",
+                ["location"] = "'westeurope'",
+                ["smtpHost"] = "'smtp.example.com'",
+                ["smtpUser"] = "'user'",
+                ["smtpPassword"] = "'not-a-secret'",
+                ["emailFrom"] = "'Offload <no-reply@example.com>'",
+            };
+            foreach (var (name, value) in parameters)
+                values[name] = value;
+            // A .bicepparam file must name its template by a relative path.
+            await File.WriteAllLinesAsync(file, [$"using '{Path.GetRelativePath(folder, MainFile)}'", .. values.Select(p => $"param {p.Key} = {p.Value}")]);
+
+            var (code, output) = await RunAsync("snapshot", file, "--subscription-id", "00000000-0000-0000-0000-000000000001",
+                "--resource-group", "rg-test", "--location", "westeurope");
+            if (code != 0)
+                throw new InvalidOperationException($"bicep snapshot failed:\n{output}");
+            return JsonDocument.Parse(await File.ReadAllTextAsync(Path.ChangeExtension(file, ".snapshot.json"))).RootElement.Clone();
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>The snapshot's resources of <paramref name="type"/>.</summary>
+    public static IEnumerable<JsonElement> Predicted(JsonElement snapshot, string type) =>
+        snapshot.GetProperty("predictedResources").EnumerateArray().Where(r => r.GetProperty("type").GetString() == type);
+
+    /// <summary>Every resource of the template and of its nested module templates (not the <c>existing</c> ones it only refers to).</summary>
     public static IEnumerable<JsonElement> Resources(JsonElement template)
     {
         // Templates with symbolic names (language version 2.0) keep resources in an object.
         var resources = template.GetProperty("resources");
         var all = resources.ValueKind == JsonValueKind.Array ? resources.EnumerateArray().ToList() : resources.EnumerateObject().Select(p => p.Value).ToList();
-        foreach (var resource in all)
+        foreach (var resource in all.Where(r => !(r.TryGetProperty("existing", out var existing) && existing.GetBoolean())))
         {
             yield return resource;
             if (resource.GetProperty("type").GetString() == "Microsoft.Resources/deployments"

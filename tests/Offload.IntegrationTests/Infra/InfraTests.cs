@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Offload.Messaging;
 using Offload.Storage;
 
@@ -44,6 +45,8 @@ public sealed class InfraTests
         var tables = variables.GetProperty("tables").EnumerateArray().Select(t => t.GetString()).ToList();
 
         Assert.Equal([StorageNames.UploadsContainer, StorageNames.OutputsContainer], containers);
+        // The Functions hosts' containers exist before the hosts start, so each app's role can be scoped to them.
+        Assert.Equal(["azure-webjobs-hosts", "azure-webjobs-secrets"], variables.GetProperty("hostContainers").EnumerateArray().Select(c => c.GetString()));
         Assert.Equal(QueueNames.Everything.Order(), queues.Order());
         Assert.Equal([StorageNames.JobsTable, StorageNames.IdempotencyTable, StorageNames.ApiKeysTable, StorageNames.QuotasTable], tables);
         Assert.Single(Bicep.Resources(storage), r => r.GetProperty("type").GetString() == "Microsoft.Storage/storageAccounts/tableServices/tables");
@@ -51,18 +54,179 @@ public sealed class InfraTests
         Assert.Contains("uploads/", lifecycle.GetRawText());
     }
 
-    [Theory]
-    [InlineData("b7e6dc6d-f1e8-4753-8033-0f276bb0955b")] // Storage Blob Data Owner
-    [InlineData("974c5e8b-45b9-4653-ba55-5f855dd0fb88")] // Storage Queue Data Contributor
-    [InlineData("0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3")] // Storage Table Data Contributor
-    [InlineData("3913510d-42f4-4e42-8a64-420c390055eb")] // Monitoring Metrics Publisher
-    [InlineData("4633458b-17de-408a-b874-0445c86b69e6")] // Key Vault Secrets User
-    public async Task Identity_GetsOneRoleAssignmentPerDataPlane(string roleGuid)
-    {
-        var access = Bicep.Module(await Bicep.TemplateAsync(), "access").GetProperty("template");
+    private const string BlobOwner = "b7e6dc6d-f1e8-4753-8033-0f276bb0955b";
+    private const string BlobContributor = "ba92f5b4-2d11-453d-a403-e96b0029c9fe";
+    private const string BlobReader = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1";
+    private const string BlobDelegator = "db58b8e5-c6ad-4a2a-8342-4190687cbf4a";
+    private const string QueueContributor = "974c5e8b-45b9-4653-ba55-5f855dd0fb88";
+    private const string QueueSender = "c6a89b2d-59bc-44d0-9896-0f6e12d7b80a";
+    private const string TableContributor = "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3";
+    private const string MetricsPublisher = "3913510d-42f4-4e42-8a64-420c390055eb";
+    private const string SecretsUser = "4633458b-17de-408a-b874-0445c86b69e6";
 
-        Assert.Contains(roleGuid, access.GetRawText());
-        Assert.Contains(Bicep.Resources(access), r => r.GetProperty("type").GetString() == "Microsoft.Authorization/roleAssignments");
+    /// <summary>One role assignment of a deployment: who ("api", "encode" or a user's id), which role, on what.</summary>
+    private sealed record Grant(string Principal, string Role, string Scope);
+
+    /// <summary>
+    /// The role assignments a deployment makes. Scopes are shortened: "account" for the storage account,
+    /// "containers/uploads", "queues/watchdog", "tables/jobs", "insights", "vault", "secrets/smtp-password".
+    /// </summary>
+    private static List<Grant> Grants(JsonElement snapshot) =>
+        Bicep.Predicted(snapshot, "Microsoft.Authorization/roleAssignments").Select(r =>
+        {
+            var properties = r.GetProperty("properties");
+            var principal = properties.GetProperty("principalId").GetString()!;
+            var identity = Regex.Match(principal, "userAssignedIdentities/id-(api|encode)-");
+            // The id is an expression while the name waits on an identity's principal id, else a plain resource id.
+            var id = r.GetProperty("id").GetString()!;
+            var scope = id.StartsWith('[') ? Regex.Match(id, @"^\[extensionResourceId\('([^']+)'").Groups[1].Value : id[..id.IndexOf("/providers/Microsoft.Authorization/", StringComparison.Ordinal)];
+            var shortScope = Regex.Match(scope, "/providers/Microsoft.Storage/storageAccounts/[^/]+(?:/(?:blobServices|queueServices|tableServices)/default/(.+))?$") is { Success: true } storage
+                ? storage.Groups[1].Success ? storage.Groups[1].Value : "account"
+                : scope.Contains("/secrets/", StringComparison.Ordinal) ? "secrets/" + scope[(scope.LastIndexOf('/') + 1)..]
+                : scope.Contains("Microsoft.KeyVault/vaults", StringComparison.Ordinal) ? "vault"
+                : scope.Contains("Microsoft.Insights/components", StringComparison.Ordinal) ? "insights"
+                : scope;
+            return new Grant(identity.Success ? identity.Groups[1].Value : principal, properties.GetProperty("roleDefinitionId").GetString()![^36..], shortScope);
+        }).ToList();
+
+    [Fact]
+    public async Task EachAppIdentity_GetsExactlyTheRolesItsCodeAndHostNeed()
+    {
+        var grants = Grants(await Bicep.SnapshotAsync());
+
+        Assert.Equal(new HashSet<Grant>
+        {
+            new("api", BlobOwner, "containers/azure-webjobs-hosts"),
+            new("api", BlobOwner, "containers/azure-webjobs-secrets"),
+            new("api", BlobOwner, "containers/app-package-api"),
+            new("api", BlobContributor, "containers/uploads"),
+            new("api", BlobReader, "containers/outputs"),
+            new("api", BlobDelegator, "account"),
+            new("api", QueueContributor, "account"),
+            new("api", TableContributor, "account"),
+            new("api", MetricsPublisher, "insights"),
+            new("api", SecretsUser, "secrets/smtp-password"),
+            new("encode", BlobOwner, "containers/azure-webjobs-hosts"),
+            new("encode", BlobOwner, "containers/azure-webjobs-secrets"),
+            new("encode", BlobOwner, "containers/app-package-encode"),
+            new("encode", BlobReader, "containers/uploads"),
+            new("encode", BlobContributor, "containers/outputs"),
+            new("encode", QueueContributor, "queues/heavy-compute"),
+            new("encode", QueueContributor, "queues/heavy-compute-poison"),
+            new("encode", QueueSender, "queues/watchdog"),
+            new("encode", QueueSender, "queues/high-priority"),
+            new("encode", TableContributor, "tables/jobs"),
+            new("encode", TableContributor, "tables/quotas"),
+            new("encode", MetricsPublisher, "insights"),
+        }, grants.ToHashSet());
+        Assert.Equal(grants.Count, grants.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task EncodeIdentity_ReadsUploadsWritesOutputs_AndNothingOfTheApiApps()
+    {
+        var encode = Grants(await Bicep.SnapshotAsync()).Where(g => g.Principal == "encode").ToList();
+
+        Assert.Contains(new Grant("encode", BlobReader, "containers/uploads"), encode);
+        Assert.Contains(new Grant("encode", BlobContributor, "containers/outputs"), encode);
+        Assert.DoesNotContain(encode, g => g.Scope is "vault" || g.Scope.StartsWith("secrets/", StringComparison.Ordinal));
+        Assert.DoesNotContain(encode, g => g.Scope == "account"); // no account-wide blob, queue or table role
+        Assert.DoesNotContain(encode, g => g.Scope == "containers/app-package-api");
+        Assert.DoesNotContain(encode, g => g.Scope is "tables/apikeys" or "tables/idempotency");
+        Assert.Equal([BlobReader], encode.Where(g => g.Scope == "containers/uploads").Select(g => g.Role));
+    }
+
+    [Fact]
+    public async Task EachApp_UsesItsOwnIdentity_ForStorageTelemetryDeploymentAndKeyVault()
+    {
+        var snapshot = await Bicep.SnapshotAsync();
+        Assert.Equal(2, Bicep.Predicted(snapshot, "Microsoft.ManagedIdentity/userAssignedIdentities").Count());
+
+        foreach (var app in new[] { "api", "encode" })
+        {
+            var site = Bicep.Predicted(snapshot, "Microsoft.Web/sites").Single(s => s.GetProperty("name").GetString()!.StartsWith($"func-{app}-", StringComparison.Ordinal));
+            var settings = Bicep.Predicted(snapshot, "Microsoft.Web/sites/config").Single(c => c.GetProperty("name").GetString()!.StartsWith($"func-{app}-", StringComparison.Ordinal)).GetProperty("properties");
+            var identity = $"/userAssignedIdentities/id-{app}-";
+
+            var assigned = Assert.Single(site.GetProperty("identity").GetProperty("userAssignedIdentities").EnumerateObject()).Name;
+            Assert.Contains(identity, assigned);
+            Assert.Equal(assigned, site.GetProperty("properties").GetProperty("keyVaultReferenceIdentity").GetString());
+            Assert.Equal(assigned, site.GetProperty("properties").GetProperty("functionAppConfig").GetProperty("deployment").GetProperty("storage")
+                .GetProperty("authentication").GetProperty("userAssignedIdentityResourceId").GetString());
+            Assert.Contains(identity, settings.GetProperty("AzureWebJobsStorage__clientId").GetString());
+            Assert.EndsWith(".clientId]", settings.GetProperty("AzureWebJobsStorage__clientId").GetString());
+            Assert.Contains(identity, settings.GetProperty("APPLICATIONINSIGHTS_AUTHENTICATION_STRING").GetString());
+            Assert.EndsWith($"'app-package-{app}')]", site.GetProperty("properties").GetProperty("functionAppConfig").GetProperty("deployment").GetProperty("storage").GetProperty("value").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task SmtpSettings_AndThePasswordReference_AreTheApiAppsAlone()
+    {
+        var configs = Bicep.Predicted(await Bicep.SnapshotAsync(), "Microsoft.Web/sites/config").ToList();
+        var api = configs.Single(c => c.GetProperty("name").GetString()!.StartsWith("func-api-", StringComparison.Ordinal)).GetProperty("properties");
+        var encode = configs.Single(c => c.GetProperty("name").GetString()!.StartsWith("func-encode-", StringComparison.Ordinal)).GetProperty("properties");
+
+        Assert.StartsWith("@Microsoft.KeyVault(", api.GetProperty("Email__SmtpPassword").GetString());
+        Assert.Equal("smtp.example.com", api.GetProperty("Email__SmtpHost").GetString());
+        Assert.DoesNotContain(encode.EnumerateObject(), p => p.Name.StartsWith("Email__Smtp", StringComparison.Ordinal) || p.Name == "Email__From");
+        Assert.DoesNotContain("KeyVault", encode.GetRawText());
+        // The encoder still queues ?notify= emails, whose links point at the api app.
+        Assert.Equal(api.GetProperty("Email__LinkBaseUrl").GetString(), encode.GetProperty("Email__LinkBaseUrl").GetString());
+    }
+
+    [Fact]
+    public async Task KeyVault_HasPurgeProtection_AndRbacOnly()
+    {
+        var vault = Assert.Single(Bicep.Predicted(await Bicep.SnapshotAsync(), "Microsoft.KeyVault/vaults")).GetProperty("properties");
+
+        Assert.True(vault.GetProperty("enablePurgeProtection").GetBoolean());
+        Assert.True(vault.GetProperty("enableSoftDelete").GetBoolean());
+        Assert.True(vault.GetProperty("enableRbacAuthorization").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Cors_IsOff_WithTheDefaultParameters()
+    {
+        var snapshot = await Bicep.SnapshotAsync();
+        var blobService = Assert.Single(Bicep.Predicted(snapshot, "Microsoft.Storage/storageAccounts/blobServices")).GetProperty("properties");
+
+        Assert.Empty(blobService.GetProperty("cors").GetProperty("corsRules").EnumerateArray());
+        Assert.All(Bicep.Predicted(snapshot, "Microsoft.Web/sites"), site => Assert.False(site.GetProperty("properties").GetProperty("siteConfig").TryGetProperty("cors", out _)));
+    }
+
+    [Fact]
+    public async Task Cors_AllowsExactlyTheConfiguredOrigins_ToPutUploadsAndCallTheApi()
+    {
+        var snapshot = await Bicep.SnapshotAsync(new Dictionary<string, string>
+        {
+            ["corsAllowedOrigins"] = "'https://app.example.com, https://admin.example.com'",
+        });
+        var origins = new[] { "https://app.example.com", "https://admin.example.com" };
+
+        var blobService = Assert.Single(Bicep.Predicted(snapshot, "Microsoft.Storage/storageAccounts/blobServices")).GetProperty("properties");
+        var rule = Assert.Single(blobService.GetProperty("cors").GetProperty("corsRules").EnumerateArray());
+        Assert.Equal(origins, rule.GetProperty("allowedOrigins").EnumerateArray().Select(o => o.GetString()));
+        Assert.Equal(["PUT"], rule.GetProperty("allowedMethods").EnumerateArray().Select(m => m.GetString()));
+        Assert.Contains("x-ms-*", rule.GetProperty("allowedHeaders").EnumerateArray().Select(h => h.GetString()));
+        Assert.Contains("content-type", rule.GetProperty("allowedHeaders").EnumerateArray().Select(h => h.GetString()));
+
+        var sites = Bicep.Predicted(snapshot, "Microsoft.Web/sites").ToDictionary(s => s.GetProperty("name").GetString()!.Split('-')[1], s => s.GetProperty("properties").GetProperty("siteConfig"));
+        var cors = sites["api"].GetProperty("cors");
+        Assert.Equal(origins, cors.GetProperty("allowedOrigins").EnumerateArray().Select(o => o.GetString()));
+        Assert.False(cors.GetProperty("supportCredentials").GetBoolean());
+        Assert.False(sites["encode"].TryGetProperty("cors", out _)); // the encoder serves no HTTP
+    }
+
+    [Fact]
+    public async Task UserPrincipal_GetsTheStorageDataRoles_ForTheFirstApiKey()
+    {
+        const string user = "11111111-2222-3333-4444-555555555555";
+        var grants = Grants(await Bicep.SnapshotAsync(new Dictionary<string, string> { ["userPrincipalId"] = $"'{user}'" }));
+
+        Assert.Equal(new[] { BlobOwner, QueueContributor, TableContributor }.Order(),
+            grants.Where(g => g.Principal == user).Select(g => { Assert.Equal("account", g.Scope); return g.Role; }).Order());
+        Assert.DoesNotContain(Grants(await Bicep.SnapshotAsync()), g => g.Principal == user);
     }
 
     [Fact]
@@ -115,10 +279,10 @@ public sealed class InfraTests
     public async Task SmtpPassword_IsAKeyVaultReference_NeverPlainText()
     {
         var template = await Bicep.TemplateAsync();
-        var password = Bicep.Module(template, "encode-app").GetProperty("parameters").GetProperty("sharedSettings")
-            .GetProperty("value").GetProperty("Email__SmtpPassword").GetString();
+        var apiSettings = Bicep.Module(template, "api-app").GetProperty("parameters").GetProperty("roleSettings").GetRawText();
 
-        Assert.Contains("@Microsoft.KeyVault(", password);
+        Assert.Contains("Email__SmtpPassword", apiSettings);
+        Assert.Contains("@Microsoft.KeyVault(", apiSettings);
         Assert.Equal("securestring", template.GetProperty("parameters").GetProperty("smtpPassword").GetProperty("type").GetString());
         Assert.Contains(Bicep.Resources(template), r => r.GetProperty("type").GetString() == "Microsoft.KeyVault/vaults/secrets");
     }
@@ -145,5 +309,7 @@ public sealed class InfraTests
         Assert.NotEmpty(outputs);
         Assert.All(outputs, name => Assert.Matches("^[A-Z][A-Z0-9_]*$", name));
         Assert.Contains("API_URL", outputs);
+        Assert.Contains("API_IDENTITY_CLIENT_ID", outputs);
+        Assert.Contains("ENCODE_IDENTITY_CLIENT_ID", outputs);
     }
 }
