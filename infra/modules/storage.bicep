@@ -111,7 +111,11 @@ resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2025-06
           type: 'Lifecycle'
           definition: {
             filters: { blobTypes: ['blockBlob'], prefixMatch: ['uploads/'] }
-            actions: { baseBlob: { delete: { daysAfterModificationGreaterThan: uploadRetentionDays } } }
+            // Submit pins the checked source as a snapshot: the snapshots go too, or the base blob could not be deleted.
+            actions: {
+              baseBlob: { delete: { daysAfterModificationGreaterThan: uploadRetentionDays } }
+              snapshot: { delete: { daysAfterCreationGreaterThan: uploadRetentionDays } }
+            }
           }
         }
       ]

@@ -52,6 +52,7 @@ public sealed class InfraTests
         Assert.Single(Bicep.Resources(storage), r => r.GetProperty("type").GetString() == "Microsoft.Storage/storageAccounts/tableServices/tables");
         var lifecycle = Assert.Single(await ResourcesAsync("Microsoft.Storage/storageAccounts/managementPolicies"));
         Assert.Contains("uploads/", lifecycle.GetRawText());
+        Assert.Contains("daysAfterCreationGreaterThan", lifecycle.GetProperty("properties").GetRawText()); // the pinned snapshots too
     }
 
     private const string BlobOwner = "b7e6dc6d-f1e8-4753-8033-0f276bb0955b";
