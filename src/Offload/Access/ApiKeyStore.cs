@@ -109,14 +109,19 @@ public sealed partial class ApiKeyStore(TableServiceClient tables, TimeProvider 
             await _table.UpdateEntityAsync(
                 new TableEntity(key.PartitionKey, key.RowKey) { [nameof(ApiKey.LastUsedAt)] = now }, ETag.All, TableUpdateMode.Merge, cancellationToken);
         }
-        catch (RequestFailedException ex) when (ex.Status == 404)
+        catch (Exception ex) when (ex is RequestFailedException || StorageFaults.IsUnavailable(ex))
         {
-            // Deleted by hand meanwhile: the next check refuses it.
+            // "Last used" is for people reading the list: a key that checked out is not refused because it could not be
+            // written (deleted by hand meanwhile, storage busy).
+            LogTouchFailed(logger, key.Id, ex.Message);
         }
     }
 
     [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "API key {KeyId} '{KeyName}' made with scopes {Scopes}")]
     private static partial void LogCreated(ILogger logger, string keyId, string keyName, string scopes);
+
+    [LoggerMessage(EventId = 6003, Level = LogLevel.Warning, Message = "Could not record the use of API key {KeyId}: {Reason}")]
+    private static partial void LogTouchFailed(ILogger logger, string keyId, string reason);
 
     [LoggerMessage(EventId = 6002, Level = LogLevel.Information, Message = "API key {KeyId} '{KeyName}' revoked")]
     private static partial void LogRevoked(ILogger logger, string keyId, string keyName);

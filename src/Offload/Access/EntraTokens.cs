@@ -4,8 +4,9 @@ namespace Offload.Access;
 
 /// <summary>
 /// Turns a validated Entra ID access token into a <see cref="Caller"/>: app roles (<c>roles</c>, for a daemon
-/// calling with its own identity) and delegated scopes (<c>scp</c>, for a signed-in user) named after
-/// <see cref="Scopes"/> grant them; the owner is the token's object id (<c>oid</c>), else its subject.
+/// calling with its own identity, or assigned to a user) and delegated scopes (<c>scp</c>, for a signed-in user) named
+/// after <see cref="Scopes"/> grant them, except that <c>admin</c> comes only from an app role; the owner is the
+/// token's object id (<c>oid</c>), else its subject.
 /// </summary>
 public static class EntraTokens
 {
@@ -18,8 +19,10 @@ public static class EntraTokens
         if (string.IsNullOrEmpty(subject))
             return null;
 
+        // admin only from an assigned app role: a delegated scope may be one users can consent to themselves.
         var granted = token.FindAll("roles").Select(c => c.Value)
-            .Concat(token.FindAll("scp").SelectMany(c => c.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries)));
+            .Concat(token.FindAll("scp").SelectMany(c => c.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                .Where(s => !string.Equals(s, Scopes.Admin, StringComparison.OrdinalIgnoreCase)));
         var scopes = granted
             .Select(g => Scopes.All.FirstOrDefault(s => string.Equals(s, g, StringComparison.OrdinalIgnoreCase)))
             .OfType<string>();

@@ -17,6 +17,7 @@ public sealed class JobApi(RetryJobHandler retry)
             return await retry.HandleAsync(Caller.From(user), id, kind, cancellationToken) switch
             {
                 RetryJobResult.Queued { Job: var job } => Results.Accepted(statusPath(id), new QueuedJob(job.Id, job.Status, statusPath(id))),
+                RetryJobResult.OverQuota over => ApiResults.OverQuota(over.Refusal),
                 RetryJobResult.NotRetryable notRetryable => ApiResults.Problem(StatusCodes.Status409Conflict,
                     "Only a failed or cancelled job can be sent through again.", $"The job is '{notRetryable.Status}'.",
                     new Dictionary<string, object?> { ["jobStatus"] = notRetryable.Status, ["statusUrl"] = statusPath(id) }),

@@ -39,12 +39,15 @@ public sealed partial class JobWorker(JobStore jobs, JobQueue queue, IOptions<Jo
     public async Task<JobRun?> ClaimAsync(
         string queueName, string kind, JobMessage message, string body, RetryPolicy policy, CancellationToken cancellationToken)
     {
-        var claimed = await Patiently(() => TryClaimAsync(queueName, kind, message, body, policy, cancellationToken), cancellationToken);
+        // The wait for storage is not cut short when the host stops: the SDK restarts its job host when its own
+        // listener fails during an outage, and a claim cancelled then would leave the job queued, its message hidden by
+        // the listener for 10 minutes. Claimed, the run sees the stopping host and puts the job back on its queue.
+        var claimed = await Patiently(() => TryClaimAsync(queueName, kind, message, body, policy, CancellationToken.None), CancellationToken.None);
         if (claimed is null)
             return null;
 
         var lease = options.Value;
-        await Patiently(() => queue.EnqueueAsync(QueueNames.Watchdog, claimed.Id, cancellationToken, lease.LeaseDuration + lease.HeartbeatInterval), cancellationToken);
+        await Patiently(() => queue.EnqueueAsync(QueueNames.Watchdog, claimed.Id, CancellationToken.None, lease.LeaseDuration + lease.HeartbeatInterval), CancellationToken.None);
         return new JobRun(claimed, queueName, policy, this, jobs, queue, lease, logger, cancellationToken);
     }
 

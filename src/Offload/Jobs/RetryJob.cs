@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Offload.Access;
 using Offload.Messaging;
+using Offload.Quotas;
 
 namespace Offload.Jobs;
 
@@ -10,6 +11,8 @@ public abstract record RetryJobResult
     public sealed record NotFound : RetryJobResult;
     /// <summary>The job is running, waiting for a retry of its own, or succeeded: nothing to send through again.</summary>
     public sealed record NotRetryable(string Status) : RetryJobResult;
+    /// <summary>Sending it through again would put the caller (or the recipient) over a quota.</summary>
+    public sealed record OverQuota(QuotaRefusal Refusal) : RetryJobResult;
 }
 
 /// <summary>
@@ -18,7 +21,7 @@ public abstract record RetryJobResult
 /// and its id goes on its queue. Asking again while it is still queued re-sends the message, so a retry whose message
 /// was lost can simply be asked for again.
 /// </summary>
-public sealed partial class RetryJobHandler(JobStore jobs, JobQueue queue, ILogger<RetryJobHandler> logger)
+public sealed partial class RetryJobHandler(JobStore jobs, JobQueue queue, OwnerQuotas quotas, ILogger<RetryJobHandler> logger)
 {
     public async Task<RetryJobResult> HandleAsync(Caller caller, string id, string kind, CancellationToken cancellationToken)
     {
@@ -29,6 +32,12 @@ public sealed partial class RetryJobHandler(JobStore jobs, JobQueue queue, ILogg
         using var scope = logger.BeginJobScope(id);
         if (JobStatus.CanRetry(job.Status))
         {
+            // Another run is new work: it counts like a new video or email, so retries are no way around the quotas.
+            var refusal = job.Kind == JobKinds.Video
+                ? await quotas.TakeVideoAsync(caller, id, job.Notify, cancellationToken)
+                : await quotas.TakeEmailAsync(caller, job.EmailTo ?? "", job.EmailTemplate ?? "", cancellationToken);
+            if (refusal is not null)
+                return new RetryJobResult.OverQuota(refusal);
             var was = job.Error is null ? job.Status : $"{job.Status}: {job.Error}";
             var queued = await jobs.TryMoveAsync(job, JobStatus.Queued, $"Sent through again by request; it had {was}", j =>
             {

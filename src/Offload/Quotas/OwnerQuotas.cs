@@ -32,34 +32,59 @@ public sealed partial class OwnerQuotas(
     private readonly TableClient _table = tables.GetTableClient(StorageNames.QuotasTable);
     private QuotaOptions Limits => options.Value;
 
-    /// <summary>Takes one new video <paramref name="jobId"/> for <paramref name="caller"/>; <c>null</c> when it is within every quota.</summary>
-    public async Task<QuotaRefusal?> TakeVideoAsync(Caller caller, string jobId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Takes one new (or retried) video <paramref name="jobId"/> for <paramref name="caller"/>, and, when it will send a
+    /// <paramref name="notify"/> email, that email's place in the recipient's hourly count; <c>null</c> when it is within
+    /// every quota. A refusal takes nothing: counts are looked at first, then taken, and what was taken is given back
+    /// should another instance have taken the last unit meanwhile.
+    /// </summary>
+    public async Task<QuotaRefusal?> TakeVideoAsync(Caller caller, string jobId, string? notify, CancellationToken cancellationToken)
     {
-        if (caller.IsAdmin && Limits.AdminExempt)
+        if (!Limits.Enabled)
             return null;
+        var recipient = notify is null ? null : RecipientBucket(notify, NotificationTemplate);
+        if (recipient is not null && await OverRecipientAsync(caller, recipient, NotificationTemplate, cancellationToken) is { } full)
+            return full;
 
-        var (encoded, dayEnd) = await counters.GetAsync(Bucket("encoded-seconds", caller.OwnerId), Day, cancellationToken);
-        if (encoded >= Limits.EncodedSecondsPerDay)
-            return Refuse(caller, nameof(QuotaOptions.EncodedSecondsPerDay),
-                $"Over the quota of {Limits.EncodedSecondsPerDay} source seconds encoded a day (UTC); try again tomorrow.", dayEnd - clock.GetUtcNow());
-
-        // A refusal takes nothing: the minute's count is looked at first, then the place in flight is taken, then the
-        // minute's unit (giving the place back should another instance have taken the last unit meanwhile).
+        var counted = !(caller.IsAdmin && Limits.AdminExempt);
         var uploads = Bucket("uploads", caller.OwnerId);
-        var (thisMinute, minuteEnd) = await counters.GetAsync(uploads, Minute, cancellationToken);
-        if (thisMinute >= Limits.UploadsPerMinute)
-            return OverUploads(caller, minuteEnd - clock.GetUtcNow());
-        if (!await TryChangeInFlightAsync(caller.OwnerId, add: jobId, remove: null, cancellationToken))
-            return Refuse(caller, nameof(QuotaOptions.ConcurrentVideos),
-                $"Over the quota of {Limits.ConcurrentVideos} videos in flight at once: wait for one to finish (or cancel one).", TimeSpan.FromSeconds(30));
-        if (await counters.TryTakeAsync(uploads, Limits.UploadsPerMinute, Minute, 1, cancellationToken) is { } wait)
+        if (counted)
         {
-            await TryChangeInFlightAsync(caller.OwnerId, add: null, remove: jobId, cancellationToken);
-            return OverUploads(caller, wait);
+            var (encoded, dayEnd) = await counters.GetAsync(Bucket("encoded-seconds", caller.OwnerId), Day, cancellationToken);
+            if (encoded >= Limits.EncodedSecondsPerDay)
+                return Refuse(caller, nameof(QuotaOptions.EncodedSecondsPerDay),
+                    $"Over the quota of {Limits.EncodedSecondsPerDay} source seconds encoded a day (UTC); try again tomorrow.", dayEnd - clock.GetUtcNow());
+
+            var (thisMinute, minuteEnd) = await counters.GetAsync(uploads, Minute, cancellationToken);
+            if (thisMinute >= Limits.UploadsPerMinute)
+                return OverUploads(caller, minuteEnd - clock.GetUtcNow());
+            if (!await TryChangeInFlightAsync(caller.OwnerId, add: jobId, remove: null, cancellationToken))
+                return Refuse(caller, nameof(QuotaOptions.ConcurrentVideos),
+                    $"Over the quota of {Limits.ConcurrentVideos} videos in flight at once: wait for one to finish (or cancel one).", TimeSpan.FromSeconds(30));
+            if (await counters.TryTakeAsync(uploads, Limits.UploadsPerMinute, Minute, 1, cancellationToken) is { } wait)
+            {
+                await ReleaseVideoAsync(caller.OwnerId, jobId, cancellationToken);
+                return OverUploads(caller, wait);
+            }
+        }
+
+        if (recipient is not null && await counters.TryTakeAsync(recipient, Limits.EmailsPerRecipientPerHour, Hour, 1, cancellationToken) is { } recipientWait)
+        {
+            if (counted)
+            {
+                await ReleaseVideoAsync(caller.OwnerId, jobId, cancellationToken);
+                await counters.AddAsync(uploads, Minute, -1, cancellationToken);
+            }
+
+            return OverRecipient(caller, NotificationTemplate, recipientWait);
         }
 
         return null;
     }
+
+    /// <summary>Gives back the place in flight of a video that was never accepted (too large, empty, the client gave up).</summary>
+    public Task ReleaseVideoAsync(string owner, string jobId, CancellationToken cancellationToken) =>
+        TryChangeInFlightAsync(owner, add: null, remove: jobId, cancellationToken);
 
     private QuotaRefusal OverUploads(Caller caller, TimeSpan wait) =>
         Refuse(caller, nameof(QuotaOptions.UploadsPerMinute), $"Over the quota of {Limits.UploadsPerMinute} videos a minute.", wait);
@@ -67,16 +92,60 @@ public sealed partial class OwnerQuotas(
     /// <summary>Takes one email of <paramref name="template"/> to <paramref name="to"/>; <c>null</c> when within the quotas.</summary>
     public async Task<QuotaRefusal?> TakeEmailAsync(Caller caller, string to, string template, CancellationToken cancellationToken)
     {
-        // Per recipient first, whoever asks: even an exempt admin cannot mail-bomb one address.
-        var recipient = Bucket("recipient", to.ToLowerInvariant(), template);
-        if (await counters.TryTakeAsync(recipient, Limits.EmailsPerRecipientPerHour, Hour, 1, cancellationToken) is { } recipientWait)
-            return Refuse(caller, nameof(QuotaOptions.EmailsPerRecipientPerHour),
-                $"This recipient already got {Limits.EmailsPerRecipientPerHour} '{template}' emails this hour.", recipientWait);
-        if (caller.IsAdmin && Limits.AdminExempt)
+        if (!Limits.Enabled)
             return null;
-        return await counters.TryTakeAsync(Bucket("emails", caller.OwnerId), Limits.EmailsPerMinute, Minute, 1, cancellationToken) is { } wait
-            ? Refuse(caller, nameof(QuotaOptions.EmailsPerMinute), $"Over the quota of {Limits.EmailsPerMinute} emails a minute.", wait)
-            : null;
+        var counted = !(caller.IsAdmin && Limits.AdminExempt);
+        var emails = Bucket("emails", caller.OwnerId);
+        if (counted && await counters.GetAsync(emails, Minute, cancellationToken) is var (sent, minuteEnd) && sent >= Limits.EmailsPerMinute)
+            return OverEmails(caller, minuteEnd - clock.GetUtcNow());
+
+        // Per recipient whoever asks: even an exempt admin cannot mail-bomb one address.
+        var recipient = RecipientBucket(to, template);
+        if (await counters.TryTakeAsync(recipient, Limits.EmailsPerRecipientPerHour, Hour, 1, cancellationToken) is { } recipientWait)
+            return OverRecipient(caller, template, recipientWait);
+        if (counted && await counters.TryTakeAsync(emails, Limits.EmailsPerMinute, Minute, 1, cancellationToken) is { } wait)
+        {
+            await counters.AddAsync(recipient, Hour, -1, cancellationToken);
+            return OverEmails(caller, wait);
+        }
+
+        return null;
+    }
+
+    /// <summary>The template name under which <c>?notify=</c> emails (video-ready, video-failed) are counted per recipient.</summary>
+    public const string NotificationTemplate = "video-notification";
+
+    private async Task<QuotaRefusal?> OverRecipientAsync(Caller caller, string bucket, string template, CancellationToken cancellationToken)
+    {
+        var (count, hourEnd) = await counters.GetAsync(bucket, Hour, cancellationToken);
+        return count >= Limits.EmailsPerRecipientPerHour ? OverRecipient(caller, template, hourEnd - clock.GetUtcNow()) : null;
+    }
+
+    private QuotaRefusal OverRecipient(Caller caller, string template, TimeSpan wait) =>
+        Refuse(caller, nameof(QuotaOptions.EmailsPerRecipientPerHour),
+            $"This recipient already got {Limits.EmailsPerRecipientPerHour} '{template}' emails this hour.", wait);
+
+    private QuotaRefusal OverEmails(Caller caller, TimeSpan wait) =>
+        Refuse(caller, nameof(QuotaOptions.EmailsPerMinute), $"Over the quota of {Limits.EmailsPerMinute} emails a minute.", wait);
+
+    /// <summary>One recipient however it is written: lower case, and an international domain in its punycode form.</summary>
+    private static string RecipientBucket(string to, string template)
+    {
+        var address = to.Trim().ToLowerInvariant();
+        var at = address.LastIndexOf('@');
+        if (at > 0)
+        {
+            try
+            {
+                address = address[..(at + 1)] + new IdnMapping().GetAscii(address[(at + 1)..]);
+            }
+            catch (ArgumentException)
+            {
+                // not a valid international domain: count it as written
+            }
+        }
+
+        return Bucket("recipient", address, template);
     }
 
     /// <summary>Counts the source seconds of an encode that starts (known once the source is probed).</summary>
@@ -100,7 +169,9 @@ public sealed partial class OwnerQuotas(
             foreach (var entry in (row?.GetString("Jobs") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries))
             {
                 var colon = entry.IndexOf(':', StringComparison.Ordinal);
-                var (id, added) = (entry[..colon], DateTimeOffset.FromUnixTimeSeconds(long.Parse(entry[(colon + 1)..], CultureInfo.InvariantCulture)));
+                if (colon <= 0 || !long.TryParse(entry[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var seconds))
+                    continue; // not written by this code: drop it rather than fail every request of the owner
+                var (id, added) = (entry[..colon], DateTimeOffset.FromUnixTimeSeconds(seconds));
                 if (id == remove)
                     continue;
                 var job = await jobs.GetAsync(id, cancellationToken);

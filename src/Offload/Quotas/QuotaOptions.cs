@@ -10,12 +10,18 @@ public sealed class QuotaOptions
 {
     public const string SectionName = "Quotas";
 
+    /// <summary>Off turns every quota off: for a deployment whose only callers are your own, behind limits of your own.</summary>
+    public bool Enabled { get; set; } = true;
+
     /// <summary>Videos an owner may hand over a minute (POST /api/videos and POST /api/uploads).</summary>
     [Range(1, 100_000)]
     public int UploadsPerMinute { get; set; } = 20;
 
-    /// <summary>Videos of one owner that may be in flight at once: queued, retrying or processing.</summary>
-    [Range(1, 10_000)]
+    /// <summary>
+    /// Videos of one owner that may be in flight at once: queued, retrying or processing. They are kept in one table row,
+    /// which holds a few hundred; more than that is a job for several keys.
+    /// </summary>
+    [Range(1, 500)]
     public int ConcurrentVideos { get; set; } = 10;
 
     /// <summary>Source seconds an owner may have encoded a day (UTC): 10 hours.</summary>

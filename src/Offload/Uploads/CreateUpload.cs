@@ -50,7 +50,7 @@ public sealed class CreateUploadHandler(
             return new CreateUploadResult.Invalid("fileName", $"'fileName' may have at most {RequestLimits.MaxFileNameLength} characters.");
 
         var id = JobId.New();
-        if (await quotas.TakeVideoAsync(command.Caller, id, cancellationToken) is { } refusal)
+        if (await quotas.TakeVideoAsync(command.Caller, id, string.IsNullOrEmpty(command.Notify) ? null : command.Notify, cancellationToken) is { } refusal)
             return new CreateUploadResult.OverQuota(refusal);
         var blob = blobs.GetBlobContainerClient(StorageNames.UploadsContainer).GetBlobClient(StorageNames.SourceBlobName(id));
         var (url, expiresAt) = await links.CreateAsync(

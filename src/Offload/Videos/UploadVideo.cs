@@ -56,8 +56,24 @@ public sealed partial class UploadVideoHandler(
 
         var id = JobId.New();
         // Before a byte is read: a caller over its quota costs nothing but this answer.
-        if (await quotas.TakeVideoAsync(command.Caller, id, cancellationToken) is { } refusal)
+        if (await quotas.TakeVideoAsync(command.Caller, id, command.Notify, cancellationToken) is { } refusal)
             return new UploadVideoResult.OverQuota(refusal);
+        UploadVideoResult? result = null;
+        try
+        {
+            return result = await StoreAsync(command, id, maxBytes, cancellationToken);
+        }
+        finally
+        {
+            // Too large, empty, another request's job, or the client gone: this id never became a job in flight.
+            if (result is not UploadVideoResult.Accepted { Job.Id: var accepted } || accepted != id)
+                await quotas.ReleaseVideoAsync(command.Caller.OwnerId, id, CancellationToken.None);
+        }
+    }
+
+    private async Task<UploadVideoResult> StoreAsync(UploadVideoCommand command, string id, long maxBytes, CancellationToken cancellationToken)
+    {
+        var key = command.IdempotencyKey;
         var blob = blobs.GetBlobContainerClient(StorageNames.UploadsContainer).GetBlobClient(StorageNames.SourceBlobName(id));
         using var scope = logger.BeginJobScope(id);
 

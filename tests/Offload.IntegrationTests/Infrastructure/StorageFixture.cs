@@ -41,6 +41,8 @@ public sealed class StorageFixture : IAsyncLifetime
             ["Encoding:WorkingDirectory"] = WorkingDirectory,
             ["Jobs:HeartbeatInterval"] = "00:00:00.200",
             ["Email:SmtpPort"] = Mail.SmtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            // Handler tests make many jobs for one owner that no worker ever finishes; the quotas have tests of their own.
+            ["Quotas:Enabled"] = "false",
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
             settings[key] = value;

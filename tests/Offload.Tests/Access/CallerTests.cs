@@ -58,6 +58,14 @@ public class CallerTests
     }
 
     [Fact]
+    public void EntraToken_DelegatedScopeNamedAdmin_GrantsNothing()
+    {
+        var token = new ClaimsPrincipal(new ClaimsIdentity([new Claim("oid", "u1"), new Claim("scp", "admin videos")], "jwt"));
+
+        Assert.Equal([Scopes.Videos], Caller.From(EntraTokens.ToCaller(token, "Entra")!).Scopes);
+    }
+
+    [Fact]
     public void EntraToken_WithoutASubject_IsNobody() =>
         Assert.Null(EntraTokens.ToCaller(new ClaimsPrincipal(new ClaimsIdentity([new Claim("roles", "admin")], "jwt")), "Entra"));
 }
