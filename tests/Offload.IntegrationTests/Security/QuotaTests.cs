@@ -76,6 +76,22 @@ public sealed class QuotaTests(QuotaServerFixture fixture) : IClassFixture<Quota
     }
 
     [Fact]
+    public async Task NotifyEmails_CountPerRecipient_SoVideosCannotMailBombAnAddress()
+    {
+        await StartOfAFreshStretchAsync(TimeSpan.FromHours(1));
+        var victim = $"victim-{Guid.NewGuid():N}@example.com";
+        object Upload() => new { fileName = "a.mp4", contentType = "video/mp4", sizeBytes = 1024, notify = victim };
+        using var first = await NewOwnerAsync(Scopes.Videos);
+        using var second = await NewOwnerAsync(Scopes.Videos);
+
+        Assert.Equal(HttpStatusCode.Created, (await first.PostAsJsonAsync("/api/uploads", Upload())).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await second.PostAsJsonAsync("/api/uploads", Upload())).StatusCode);
+        using var third = await second.PostAsJsonAsync("/api/uploads", Upload());
+
+        await AssertOverQuotaAsync(third, "Quotas:EmailsPerRecipientPerHour");
+    }
+
+    [Fact]
     public async Task VideosOverTheDailySourceSeconds_Are429()
     {
         // Two uploads a minute at most here: each waits for a fresh minute's allowance after the first.
@@ -122,6 +138,11 @@ public sealed class ConcurrencyQuotaTests(ConcurrencyQuotaServerFixture fixture)
         Assert.Equal(HttpStatusCode.OK, (await owner.DeleteAsync($"/api/videos/{secondId}")).StatusCode);
         using var fourth = await owner.PostVideoAsync(clip);
         var fourthId = await fourth.AcceptedIdAsync();
+
+        // Sending the cancelled one through again is another video in flight: no way around the quota.
+        using var retry = await owner.PostAsync($"/api/videos/{secondId}/retry", null);
+        Assert.Equal("Quotas:ConcurrentVideos", (await Api.AssertProblemAsync(retry, HttpStatusCode.TooManyRequests)).GetProperty("quota").GetString());
+        Assert.Equal("cancelled", (await (await owner.GetAsync($"/api/videos/{secondId}")).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
         foreach (var id in new[] { firstId, fourthId })
             await owner.DeleteAsync($"/api/videos/{id}");
     }
