@@ -39,7 +39,7 @@ public sealed class QuotaTests(QuotaServerFixture fixture) : IClassFixture<Quota
         fixture.Server.Client((await fixture.Server.CreateKeyAsync(scopes)).Key);
 
     /// <summary>Per-minute and per-hour counts use fixed windows: start well inside one, so the test is not cut by a window's end.</summary>
-    private static async Task StartOfAFreshStretchAsync(TimeSpan window)
+    internal static async Task StartOfAFreshStretchAsync(TimeSpan window)
     {
         var now = DateTime.UtcNow;
         var left = window - TimeSpan.FromTicks(now.Ticks % window.Ticks);
@@ -153,17 +153,10 @@ public sealed class EmailQuotaTests(QuotaServerFixture fixture) : IClassFixture<
 {
     private static object Welcome(string to) => new { to, template = "welcome", model = new { name = "Quota" } };
 
-    private static async Task StartOfAFreshStretchAsync(TimeSpan window)
-    {
-        var left = window - TimeSpan.FromTicks(DateTime.UtcNow.Ticks % window.Ticks);
-        if (left < TimeSpan.FromSeconds(20))
-            await Task.Delay(left + TimeSpan.FromMilliseconds(200));
-    }
-
     [Fact]
     public async Task FourthEmailInAMinute_Is429_AndIsNeverSent()
     {
-        await StartOfAFreshStretchAsync(TimeSpan.FromMinutes(1));
+        await QuotaTests.StartOfAFreshStretchAsync(TimeSpan.FromMinutes(1));
         using var owner = fixture.Server.Client((await fixture.Server.CreateKeyAsync(Scopes.Emails)).Key);
         var run = Guid.NewGuid().ToString("N");
 
@@ -181,7 +174,7 @@ public sealed class EmailQuotaTests(QuotaServerFixture fixture) : IClassFixture<
     [Fact]
     public async Task ThirdEmailOfATemplateToOneRecipientInAnHour_Is429_WhoeverAsks()
     {
-        await StartOfAFreshStretchAsync(TimeSpan.FromHours(1));
+        await QuotaTests.StartOfAFreshStretchAsync(TimeSpan.FromHours(1));
         var to = $"victim-{Guid.NewGuid():N}@example.com";
         using var first = fixture.Server.Client((await fixture.Server.CreateKeyAsync(Scopes.Emails)).Key);
         using var second = fixture.Server.Client((await fixture.Server.CreateKeyAsync(Scopes.Emails)).Key);
