@@ -34,7 +34,8 @@ public abstract record QueueEmailResult
 /// Validates an email request, writes the email job and puts only its id on <c>high-priority</c>: the web request
 /// never waits for SMTP, and an encode backlog on <c>heavy-compute</c> never delays it.
 /// </summary>
-public sealed class QueueEmailHandler(JobStore jobs, JobQueue queue, IdempotencyKeys keys, EmailLinks links, OwnerQuotas quotas)
+public sealed class QueueEmailHandler(
+    JobStore jobs, JobQueue queue, IdempotencyKeys keys, EmailLinks links, OwnerQuotas quotas, WatchdogHandler watchdog)
 {
     private const string KeyScope = "emails";
 
@@ -110,6 +111,7 @@ public sealed class QueueEmailHandler(JobStore jobs, JobQueue queue, Idempotency
         }
 
         await queue.EnqueueAsync(QueueNames.HighPriority, id, cancellationToken);
+        await watchdog.WatchQueuedAsync(job, cancellationToken);
         return job;
     }
 }

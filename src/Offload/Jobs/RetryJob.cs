@@ -21,7 +21,8 @@ public abstract record RetryJobResult
 /// and its id goes on its queue. Asking again while it is still queued re-sends the message, so a retry whose message
 /// was lost can simply be asked for again.
 /// </summary>
-public sealed partial class RetryJobHandler(JobStore jobs, JobQueue queue, OwnerQuotas quotas, ILogger<RetryJobHandler> logger)
+public sealed partial class RetryJobHandler(
+    JobStore jobs, JobQueue queue, OwnerQuotas quotas, WatchdogHandler watchdog, ILogger<RetryJobHandler> logger)
 {
     public async Task<RetryJobResult> HandleAsync(Caller caller, string id, string kind, CancellationToken cancellationToken)
     {
@@ -58,6 +59,7 @@ public sealed partial class RetryJobHandler(JobStore jobs, JobQueue queue, Owner
             return new RetryJobResult.NotRetryable(job.Status);
 
         await queue.EnqueueAsync(QueueNames.For(kind), id, cancellationToken);
+        await watchdog.WatchQueuedAsync(job, cancellationToken);
         return new RetryJobResult.Queued(job);
     }
 

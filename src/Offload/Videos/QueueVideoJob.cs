@@ -18,7 +18,7 @@ public sealed record VideoSource(string Owner, string? FileName, string ContentT
 /// and sends its message again while it is still queued (the first call may have died between the row and the
 /// message; a duplicate message is harmless, a missing one would leave the job waiting forever).
 /// </summary>
-public sealed partial class QueueVideoJob(JobStore jobs, JobQueue queue, ILogger<QueueVideoJob> logger)
+public sealed partial class QueueVideoJob(JobStore jobs, JobQueue queue, WatchdogHandler watchdog, ILogger<QueueVideoJob> logger)
 {
     public async Task<(Job Job, bool Created)> HandleAsync(string id, VideoSource source, CancellationToken cancellationToken)
     {
@@ -43,6 +43,7 @@ public sealed partial class QueueVideoJob(JobStore jobs, JobQueue queue, ILogger
         try
         {
             await queue.EnqueueAsync(QueueNames.HeavyCompute, id, cancellationToken);
+            await watchdog.WatchQueuedAsync(job, cancellationToken);
         }
         catch (Exception ex) when (StorageFaults.IsUnavailable(ex))
         {
