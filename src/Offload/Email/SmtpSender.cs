@@ -14,7 +14,9 @@ namespace Offload.Email;
 public sealed class SmtpSender(IOptions<EmailOptions> options) : IDisposable
 {
     private readonly EmailOptions _options = options.Value;
-    private readonly ConcurrentBag<SmtpClient> _idle = [];
+    // Mail servers close sessions idle for about a minute (maildev at 60-75 s, "421 Timeout"): older ones are not reused.
+    private static readonly long MaxIdleMilliseconds = 30_000;
+    private readonly ConcurrentBag<(SmtpClient Client, long IdleSince)> _idle = [];
 
     public async Task SendAsync(MimeMessage message, CancellationToken cancellationToken)
     {
@@ -23,7 +25,8 @@ public sealed class SmtpSender(IOptions<EmailOptions> options) : IDisposable
         {
             await client.SendAsync(message, cancellationToken);
         }
-        catch (Exception ex) when (reused && ex is ServiceNotConnectedException or IOException or SmtpProtocolException)
+        catch (Exception ex) when (reused && (ex is ServiceNotConnectedException or IOException or SmtpProtocolException
+                                               || ex is SmtpCommandException { StatusCode: SmtpStatusCode.ServiceNotAvailable }))
         {
             // The server closed the idle session: one more try on a fresh one.
             client.Dispose();
@@ -58,9 +61,9 @@ public sealed class SmtpSender(IOptions<EmailOptions> options) : IDisposable
     {
         while (!fresh && _idle.TryTake(out var idle))
         {
-            if (idle.IsConnected)
-                return (idle, true);
-            idle.Dispose();
+            if (idle.Client.IsConnected && Environment.TickCount64 - idle.IdleSince < MaxIdleMilliseconds)
+                return (idle.Client, true);
+            idle.Client.Dispose();
         }
 
         var client = new SmtpClient { Timeout = 30_000 };
@@ -82,14 +85,14 @@ public sealed class SmtpSender(IOptions<EmailOptions> options) : IDisposable
     private void Return(SmtpClient client)
     {
         if (client.IsConnected && _idle.Count < _options.MaxIdleConnections)
-            _idle.Add(client);
+            _idle.Add((client, Environment.TickCount64));
         else
             client.Dispose();
     }
 
     public void Dispose()
     {
-        while (_idle.TryTake(out var client))
-            client.Dispose();
+        while (_idle.TryTake(out var idle))
+            idle.Client.Dispose();
     }
 }
