@@ -20,13 +20,19 @@ public sealed partial class Azurite : IAsyncDisposable
         Output = output;
         Location = location;
         Ports = (blobPort, queuePort, tablePort);
-        ConnectionString =
-            "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;" +
-            $"AccountKey={AccountKey};" +
-            $"BlobEndpoint=http://127.0.0.1:{blobPort}/devstoreaccount1;" +
-            $"QueueEndpoint=http://127.0.0.1:{queuePort}/devstoreaccount1;" +
-            $"TableEndpoint=http://127.0.0.1:{tablePort}/devstoreaccount1;";
+        ConnectionString = ConnectionStringVia();
     }
+
+    /// <summary>
+    /// The connection string with some endpoints on other ports: those of <see cref="TcpProxy"/>s in front of this
+    /// Azurite's, so a test can cut one service (the queue, say) while the others answer.
+    /// </summary>
+    public string ConnectionStringVia(int? blobPort = null, int? queuePort = null, int? tablePort = null) =>
+        "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;" +
+        $"AccountKey={AccountKey};" +
+        $"BlobEndpoint=http://127.0.0.1:{blobPort ?? Ports.Blob}/devstoreaccount1;" +
+        $"QueueEndpoint=http://127.0.0.1:{queuePort ?? Ports.Queue}/devstoreaccount1;" +
+        $"TableEndpoint=http://127.0.0.1:{tablePort ?? Ports.Table}/devstoreaccount1;";
 
     public string ConnectionString { get; }
     public ProcessOutput Output { get; }
