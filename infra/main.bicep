@@ -150,6 +150,8 @@ var encodeRoleSettings = {
   // The watchdog runs beside the emails on the api app: checks are cheap and must not scale out the encoder.
   'AzureWebJobs.WatchdogFunction.Disabled': 'true'
   'AzureWebJobs.WatchdogDeadLetterFunction.Disabled': 'true'
+  // So does the sweeper (a timer: one instance sweeps).
+  'AzureWebJobs.SweepJobsFunction.Disabled': 'true'
   // One encode per instance: more encodes means more instances, never a shared CPU.
   AzureFunctionsJobHost__extensions__queues__batchSize: '1'
   AzureFunctionsJobHost__extensions__queues__newBatchThreshold: '0'

@@ -30,7 +30,7 @@ param uploadRetentionDays int = 7
 var containers = ['uploads', 'outputs']
 // Made here rather than by the Functions host on first start, so that each app's role on them can be scoped to them.
 var hostContainers = ['azure-webjobs-hosts', 'azure-webjobs-secrets']
-var tables = ['jobs', 'idempotency', 'apikeys', 'quotas']
+var tables = ['jobs', 'idempotency', 'apikeys', 'quotas', 'activejobs']
 var queues = ['heavy-compute', 'heavy-compute-poison', 'high-priority', 'high-priority-poison', 'watchdog', 'watchdog-poison']
 
 resource account 'Microsoft.Storage/storageAccounts@2025-06-01' = {

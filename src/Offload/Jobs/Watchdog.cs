@@ -32,34 +32,11 @@ public sealed partial class WatchdogHandler(
     /// </summary>
     public static TimeSpan Grace(JobOptions options) => TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(5).Ticks, 3 * options.HeartbeatInterval.Ticks));
 
-    /// <summary>How long a queued job may sit unchanged before its message counts as lost: two leases.</summary>
-    public static TimeSpan QueuedCheck(JobOptions options) => 2 * options.LeaseDuration;
-
-    /// <summary>
-    /// Asks for a look at a job just put on its queue. Its message can be lost on the way (a receive whose answer
-    /// storage never sent, a listener stopped mid-batch, hidden by the listener for 10 minutes): a job still queued and
-    /// untouched a <see cref="QueuedCheck"/> later gets its message again.
-    /// </summary>
-    public Task WatchQueuedAsync(Job job, CancellationToken cancellationToken) =>
-        queue.EnqueueAsync(QueueNames.Watchdog, job.Id, cancellationToken, QueuedCheck(options.Value), seen: job.ETag.ToString());
-
     private async Task CheckAsync(JobMessage message, CancellationToken cancellationToken)
     {
         var found = await jobs.GetAsync(message.JobId, cancellationToken);
-        if (found is { Status: JobStatus.Queued } queued)
-        {
-            // Untouched since the last look (no worker claimed it): its message is lost, so it gets a new one.
-            if (message.Seen == queued.ETag.ToString())
-            {
-                LogQueuedMessageLost(logger, QueuedCheck(options.Value).TotalSeconds);
-                await queue.EnqueueAsync(QueueNames.For(queued.Kind), queued.Id, cancellationToken);
-            }
-
-            await WatchQueuedAsync(queued, cancellationToken);
-            return;
-        }
-
-        // Finished, waiting for its own retry message, or unknown: nothing runs, nothing to watch.
+        // Queued, finished, waiting for its own retry message, or unknown: nothing runs, nothing to watch (a lost
+        // message of a queued or retrying job is the sweeper's: JobSweeper).
         if (found is not { Status: JobStatus.Processing } job)
             return;
 
@@ -82,10 +59,6 @@ public sealed partial class WatchdogHandler(
         LogWorkerLost(logger, job.Attempts, -left.TotalSeconds);
         await queue.EnqueueAsync(QueueNames.For(job.Kind), job.Id, cancellationToken);
     }
-
-    [LoggerMessage(EventId = 1031, Level = LogLevel.Warning,
-        Message = "The job sat queued and untouched for {Seconds:0} s: its message was lost; it is queued again")]
-    private static partial void LogQueuedMessageLost(ILogger logger, double seconds);
 
     [LoggerMessage(EventId = 1030, Level = LogLevel.Warning,
         Message = "The worker of attempt {Attempt} stopped renewing its lease {Seconds:0.0} s ago; the job goes back on its queue")]

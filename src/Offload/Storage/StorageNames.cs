@@ -16,6 +16,7 @@ public static class StorageNames
     public const string IdempotencyTable = "idempotency";
     public const string ApiKeysTable = "apikeys";
     public const string QuotasTable = "quotas";
+    public const string ActiveJobsTable = "activejobs";
 
     public static string SourceBlobName(string jobId) => jobId;
 

@@ -48,7 +48,7 @@ public sealed class InfraTests
         // The Functions hosts' containers exist before the hosts start, so each app's role can be scoped to them.
         Assert.Equal(["azure-webjobs-hosts", "azure-webjobs-secrets"], variables.GetProperty("hostContainers").EnumerateArray().Select(c => c.GetString()));
         Assert.Equal(QueueNames.Everything.Order(), queues.Order());
-        Assert.Equal([StorageNames.JobsTable, StorageNames.IdempotencyTable, StorageNames.ApiKeysTable, StorageNames.QuotasTable], tables);
+        Assert.Equal([StorageNames.JobsTable, StorageNames.IdempotencyTable, StorageNames.ApiKeysTable, StorageNames.QuotasTable, StorageNames.ActiveJobsTable], tables);
         Assert.Single(Bicep.Resources(storage), r => r.GetProperty("type").GetString() == "Microsoft.Storage/storageAccounts/tableServices/tables");
         var lifecycle = Assert.Single(await ResourcesAsync("Microsoft.Storage/storageAccounts/managementPolicies"));
         Assert.Contains("uploads/", lifecycle.GetRawText());
@@ -118,6 +118,7 @@ public sealed class InfraTests
             new("encode", QueueSender, "queues/high-priority"),
             new("encode", TableContributor, "tables/jobs"),
             new("encode", TableContributor, "tables/quotas"),
+            new("encode", TableContributor, "tables/activejobs"),
             new("encode", MetricsPublisher, "insights"),
         }, grants.ToHashSet());
         Assert.Equal(grants.Count, grants.Distinct().Count());
