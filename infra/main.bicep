@@ -41,6 +41,10 @@ param entraAudience string = ''
 @description('Comma-separated browser origins (https://app.example.com) allowed to upload straight to storage and to call the API; empty for none.')
 param corsAllowedOrigins string = ''
 
+@description('Days a finished job, its history, its source and its output are kept after it ended (Jobs__Retention); the outputs lifecycle rule deletes any output a day later.')
+@minValue(1)
+param jobRetentionDays int = 30
+
 @description('Most instances the encode app may scale to (each runs one encode).')
 @minValue(1)
 param encodeMaximumInstances int = 10
@@ -73,6 +77,7 @@ module storage 'modules/storage.bicep' = {
     name: 'st${resourceToken}'
     location: location
     tags: tags
+    outputRetentionDays: jobRetentionDays + 1
     deploymentContainers: deploymentContainers
     corsAllowedOrigins: corsOrigins
   }
@@ -170,6 +175,7 @@ var smtpSettings = {
 }
 var sharedSettings = {
   Email__LinkBaseUrl: 'https://${apiAppName}.azurewebsites.net'
+  Jobs__Retention: '${jobRetentionDays}.00:00:00'
 }
 
 module apiApp 'modules/functionapp.bicep' = {

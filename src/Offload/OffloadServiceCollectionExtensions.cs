@@ -26,6 +26,7 @@ public static class OffloadServiceCollectionExtensions
         services.AddOptions<JobOptions>().BindConfiguration(JobOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ActiveJobs>();
         services.AddSingleton<JobStore>();
+        services.AddSingleton<Retention>();
         services.AddSingleton<JobSweeper>();
         services.AddSingleton<JobQueue>();
         services.AddSingleton<JobWorker>();

@@ -19,6 +19,8 @@ public sealed class ActiveJob : ITableEntity
     public DateTimeOffset IndexedAt { get; set; }
     /// <summary>The job row's ETag at the sweeper's last look: an unchanged one means nothing wrote it since.</summary>
     public string? Seen { get; set; }
+    /// <summary>When the sweeper took that look: the next one counts only a grace later (<see cref="WatchdogHandler.Grace"/>).</summary>
+    public DateTimeOffset? SeenAt { get; set; }
     /// <summary>How often the sweeper has sent the job's message again, and when it last did.</summary>
     public int Resent { get; set; }
     public DateTimeOffset? ResentAt { get; set; }
@@ -34,10 +36,25 @@ public sealed class ActiveJob : ITableEntity
 /// the job's own row and out after the job's last move, so every accepted job is in it while it can still need a
 /// message; a row left behind (its job never written, or already final) is cleaned up by the sweeper.
 /// </summary>
-public sealed class ActiveJobs(TableServiceClient tables, TimeProvider clock)
+public sealed class ActiveJobs(TableServiceClient tables, TimeProvider clock, Microsoft.Extensions.Options.IOptions<JobOptions> options)
 {
     private const string LockPartition = "lock";
     private readonly TableClient _table = tables.GetTableClient(StorageNames.ActiveJobsTable);
+    private readonly TableClient _expiries = tables.GetTableClient(StorageNames.JobExpiriesTable);
+
+    /// <summary>
+    /// A job that ended leaves the index, filed first under the day it expires (<see cref="Retention"/>): should the
+    /// second write fail, the sweeper finds the final job still indexed and does both again.
+    /// </summary>
+    public async Task EndAsync(Job job, CancellationToken cancellationToken)
+    {
+        await _expiries.UpsertEntityAsync(new JobExpiry
+        {
+            PartitionKey = JobExpiry.DayOf((job.CompletedAt ?? clock.GetUtcNow()) + options.Value.Retention),
+            RowKey = job.Id,
+        }, TableUpdateMode.Replace, cancellationToken);
+        await RemoveAsync(job.Id, cancellationToken);
+    }
 
     public Task AddAsync(string jobId, string kind, CancellationToken cancellationToken) =>
         _table.UpsertEntityAsync(new ActiveJob
@@ -48,7 +65,7 @@ public sealed class ActiveJobs(TableServiceClient tables, TimeProvider clock)
             IndexedAt = clock.GetUtcNow(),
         }, TableUpdateMode.Replace, cancellationToken);
 
-    /// <summary>Takes a final job out of the index; a failure is left to the sweeper, which removes what it finds final.</summary>
+    /// <summary>Takes a row out of the index (a job that ended, or one that was never written).</summary>
     public async Task RemoveAsync(string jobId, CancellationToken cancellationToken)
     {
         try

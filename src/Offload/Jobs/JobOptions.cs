@@ -30,6 +30,13 @@ public sealed class JobOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan RedeliverAfter { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// How long a finished job (succeeded, failed, cancelled), its history and its files are kept after it ended;
+    /// then they are deleted and its URLs answer 404.
+    /// </summary>
+    [Range(typeof(TimeSpan), "01:00:00", "3650.00:00:00")]
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(30);
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (LeaseDuration < 3 * HeartbeatInterval)

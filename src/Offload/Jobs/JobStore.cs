@@ -95,16 +95,16 @@ public sealed class JobStore(TableServiceClient tables, ActiveJobs active, TimeP
         }
 
         if (next.IsFinal)
-            await LeaveIndexAsync(next.Id);
+            await LeaveIndexAsync(next);
         return next;
     }
 
-    /// <summary>A final job leaves the index; should storage fail now, the sweeper removes the row when it finds the job final.</summary>
-    private async Task LeaveIndexAsync(string id)
+    /// <summary>A final job leaves the index, filed to expire; should storage fail now, the sweeper does it when it finds the job final.</summary>
+    private async Task LeaveIndexAsync(Job job)
     {
         try
         {
-            await active.RemoveAsync(id, CancellationToken.None);
+            await active.EndAsync(job, CancellationToken.None);
         }
         catch (Exception ex) when (StorageFaults.IsUnavailable(ex))
         {

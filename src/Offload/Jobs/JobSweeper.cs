@@ -14,12 +14,12 @@ public sealed record SweepResult(int Looked, int Resent, int Removed);
 /// storage never sent (the listener hides such a message for 10 minutes), a watchdog message lost the same way.
 /// On a timer (<see cref="JobOptions.SweepInterval"/>, one instance at a time) the sweeper reads the index of
 /// unfinished jobs (<see cref="ActiveJobs"/>) and sends the message again for a job that is overdue by
-/// <see cref="JobOptions.RedeliverAfter"/> and that nothing wrote between two of its looks. A message sent twice is
+/// <see cref="JobOptions.RedeliverAfter"/> and that nothing wrote between two of its looks, a grace apart. A message sent twice is
 /// harmless (every claim is a compare-and-set); a job it must send again more than once is spaced out (1, 2, 4, 8
 /// minutes), so a long backlog is not flooded with copies.
 /// </summary>
 public sealed partial class JobSweeper(
-    ActiveJobs index, JobStore jobs, JobQueue queue, IOptions<JobOptions> options, ILogger<JobSweeper> logger)
+    ActiveJobs index, JobStore jobs, JobQueue queue, Retention retention, IOptions<JobOptions> options, ILogger<JobSweeper> logger)
 {
     /// <summary>The name of the lease that lets one instance sweep at a time.</summary>
     public const string LeaseName = "sweeper";
@@ -34,8 +34,21 @@ public sealed partial class JobSweeper(
     {
         if (!await index.TryLeaseAsync(LeaseName, _holder, 3 * options.Value.SweepInterval, cancellationToken))
             return null;
-        return await SweepAsync(cancellationToken);
+        var result = await SweepAsync(cancellationToken);
+        // The clean-up of what has expired rides on the sweep, once per CleanupInterval.
+        if (jobs.Now - _cleanedAt >= CleanupInterval)
+        {
+            await retention.CleanUpAsync(cancellationToken);
+            _cleanedAt = jobs.Now;
+        }
+
+        return result;
     }
+
+    /// <summary>How often the sweeping instance deletes what has expired (<see cref="Retention"/>).</summary>
+    public static readonly TimeSpan CleanupInterval = TimeSpan.FromHours(1);
+
+    private DateTimeOffset _cleanedAt = DateTimeOffset.MinValue;
 
     /// <summary>One look at every unfinished job.</summary>
     public async Task<SweepResult> SweepAsync(CancellationToken cancellationToken)
@@ -66,26 +79,38 @@ public sealed partial class JobSweeper(
     {
         var job = await jobs.GetAsync(row.JobId, cancellationToken);
         var now = jobs.Now;
-        if (job is null ? now - row.IndexedAt > OrphanAge : job.IsFinal)
+        if (job is null)
         {
+            if (now - row.IndexedAt <= OrphanAge)
+                return Outcome.Nothing;
             await index.RemoveAsync(row.JobId, cancellationToken);
             return Outcome.Removed;
         }
 
-        if (job is null || now < DueAt(job, options.Value))
+        if (job.IsFinal)
+        {
+            await index.EndAsync(job, cancellationToken);
+            return Outcome.Removed;
+        }
+
+        if (now < DueAt(job, options.Value))
             return Outcome.Nothing;
         if (row.ResentAt is { } last && now - last < Spacing(row.Resent, options.Value))
             return Outcome.Nothing;
 
-        // Overdue. Only a row that nothing wrote between two looks counts as lost: a worker that waited out a storage
-        // outage writes within a second of its return, and a claim in flight lands meanwhile.
+        // Overdue. Only a row that nothing wrote between two looks a grace apart counts as lost: a worker that waited
+        // out a storage outage records what it did within that grace of storage's return (the watchdog's rule), and a
+        // claim in flight lands meanwhile.
         var etag = job.ETag.ToString();
         if (row.Seen != etag)
         {
-            row.Seen = etag;
+            (row.Seen, row.SeenAt) = (etag, now);
             await index.TryUpdateAsync(row, cancellationToken);
             return Outcome.Nothing;
         }
+
+        if (now - row.SeenAt < WatchdogHandler.Grace(options.Value))
+            return Outcome.Nothing;
 
         using var scope = logger.BeginJobScope(job.Id);
         LogResending(logger, job.Status, (now - job.UpdatedAt).TotalSeconds, row.Resent + 1);

@@ -14,6 +14,7 @@ namespace Offload.IntegrationTests.Jobs;
 public sealed class SweeperTests(StorageFixture fixture) : IClassFixture<StorageFixture>, IDisposable
 {
     private static readonly TimeSpan RedeliverAfter = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan Grace = TimeSpan.FromSeconds(15); // WatchdogHandler.Grace at the default heartbeat
     private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
     private ServiceProvider? _services;
 
@@ -48,7 +49,10 @@ public sealed class SweeperTests(StorageFixture fixture) : IClassFixture<Storage
         await Sweeper.SweepAsync(CancellationToken.None); // overdue: first look
         Assert.Equal(0, await MessagesForAsync(QueueNames.HighPriority, job.Id));
 
-        await Sweeper.SweepAsync(CancellationToken.None); // unchanged at the second look: lost
+        await Sweeper.SweepAsync(CancellationToken.None); // a second look too soon after the first counts for nothing
+        Assert.Equal(0, await MessagesForAsync(QueueNames.HighPriority, job.Id));
+        _clock.Advance(Grace);
+        await Sweeper.SweepAsync(CancellationToken.None); // unchanged a grace later: lost
         Assert.Equal(1, await MessagesForAsync(QueueNames.HighPriority, job.Id));
 
         await Sweeper.SweepAsync(CancellationToken.None); // sent a moment ago: not again
@@ -95,14 +99,14 @@ public sealed class SweeperTests(StorageFixture fixture) : IClassFixture<Storage
         }, CancellationToken.None);
 
         _clock.Advance(TimeSpan.FromSeconds(30) + RedeliverAfter - TimeSpan.FromSeconds(1));
-        await Sweeper.SweepAsync(CancellationToken.None);
-        await Sweeper.SweepAsync(CancellationToken.None);
-        Assert.Equal(0, await MessagesForAsync(QueueNames.HighPriority, retrying.Id)); // not overdue yet
+        await Sweeper.SweepAsync(CancellationToken.None); // a second before they are overdue: nothing
+        _clock.Advance(TimeSpan.FromSeconds(2));
+        await Sweeper.SweepAsync(CancellationToken.None); // overdue: the first look
+        Assert.Equal(0, await MessagesForAsync(QueueNames.HighPriority, retrying.Id));
         Assert.Equal(0, await MessagesForAsync(QueueNames.HeavyCompute, processing.Id));
 
-        _clock.Advance(TimeSpan.FromSeconds(2));
-        await Sweeper.SweepAsync(CancellationToken.None);
-        await Sweeper.SweepAsync(CancellationToken.None);
+        _clock.Advance(Grace);
+        await Sweeper.SweepAsync(CancellationToken.None); // unchanged a grace later
         Assert.Equal(1, await MessagesForAsync(QueueNames.HighPriority, retrying.Id));
         Assert.Equal(1, await MessagesForAsync(QueueNames.HeavyCompute, processing.Id));
     }
