@@ -1,7 +1,6 @@
 using Azure;
 using Azure.Core;
 using Azure.Core.Pipeline;
-using Offload.Storage;
 
 namespace Offload.Server.Queues;
 
@@ -49,7 +48,9 @@ public sealed class ListenerOutagePolicy(TimeProvider clock) : HttpPipelinePolic
                 if (isRead || message.Response.Status is not (>= 500 or 408) || clock.GetUtcNow() >= deadline)
                     return;
             }
-            catch (Exception ex) when (StorageFaults.IsUnavailable(ex) && !message.CancellationToken.IsCancellationRequested)
+            // Anything the pipeline below throws is a failure to talk to storage (a refused or broken connection, a
+            // timeout), whatever its wrapping: the SDK's retry policy gathers its tries into an AggregateException.
+            catch (Exception ex) when (ex is not OperationCanceledException && !message.CancellationToken.IsCancellationRequested)
             {
                 if (isRead || clock.GetUtcNow() >= deadline)
                     throw new RequestFailedException(503, $"Storage could not be reached: {ex.Message}", "ServiceUnavailable", ex);
