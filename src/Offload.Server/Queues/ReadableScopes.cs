@@ -20,8 +20,13 @@ public sealed class ReadableScopes(ILoggerFactory application) : ILoggerFactory
 
     private sealed class Logger(ILogger inner) : ILogger
     {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull =>
-            state is IDictionary<string, object?> fields ? inner.BeginScope(new Fields(fields)) : inner.BeginScope(state);
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => state switch
+        {
+            // The SDK's scope of a logger's own category and level says only what the line's header says.
+            IDictionary<string, object?> fields when fields.Keys.All(Fields.Repeated.Contains) => null,
+            IDictionary<string, object?> fields => inner.BeginScope(new Fields(fields)),
+            _ => inner.BeginScope(state),
+        };
 
         public bool IsEnabled(LogLevel logLevel) => inner.IsEnabled(logLevel);
 
@@ -46,7 +51,7 @@ public sealed class ReadableScopes(ILoggerFactory application) : ILoggerFactory
 
         // What the line already says (its category and level) or what is the same on every line (the SDK's static
         // event name, the host id), left out of the text; the structured fields keep them.
-        private static readonly HashSet<string> Repeated = ["Category", "LogLevel", "MS_Event", "MS_HostInstanceId"];
+        public static readonly HashSet<string> Repeated = ["Category", "LogLevel", "MS_Event", "MS_HostInstanceId"];
 
         private static string Render(IEnumerable<KeyValuePair<string, object?>> fields) =>
             string.Join(' ', fields.Where(f => !Repeated.Contains(f.Key)).Select(f => f.Value switch

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Offload.IntegrationTests.Infrastructure;
 using Offload.Testing;
 using Xunit.Abstractions;
 
@@ -69,6 +70,34 @@ public sealed class TelemetryTests(ITestOutputHelper output)
         Assert.NotEmpty(logs);
         Assert.DoesNotContain("System.Collections.Generic.Dictionary", worker.Output.Text); // the WebJobs SDK's scopes, readable
         Assert.Contains($"Job {id}", worker.Output.Text);
+    }
+
+    [Fact]
+    public async Task Video_IsOneTrace_FromTheUploadToTheEncode()
+    {
+        await using var azurite = await Azurite.StartAsync();
+        await using var otlp = OtlpReceiver.Start();
+        await using var server = await ServerProcess.StartAsync(azurite.ConnectionString,
+            new Dictionary<string, string>(otlp.Settings("offload"))
+            {
+                ["AzureFunctionsJobHost__extensions__queues__maxPollingInterval"] = "00:00:00.200",
+            }, true, "--queues", "heavy-compute");
+
+        using var upload = await server.Http.PostVideoAsync(await File.ReadAllBytesAsync(await TestClips.PathOf(Clip.Silent)));
+        var id = await upload.AcceptedIdAsync();
+
+        var encode = (await otlp.WaitForAsync(r => r.Spans, spans => spans.Any(s => s.Name == "ffmpeg encode"), Timeout)).Single(s => s.Name == "ffmpeg encode");
+        var trace = await otlp.WaitForAsync(
+            r => r.Spans.Where(s => s.TraceId == encode.TraceId).ToList(),
+            spans => spans.Any(s => s.Kind == SpanKind.Server) && spans.Any(s => s.Name == "process heavy-compute"), Timeout);
+        var post = trace.Single(s => s.Kind == SpanKind.Server);
+        var process = trace.Single(s => s.Name == "process heavy-compute");
+        output.WriteLine($"{trace.Count} spans; {post.Name} -> {process.Name} -> {encode.Name} ({encode.Attributes.GetValueOrDefault("process.exit.code")})");
+        Assert.Equal("POST /api/videos", post.Name);
+        Assert.Equal(id, process.Attributes["offload.job.id"]);
+        Assert.True(IsBelow(trace, process, post), "the delivery continues the upload's trace");
+        Assert.Equal(process.SpanId, encode.ParentSpanId);
+        Assert.Equal(("0", 0), (encode.Attributes["process.exit.code"], encode.StatusCode)); // 0: unset, not an error
     }
 
     [Fact]

@@ -55,6 +55,16 @@ public sealed class ReadableScopesTests
     }
 
     [Fact]
+    public void AScopeOfOnlyTheLinesCategoryAndLevel_IsLeftOut()
+    {
+        var capture = new ScopeCapture();
+        var logger = new ReadableScopes(new Factory(capture)).CreateLogger("Function.SendEmailFunction");
+
+        using (logger.BeginScope(new Dictionary<string, object> { ["Category"] = "Function.SendEmailFunction", ["LogLevel"] = LogLevel.Information }))
+            Assert.Empty(capture.Scopes);
+    }
+
+    [Fact]
     public void OtherScopes_PassAsTheyAre()
     {
         var capture = new ScopeCapture();
