@@ -15,7 +15,14 @@ public sealed class JobQueue(QueueServiceClient queues)
     {
         using var send = JobTracing.StartSend(queue, jobId);
         var message = JobMessage.For(jobId, seen).WithTraceContext(send ?? Activity.Current);
-        await queues.GetQueueClient(queue).SendMessageAsync(message.ToJson(), visibilityTimeout: delay, cancellationToken: cancellationToken);
+        try
+        {
+            await queues.GetQueueClient(queue).SendMessageAsync(message.ToJson(), visibilityTimeout: delay, cancellationToken: cancellationToken);
+        }
+        catch (Exception ex) when (send.Failed(ex))
+        {
+            throw; // never reached: the filter only records the failure on the span
+        }
     }
 
     /// <summary>

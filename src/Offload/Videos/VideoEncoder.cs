@@ -100,6 +100,7 @@ public sealed partial class VideoEncoder(IOptions<EncodingOptions> options)
         }
         catch (FFMpegException ex)
         {
+            activity.Failed(ex);
             throw new EncodeFailedException("ffmpeg could not be run.", ex.Message, ex);
         }
 
