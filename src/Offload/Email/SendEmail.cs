@@ -28,10 +28,7 @@ public sealed partial class SendEmailHandler(
             return;
 
         using var delivery = JobTracing.BeginDelivery(QueueNames.HighPriority, message, logger);
-        await using var run = await worker.ClaimAsync(
-            QueueNames.HighPriority, JobKinds.Email, message, command.Message, options.Value.Retry, cancellationToken);
-        if (run is not null)
-            await SendAsync(run);
+        await worker.RunAsync(QueueNames.HighPriority, JobKinds.Email, message, command.Message, options.Value.Retry, SendAsync, cancellationToken);
     }
 
     private async Task SendAsync(JobRun run)

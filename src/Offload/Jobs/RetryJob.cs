@@ -22,7 +22,7 @@ public abstract record RetryJobResult
 /// was lost can simply be asked for again.
 /// </summary>
 public sealed partial class RetryJobHandler(
-    JobStore jobs, JobQueue queue, OwnerQuotas quotas, WatchdogHandler watchdog, ILogger<RetryJobHandler> logger)
+    JobStore jobs, JobQueue queue, OwnerQuotas quotas, ILogger<RetryJobHandler> logger)
 {
     public async Task<RetryJobResult> HandleAsync(Caller caller, string id, string kind, CancellationToken cancellationToken)
     {
@@ -58,8 +58,7 @@ public sealed partial class RetryJobHandler(
         if (job.Status != JobStatus.Queued)
             return new RetryJobResult.NotRetryable(job.Status);
 
-        await queue.EnqueueAsync(QueueNames.For(kind), id, cancellationToken);
-        await watchdog.WatchQueuedAsync(job, cancellationToken);
+        await queue.DispatchAsync(job, cancellationToken);
         return new RetryJobResult.Queued(job);
     }
 
