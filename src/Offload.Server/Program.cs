@@ -3,6 +3,7 @@ using Offload.Server;
 using Offload.Server.Commands;
 using Offload.Server.Jobs;
 using Offload.Server.Queues;
+using Offload.Telemetry;
 
 // Settings files sit beside the binary, wherever the process is started from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -13,6 +14,7 @@ builder.UseOffloadServerDefaults(args);              // http://127.0.0.1:7071 un
 builder.Services.AddOffload(builder.Configuration);  // the application, exactly as the Functions host registers it
 builder.Services.AddOffloadQueueTriggers();          // WebJobs SDK queue listeners: host.json + --queues/--concurrency
 builder.Services.AddHostedService<SweeperService>(); // re-sends lost messages (one process at a time sweeps)
+builder.AddOffloadTelemetry("offload-server");       // traces, metrics, logs over OTLP / to App Insights, when configured
 
 var app = builder.Build();
 app.UseExceptionHandler();                           // any unexpected error: 500 as application/problem+json

@@ -84,7 +84,7 @@ public sealed partial class QueueTriggers(
             .ConfigureServices(services =>
             {
                 // The trigger classes get the application's own handlers (and its logging), not copies.
-                services.AddSingleton(app.GetRequiredService<ILoggerFactory>());
+                services.AddSingleton<ILoggerFactory>(new ReadableScopes(app.GetRequiredService<ILoggerFactory>()));
                 services.AddSingleton(app.GetRequiredService<EncodeVideoHandler>());
                 services.AddSingleton(app.GetRequiredService<SendEmailHandler>());
                 services.AddSingleton(app.GetRequiredService<HandleDeadLetter>());

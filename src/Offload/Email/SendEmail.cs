@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using MimeKit;
 using Offload.Jobs;
 using Offload.Messaging;
+using Offload.Telemetry;
 
 namespace Offload.Email;
 
@@ -26,7 +27,7 @@ public sealed partial class SendEmailHandler(
         if (await worker.ReadAsync(QueueNames.HighPriority, command.Message, cancellationToken) is not { } message)
             return;
 
-        using var scope = logger.BeginJobScope(message.JobId);
+        using var delivery = JobTracing.BeginDelivery(QueueNames.HighPriority, message, logger);
         await worker.RunAsync(QueueNames.HighPriority, JobKinds.Email, message, command.Message, options.Value.Retry, SendAsync, cancellationToken);
     }
 

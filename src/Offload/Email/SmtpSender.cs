@@ -1,9 +1,11 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using MailKit;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using Microsoft.Extensions.Options;
 using MimeKit;
+using Offload.Telemetry;
 
 namespace Offload.Email;
 
@@ -18,9 +20,26 @@ public sealed class SmtpSender(IOptions<EmailOptions> options) : IDisposable
     private static readonly long MaxIdleMilliseconds = 30_000;
     private readonly ConcurrentBag<(SmtpClient Client, long IdleSince)> _idle = [];
 
+    /// <summary>Sends <paramref name="message"/>, as the span <c>smtp send</c> (a child of the job's delivery).</summary>
     public async Task SendAsync(MimeMessage message, CancellationToken cancellationToken)
     {
+        using var activity = Instrumentation.Source.StartActivity("smtp send", ActivityKind.Client);
+        activity?.SetTag("server.address", _options.SmtpHost);
+        activity?.SetTag("server.port", _options.SmtpPort);
+        try
+        {
+            await SendOnPooledSessionAsync(message, activity, cancellationToken);
+        }
+        catch (Exception ex) when (activity.Failed(ex))
+        {
+            throw; // never reached: the filter only records the failure on the span
+        }
+    }
+
+    private async Task SendOnPooledSessionAsync(MimeMessage message, Activity? activity, CancellationToken cancellationToken)
+    {
         var (client, reused) = await RentAsync(cancellationToken);
+        activity?.SetTag("offload.smtp.session_reused", reused);
         try
         {
             await client.SendAsync(message, cancellationToken);
@@ -29,6 +48,7 @@ public sealed class SmtpSender(IOptions<EmailOptions> options) : IDisposable
                                                || ex is SmtpCommandException { StatusCode: SmtpStatusCode.ServiceNotAvailable }))
         {
             // The server closed the idle session: one more try on a fresh one.
+            activity?.AddEvent(new ActivityEvent("smtp.stale_session", tags: new() { ["error.type"] = ex.GetType().FullName }));
             client.Dispose();
             (client, _) = await RentAsync(cancellationToken, fresh: true);
             await SendOnceAsync(client, message, cancellationToken);

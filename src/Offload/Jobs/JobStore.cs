@@ -2,6 +2,7 @@ using Azure;
 using Azure.Data.Tables;
 using Offload.Access;
 using Offload.Storage;
+using Offload.Telemetry;
 
 namespace Offload.Jobs;
 
@@ -88,6 +89,7 @@ public sealed class JobStore(TableServiceClient tables, ActiveJobs active, TimeP
                 new TableTransactionAction(TableTransactionActionType.Add, JobEvent.For(next, reason)),
             ], cancellationToken);
             next.ETag = response.Value[0].Headers.ETag ?? default;
+            JobMetrics.Moved(job, next);
         }
         catch (RequestFailedException ex) when (ex.Status is 412 or 404 or 409)
         {

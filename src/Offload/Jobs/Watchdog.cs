@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Offload.Messaging;
+using Offload.Telemetry;
 
 namespace Offload.Jobs;
 
@@ -22,7 +23,7 @@ public sealed partial class WatchdogHandler(
         if (await worker.ReadAsync(QueueNames.Watchdog, command.Message, cancellationToken) is not { } message)
             return;
 
-        using var scope = logger.BeginJobScope(message.JobId);
+        using var delivery = JobTracing.BeginDelivery(QueueNames.Watchdog, message, logger);
         await worker.Patiently(() => CheckAsync(message, cancellationToken), cancellationToken);
     }
 

@@ -1,11 +1,16 @@
+using System.Diagnostics;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Logging;
 using Offload.Jobs;
 using Offload.Storage;
+using Offload.Telemetry;
 
 namespace Offload.Messaging;
 
-/// <summary>Puts job ids on the dedicated queues (Base64, as the triggers expect: see StorageClients).</summary>
+/// <summary>
+/// Puts job ids on the dedicated queues (Base64, as the triggers expect: see StorageClients), with the sender's trace
+/// context, so the worker's span joins the trace of the request (or the delivery) that queued the job.
+/// </summary>
 public sealed partial class JobQueue(QueueServiceClient queues, ILogger<JobQueue> logger)
 {
     /// <summary>
@@ -31,8 +36,16 @@ public sealed partial class JobQueue(QueueServiceClient queues, ILogger<JobQueue
     /// <summary>Puts the id on <paramref name="queue"/>, invisible for <paramref name="delay"/> (a retry's backoff).</summary>
     public async Task EnqueueAsync(string queue, string jobId, CancellationToken cancellationToken, TimeSpan? delay = null, string? seen = null)
     {
-        await queues.GetQueueClient(queue).SendMessageAsync(
-            JobMessage.For(jobId, seen).ToJson(), visibilityTimeout: delay, cancellationToken: cancellationToken);
+        using var send = JobTracing.StartSend(queue, jobId);
+        var message = JobMessage.For(jobId, seen).WithTraceContext(send ?? Activity.Current);
+        try
+        {
+            await queues.GetQueueClient(queue).SendMessageAsync(message.ToJson(), visibilityTimeout: delay, cancellationToken: cancellationToken);
+        }
+        catch (Exception ex) when (send.Failed(ex))
+        {
+            throw; // never reached: the filter only records the failure on the span
+        }
     }
 
     /// <summary>

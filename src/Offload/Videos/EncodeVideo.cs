@@ -7,6 +7,7 @@ using Offload.Jobs;
 using Offload.Messaging;
 using Offload.Quotas;
 using Offload.Storage;
+using Offload.Telemetry;
 
 namespace Offload.Videos;
 
@@ -39,7 +40,7 @@ public sealed partial class EncodeVideoHandler(
         if (await worker.ReadAsync(QueueNames.HeavyCompute, command.Message, cancellationToken) is not { } message)
             return;
 
-        using var scope = logger.BeginJobScope(message.JobId);
+        using var delivery = JobTracing.BeginDelivery(QueueNames.HeavyCompute, message, logger);
         await worker.RunAsync(QueueNames.HeavyCompute, JobKinds.Video, message, command.Message, _options.Retry,
             run => EncodeAsync(run, command.DequeueCount), cancellationToken);
         await notifications.NotifyIfFinalAsync(message.JobId, cancellationToken);
