@@ -128,4 +128,23 @@ public sealed class FunctionClassesTests(StorageFixture fixture)
         Assert.Equal("ok", body.GetProperty("storage").GetProperty("queues").GetString());
         Assert.Matches(@"^\d+\.\d+", body.GetProperty("ffmpeg").GetString());
     }
+    [Fact]
+    public async Task TheSweeperFunction_RunsTheSweep()
+    {
+        // A job stored without its message ten minutes ago: overdue for the sweeper.
+        await using var services = fixture.CreateServices(new Dictionary<string, string?> { ["Jobs:RedeliverAfter"] = "00:00:01" });
+        var jobs = services.GetRequiredService<Offload.Jobs.JobStore>();
+        var job = Offload.Jobs.Job.New(Offload.Jobs.JobId.New(), Offload.Jobs.JobKinds.Email, TestCallers.Owner.OwnerId, jobs.Now - TimeSpan.FromMinutes(10));
+        await jobs.CreateAsync(job, "Accepted.", CancellationToken.None);
+        var function = ActivatorUtilities.CreateInstance<Offload.Functions.Jobs.SweepJobsFunction>(services);
+
+        await function.RunAsync(new Microsoft.Azure.Functions.Worker.TimerInfo(), CancellationToken.None);
+
+        // The first look notes the job; the row is indexed and seen.
+        var index = services.GetRequiredService<Offload.Jobs.ActiveJobs>();
+        var seen = new List<Offload.Jobs.ActiveJob>();
+        await foreach (var row in index.ListAsync(CancellationToken.None))
+            seen.Add(row);
+        Assert.Contains(seen, r => r.JobId == job.Id && r.Seen == job.ETag.ToString());
+    }
 }
