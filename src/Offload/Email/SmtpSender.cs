@@ -26,6 +26,9 @@ public sealed partial class SmtpSender(IOptions<EmailOptions> options, TimeProvi
 {
     private readonly EmailOptions _options = options.Value;
     private readonly ConcurrentBag<(PooledSmtpClient Client, long IdleSince)> _idle = [];
+    // A server that closed one idle session has most likely closed them all (its idle timeout, a restart, a NAT that
+    // forgot the flows): the sessions already idle when one is found closed are dropped unused, not tried one by one.
+    private long _closedIfIdleSince = long.MinValue;
 
     public MailboxAddress From => MailboxAddress.Parse(_options.From);
 
@@ -41,6 +44,9 @@ public sealed partial class SmtpSender(IOptions<EmailOptions> options, TimeProvi
             catch (Exception ex) when (idleSince is { } since && client.IsStale(ex))
             {
                 LogStaleSession(logger, clock.GetElapsedTime(since).TotalMilliseconds, ex.GetType().Name, ex.Message);
+                var found = clock.GetTimestamp();
+                for (var seen = Volatile.Read(ref _closedIfIdleSince); found > seen; seen = Volatile.Read(ref _closedIfIdleSince))
+                    Interlocked.CompareExchange(ref _closedIfIdleSince, found, seen);
                 client.Dispose();
                 client = await ConnectAsync(cancellationToken);
                 await client.SendOnceAsync(message, cancellationToken);
@@ -60,7 +66,8 @@ public sealed partial class SmtpSender(IOptions<EmailOptions> options, TimeProvi
     {
         while (_idle.TryTake(out var idle))
         {
-            if (idle.Client.IsConnected && clock.GetElapsedTime(idle.IdleSince) < _options.SmtpIdleTimeout)
+            if (idle.Client.IsConnected && clock.GetElapsedTime(idle.IdleSince) < _options.SmtpIdleTimeout
+                && idle.IdleSince > Volatile.Read(ref _closedIfIdleSince))
                 return (idle.Client, idle.IdleSince);
             idle.Client.Dispose();
         }

@@ -53,6 +53,26 @@ public sealed class SmtpSenderTests
     }
 
     [Fact]
+    public async Task APoolOfSessionsTheServerClosed_CostsOneWastedRoundTrip_NotOnePerSession()
+    {
+        await using var server = await IdleSmtpServer.StartAsync(TimeSpan.FromSeconds(1));
+        using var sender = Sender(server, idleTimeout: TimeSpan.FromMinutes(10));
+        await BurstAsync(sender, "burst");
+        var pooled = server.Events.Count(e => e.Event == "connect");
+        Assert.NotEmpty(await server.WaitForAllSessionsClosedAsync());
+
+        await sender.SendAsync(Message(Unique("first-after")), CancellationToken.None); // finds the pool closed
+        await BurstAsync(sender, "later"); // the older sessions are dropped unused, not tried one by one
+
+        Assert.Equal(9, (await server.WaitForAsync(e => e.Event == "message", count: 9)).Count);
+        Assert.InRange(pooled, 2, 4);
+        Assert.Single(_logs.Entries, e => e.EventId.Id == 3104);
+    }
+
+    private static Task BurstAsync(SmtpSender sender, string name) =>
+        Task.WhenAll(Enumerable.Range(0, 4).Select(i => Task.Run(() => sender.SendAsync(Message(Unique($"{name}{i}")), CancellationToken.None))));
+
+    [Fact]
     public async Task AReusedSessionThatBreaksAfterTheMessageWentOut_IsNotSentAgain()
     {
         await using var server = await IdleSmtpServer.StartAsync(TimeSpan.FromMinutes(5));
