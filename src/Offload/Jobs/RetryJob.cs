@@ -38,7 +38,10 @@ public sealed partial class RetryJobHandler(
         {
             // Checked before any quota is taken: a refused retry changes nothing.
             if (job.Retries >= options.Value.MaxRetries)
+            {
+                LogRetryLimit(logger, job.Retries, options.Value.MaxRetries);
                 return new RetryJobResult.RetryLimitReached(job.Retries, options.Value.MaxRetries);
+            }
             // Another run is new work: it counts like a new video or email, so retries are no way around the quotas.
             var refusal = job.Kind == JobKinds.Video
                 ? await quotas.TakeVideoAsync(caller, id, job.Notify, cancellationToken)
@@ -71,4 +74,7 @@ public sealed partial class RetryJobHandler(
 
     [LoggerMessage(EventId = 1040, Level = LogLevel.Information, Message = "The job was sent through again by request (retry {Retries})")]
     private static partial void LogRetried(ILogger logger, int retries);
+
+    [LoggerMessage(EventId = 1041, Level = LogLevel.Information, Message = "A retry was refused: the job was sent through again {Retries} times, Jobs:MaxRetries is {MaxRetries}")]
+    private static partial void LogRetryLimit(ILogger logger, int retries, int maxRetries);
 }
