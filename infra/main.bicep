@@ -41,6 +41,10 @@ param entraAudience string = ''
 @description('Comma-separated browser origins (https://app.example.com) allowed to upload straight to storage and to call the API; empty for none.')
 param corsAllowedOrigins string = ''
 
+@description('Days a finished job, its history, its source and its output are kept after it ended (Jobs__Retention); the outputs lifecycle rule deletes any output a day later.')
+@minValue(1)
+param jobRetentionDays int = 30
+
 @description('Most instances the encode app may scale to (each runs one encode).')
 @minValue(1)
 param encodeMaximumInstances int = 10
@@ -73,6 +77,7 @@ module storage 'modules/storage.bicep' = {
     name: 'st${resourceToken}'
     location: location
     tags: tags
+    outputRetentionDays: jobRetentionDays + 1
     deploymentContainers: deploymentContainers
     corsAllowedOrigins: corsOrigins
   }
@@ -150,6 +155,8 @@ var encodeRoleSettings = {
   // The watchdog runs beside the emails on the api app: checks are cheap and must not scale out the encoder.
   'AzureWebJobs.WatchdogFunction.Disabled': 'true'
   'AzureWebJobs.WatchdogDeadLetterFunction.Disabled': 'true'
+  // So does the sweeper (a timer: one instance sweeps).
+  'AzureWebJobs.SweepJobsFunction.Disabled': 'true'
   // One encode per instance: more encodes means more instances, never a shared CPU.
   AzureFunctionsJobHost__extensions__queues__batchSize: '1'
   AzureFunctionsJobHost__extensions__queues__newBatchThreshold: '0'
@@ -168,6 +175,7 @@ var smtpSettings = {
 }
 var sharedSettings = {
   Email__LinkBaseUrl: 'https://${apiAppName}.azurewebsites.net'
+  Jobs__Retention: '${jobRetentionDays}.00:00:00'
 }
 
 module apiApp 'modules/functionapp.bicep' = {

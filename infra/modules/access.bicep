@@ -60,13 +60,16 @@ var queueGrants = [
 ]
 
 // The encoder runs ffmpeg on untrusted files, so it gets the jobs table (its notification emails are job rows there
-// too) and quotas (it counts the source seconds it encodes): never apikeys, where a row is a way in, nor idempotency.
+// too), activejobs and jobexpiries (a job that ends leaves the index of unfinished jobs, filed to expire) and quotas
+// (it counts the source seconds it encodes): never apikeys, where a row is a way in, nor idempotency.
 // The api app uses every table, and its
 // host's diagnostic events go to a table it makes each month (AzureFunctionsDiagnosticEvents<yyyyMM>), a name no
 // role can be scoped to in advance; so its grant is account-wide. (The encode host logs a warning instead.)
 var tableGrants = [
   { app: 'encode', table: 'jobs', role: tableDataContributor }
   { app: 'encode', table: 'quotas', role: tableDataContributor }
+  { app: 'encode', table: 'activejobs', role: tableDataContributor }
+  { app: 'encode', table: 'jobexpiries', role: tableDataContributor }
 ]
 
 var accountGrants = [

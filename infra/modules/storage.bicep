@@ -26,11 +26,14 @@ param corsAllowedOrigins string[] = []
 @minValue(1)
 param uploadRetentionDays int = 7
 
+@description('Days after which an output blob is deleted: a backstop a day past the jobs\' retention, which deletes a job\'s output with the job.')
+param outputRetentionDays int = 31
+
 // Keep in step with src/Offload/Storage/StorageNames.cs and src/Offload/Messaging/QueueNames.cs.
 var containers = ['uploads', 'outputs']
 // Made here rather than by the Functions host on first start, so that each app's role on them can be scoped to them.
 var hostContainers = ['azure-webjobs-hosts', 'azure-webjobs-secrets']
-var tables = ['jobs', 'idempotency', 'apikeys', 'quotas']
+var tables = ['jobs', 'idempotency', 'apikeys', 'quotas', 'activejobs', 'jobexpiries']
 var queues = ['heavy-compute', 'heavy-compute-poison', 'high-priority', 'high-priority-poison', 'watchdog', 'watchdog-poison']
 
 resource account 'Microsoft.Storage/storageAccounts@2025-06-01' = {
@@ -115,6 +118,18 @@ resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2025-06
             actions: {
               baseBlob: { delete: { daysAfterModificationGreaterThan: uploadRetentionDays } }
               snapshot: { delete: { daysAfterCreationGreaterThan: uploadRetentionDays } }
+            }
+          }
+        }
+        {
+          // The app deletes an expired job's output itself (Jobs__Retention); this catches whatever it missed.
+          name: 'delete-old-outputs'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: { blobTypes: ['blockBlob'], prefixMatch: ['outputs/'] }
+            actions: {
+              baseBlob: { delete: { daysAfterModificationGreaterThan: outputRetentionDays } }
             }
           }
         }

@@ -1,12 +1,16 @@
 using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using Microsoft.Extensions.Hosting;
 using Offload;
 using Offload.Functions.Access;
+using Offload.Telemetry;
 
 var builder = FunctionsApplication.CreateBuilder(args);
 
 builder.ConfigureFunctionsWebApplication();          // HTTP triggers get ASP.NET Core's HttpRequest
 builder.UseMiddleware<AccessMiddleware>();           // each function's scope, checked as the server checks it
 builder.Services.AddOffload(builder.Configuration);  // the application, exactly as the server registers it
+builder.AddOffloadTelemetry("offload-functions",     // as the server's, plus the worker's invocation spans
+    telemetry => telemetry.UseFunctionsWorkerDefaults());
 
 builder.Build().Run();

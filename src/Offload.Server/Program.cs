@@ -1,7 +1,9 @@
 using Offload;
 using Offload.Server;
 using Offload.Server.Commands;
+using Offload.Server.Jobs;
 using Offload.Server.Queues;
+using Offload.Telemetry;
 
 // Settings files sit beside the binary, wherever the process is started from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -11,6 +13,8 @@ if (KeysCommand.Matches(args))
 builder.UseOffloadServerDefaults(args);              // http://127.0.0.1:7071 unless --urls / ASPNETCORE_URLS say otherwise
 builder.Services.AddOffload(builder.Configuration);  // the application, exactly as the Functions host registers it
 builder.Services.AddOffloadQueueTriggers();          // WebJobs SDK queue listeners: host.json + --queues/--concurrency
+builder.Services.AddHostedService<SweeperService>(); // re-sends lost messages (one process at a time sweeps)
+builder.AddOffloadTelemetry("offload-server");       // traces, metrics, logs over OTLP / to App Insights, when configured
 
 var app = builder.Build();
 app.UseExceptionHandler();                           // any unexpected error: 500 as application/problem+json

@@ -24,7 +24,10 @@ public static class OffloadServiceCollectionExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddOffloadAccess(configuration);
         services.AddOptions<JobOptions>().BindConfiguration(JobOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ActiveJobs>();
         services.AddSingleton<JobStore>();
+        services.AddSingleton<Retention>();
+        services.AddSingleton<JobSweeper>();
         services.AddSingleton<JobQueue>();
         services.AddSingleton<JobWorker>();
         services.AddSingleton<WatchdogHandler>();

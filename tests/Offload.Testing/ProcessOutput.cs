@@ -30,6 +30,14 @@ public sealed class ProcessOutput
 
     public string Tail(int lines = 40) => string.Join('\n', Text.Split('\n').TakeLast(lines));
 
+    /// <summary>The first line holding <paramref name="marker"/> and <paramref name="lines"/> lines after it (for an assertion's message).</summary>
+    public string Around(string marker, int lines = 40)
+    {
+        var all = Text.Split('\n');
+        var at = Array.FindIndex(all, l => l.Contains(marker, StringComparison.Ordinal));
+        return at < 0 ? "" : string.Join('\n', all.Skip(Math.Max(0, at - 5)).Take(lines + 5));
+    }
+
     private void Add(string? line)
     {
         if (line is null)

@@ -103,6 +103,18 @@ public sealed class ServerProcess : IAsyncDisposable
         throw new InvalidOperationException($"The server did not become healthy in time:\n{output.Tail()}");
     }
 
+    /// <summary>
+    /// Stops the process as a deploy or a scale-in does: SIGTERM, then waits for it to exit (at most
+    /// <paramref name="timeout"/>). Returns its exit code.
+    /// </summary>
+    public async Task<int> StopAsync(TimeSpan timeout)
+    {
+        await Command.RunAsync("kill", "-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using var wait = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(wait.Token);
+        return _process.ExitCode;
+    }
+
     /// <summary>Ends the process at once, like a crash or an out-of-memory kill.</summary>
     public void Kill() => _process.Kill(entireProcessTree: true);
 

@@ -1,6 +1,8 @@
 using System.Runtime.ExceptionServices;
+using Azure.Core;
 using Microsoft.Azure.WebJobs;
 using Microsoft.Azure.WebJobs.Host.Timers;
+using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Options;
 using Offload.Email;
 using Offload.Jobs;
@@ -18,8 +20,10 @@ namespace Offload.Server.Queues;
 /// <remarks>
 /// Each served queue gets a job host of its own: its own listener and its own concurrency, so a backlog of encodes
 /// never holds up an email (host.json's batch size is app-wide, which is why Azure runs one app per queue).
-/// The SDK ends its process when a listener hits an error it does not expect (storage unreachable, say); the
-/// Functions host survives that by restarting its job host, and so does this, while the HTTP API keeps answering.
+/// A storage outage does not reach the listeners as an error they do not expect: <see cref="ListenerOutagePolicy"/> on
+/// their storage client makes them back off and poll again. Should a listener still hit one, the SDK would end the
+/// process; the Functions host survives that by restarting its job host, and so does this, while the HTTP API keeps
+/// answering.
 /// </remarks>
 public sealed partial class QueueTriggers(
     IServiceProvider app, IConfiguration configuration, IOptions<WorkerOptions> worker, ILogger<QueueTriggers> logger)
@@ -80,13 +84,16 @@ public sealed partial class QueueTriggers(
             .ConfigureServices(services =>
             {
                 // The trigger classes get the application's own handlers (and its logging), not copies.
-                services.AddSingleton(app.GetRequiredService<ILoggerFactory>());
+                services.AddSingleton<ILoggerFactory>(new ReadableScopes(app.GetRequiredService<ILoggerFactory>()));
                 services.AddSingleton(app.GetRequiredService<EncodeVideoHandler>());
                 services.AddSingleton(app.GetRequiredService<SendEmailHandler>());
                 services.AddSingleton(app.GetRequiredService<HandleDeadLetter>());
                 services.AddSingleton(app.GetRequiredService<WatchdogHandler>());
                 services.AddSingleton<ITypeLocator>(new QueueTriggerTypes(Triggers[queue]));
                 services.AddSingleton<IWebJobsExceptionHandlerFactory>(new RestartOnFailure(failure));
+                // The listener's own storage client rides out an outage instead of stopping this job host.
+                services.AddAzureClients(clients => clients.ConfigureDefaults(options =>
+                    options.AddPolicy(new ListenerOutagePolicy(TimeProvider.System), HttpPipelinePosition.PerCall)));
                 // The outer host owns Ctrl-C, SIGTERM and the start-up messages.
                 services.AddSingleton<IHostLifetime, InnerLifetime>();
             })

@@ -35,7 +35,7 @@ public abstract record QueueEmailResult
 /// never waits for SMTP, and an encode backlog on <c>heavy-compute</c> never delays it.
 /// </summary>
 public sealed class QueueEmailHandler(
-    JobStore jobs, JobQueue queue, IdempotencyKeys keys, EmailLinks links, OwnerQuotas quotas, WatchdogHandler watchdog)
+    JobStore jobs, JobQueue queue, IdempotencyKeys keys, EmailLinks links, OwnerQuotas quotas)
 {
     private const string KeyScope = "emails";
 
@@ -89,7 +89,10 @@ public sealed class QueueEmailHandler(
             ? mailbox
             : null;
 
-    /// <summary>Writes the job and queues its id; for an id that exists, returns that job (and re-sends its message while it is queued).</summary>
+    /// <summary>
+    /// Writes the job and queues its id; for an id that exists, returns that job (and re-sends its message while it is
+    /// queued). Once the row is stored the email is accepted: a message that cannot be sent now is the sweeper's.
+    /// </summary>
     private async Task<Job> CreateAsync(string id, string owner, (string To, string Template, string Model) email, CancellationToken cancellationToken)
     {
         var job = Job.New(id, JobKinds.Email, owner, jobs.Now);
@@ -106,12 +109,11 @@ public sealed class QueueEmailHandler(
             // died with that call, so a job still queued gets it again (a duplicate is harmless).
             var existing = (await jobs.GetAsync(id, cancellationToken))!;
             if (existing.Status == JobStatus.Queued)
-                await queue.EnqueueAsync(QueueNames.HighPriority, id, cancellationToken);
+                await queue.DispatchAsync(existing, cancellationToken);
             return existing;
         }
 
-        await queue.EnqueueAsync(QueueNames.HighPriority, id, cancellationToken);
-        await watchdog.WatchQueuedAsync(job, cancellationToken);
+        await queue.DispatchAsync(job, cancellationToken);
         return job;
     }
 }

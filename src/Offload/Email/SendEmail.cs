@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using MimeKit;
 using Offload.Jobs;
 using Offload.Messaging;
+using Offload.Telemetry;
 
 namespace Offload.Email;
 
@@ -26,11 +27,8 @@ public sealed partial class SendEmailHandler(
         if (await worker.ReadAsync(QueueNames.HighPriority, command.Message, cancellationToken) is not { } message)
             return;
 
-        using var scope = logger.BeginJobScope(message.JobId);
-        await using var run = await worker.ClaimAsync(
-            QueueNames.HighPriority, JobKinds.Email, message, command.Message, options.Value.Retry, cancellationToken);
-        if (run is not null)
-            await SendAsync(run);
+        using var delivery = JobTracing.BeginDelivery(QueueNames.HighPriority, message, logger);
+        await worker.RunAsync(QueueNames.HighPriority, JobKinds.Email, message, command.Message, options.Value.Retry, SendAsync, cancellationToken);
     }
 
     private async Task SendAsync(JobRun run)

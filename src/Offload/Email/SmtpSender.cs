@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net.Sockets;
 using MailKit;
 using MailKit.Net.Smtp;
@@ -6,6 +7,7 @@ using MailKit.Security;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MimeKit;
+using Offload.Telemetry;
 
 namespace Offload.Email;
 
@@ -32,9 +34,26 @@ public sealed partial class SmtpSender(IOptions<EmailOptions> options, TimeProvi
 
     public MailboxAddress From => MailboxAddress.Parse(_options.From);
 
+    /// <summary>Sends <paramref name="message"/>, as the span <c>smtp send</c> (a child of the job's delivery).</summary>
     public async Task SendAsync(MimeMessage message, CancellationToken cancellationToken)
     {
+        using var activity = Instrumentation.Source.StartActivity("smtp send", ActivityKind.Client);
+        activity?.SetTag("server.address", _options.SmtpHost);
+        activity?.SetTag("server.port", _options.SmtpPort);
+        try
+        {
+            await SendOnPooledSessionAsync(message, activity, cancellationToken);
+        }
+        catch (Exception ex) when (activity.Failed(ex))
+        {
+            throw; // never reached: the filter only records the failure on the span
+        }
+    }
+
+    private async Task SendOnPooledSessionAsync(MimeMessage message, Activity? activity, CancellationToken cancellationToken)
+    {
         var (client, idleSince) = await RentAsync(cancellationToken);
+        activity?.SetTag("offload.smtp.session_reused", idleSince is not null);
         try
         {
             try
@@ -44,6 +63,7 @@ public sealed partial class SmtpSender(IOptions<EmailOptions> options, TimeProvi
             catch (Exception ex) when (idleSince is { } since && client.IsStale(ex))
             {
                 LogStaleSession(logger, clock.GetElapsedTime(since).TotalMilliseconds, ex.GetType().Name, ex.Message);
+                activity?.AddEvent(new ActivityEvent("smtp.stale_session", tags: new() { ["error.type"] = ex.GetType().FullName }));
                 var found = clock.GetTimestamp();
                 for (var seen = Volatile.Read(ref _closedIfIdleSince); found > seen; seen = Volatile.Read(ref _closedIfIdleSince))
                     Interlocked.CompareExchange(ref _closedIfIdleSince, found, seen);

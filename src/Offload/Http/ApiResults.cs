@@ -121,7 +121,12 @@ public static class ApiResults
     public static IResult MalformedId(string id) => BadRequest("That is not a job id.",
         $"Job ids are {JobId.Length} lower-case hex characters; got '{id}'.");
 
-    /// <summary>A storage outage is the server's problem, not the client's: 503 with Retry-After, nothing half-done kept.</summary>
+    /// <summary>
+    /// A storage outage is the server's problem, not the client's: 503 with Retry-After. What it says is what is known:
+    /// storage did not confirm the request, so a job it was to make may or may not have been stored (a write can land
+    /// and its answer be lost). Once a job's row is stored it runs, its message or not (the sweeper sends a lost one),
+    /// and the same request repeated with its Idempotency-Key returns that one job.
+    /// </summary>
     public static async Task<IResult> WhenStorageIsDownAsync(Func<Task<IResult>> action)
     {
         try
@@ -130,9 +135,13 @@ public static class ApiResults
         }
         catch (Exception ex) when (StorageFaults.IsUnavailable(ex))
         {
-            return StorageUnavailable("Nothing was stored for this request.");
+            return StorageUnavailable(StorageDidNotConfirm);
         }
     }
+
+    public const string StorageDidNotConfirm =
+        "Storage did not confirm this request, so a job it was to make may or may not have been stored. " +
+        "Repeat the request with the same Idempotency-Key header to get exactly one job.";
 
     public static IResult StorageUnavailable(string detail) =>
         WithHeader(Problem(StatusCodes.Status503ServiceUnavailable, "Storage is unavailable right now; try again shortly.", detail), "Retry-After", "10");

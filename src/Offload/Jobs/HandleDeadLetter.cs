@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Offload.Messaging;
+using Offload.Telemetry;
 
 namespace Offload.Jobs;
 
@@ -23,7 +24,7 @@ public sealed partial class HandleDeadLetter(JobStore jobs, ILogger<HandleDeadLe
             return;
         }
 
-        using var scope = logger.BeginJobScope(message.JobId);
+        using var delivery = JobTracing.BeginDelivery(QueueNames.PoisonOf(command.Queue), message, logger);
         if (command.Queue == QueueNames.Watchdog)
         {
             // Only a check died: the job's own message is still there, and the listener brings it back.

@@ -20,6 +20,24 @@ public sealed class JobOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>How often the sweeper looks for unfinished jobs whose message was lost (one instance sweeps at a time).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// How long past the moment a worker should have picked it up (queued, its retry due, its lease ended) a job
+    /// waits before the sweeper sends its message again.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan RedeliverAfter { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// How long a finished job (succeeded, failed, cancelled), its history and its files are kept after it ended;
+    /// then they are deleted and its URLs answer 404.
+    /// </summary>
+    [Range(typeof(TimeSpan), "01:00:00", "3650.00:00:00")]
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(30);
+
     /// <summary>
     /// How often a person may send one job through again (POST …/retry). Each retry is a fresh set of attempts: a job
     /// that keeps failing for the same reason is not fixed by the hundredth, and past this the API answers 409.

@@ -51,6 +51,9 @@ public sealed partial class JobRun : IAsyncDisposable
     /// <summary>The job is no longer this run's to finish.</summary>
     public bool Interrupted => Cancelled || Lost;
 
+    /// <summary>The run has ended the job (or tried to): nothing more may be recorded for it.</summary>
+    public bool Ended => _ended;
+
     /// <summary>Progress in percent (0-100), written with the next heartbeat. Safe to call from any thread.</summary>
     public void ReportProgress(double percent) => Volatile.Write(ref _percent, percent);
 
@@ -90,23 +93,28 @@ public sealed partial class JobRun : IAsyncDisposable
     }
 
     /// <summary>
-    /// The host is stopping mid-job: hand the job back and queue it again at once, for the next worker (the listener
-    /// may not manage to release this message: storage may be what stopped the host). Should storage stay away, the
-    /// lease runs out and the watchdog brings the job back.
+    /// The host is stopping mid-job (a deploy, a scale-in, Ctrl-C): hand the job back as <c>retrying</c>, the attempt
+    /// not counted (the job did nothing wrong), and queue it again at once for the next worker. Storage is given
+    /// <see cref="ShutdownPatience"/>, well inside the host's shutdown window; should it stay away, the lease runs out
+    /// and the watchdog brings the job back.
     /// </summary>
     public async Task StoppedAsync()
     {
         try
         {
-            // Only one lease of patience: the host is going away, and the lease will run out anyway.
-            // Only one lease of patience: the host is going away, and the lease runs out anyway.
-            var handedBack = await EndAsync(JobStatus.Retrying, $"The worker stopped during attempt {Job.Attempts}; the job will be tried again.", j =>
-            {
-                j.Error = "The worker stopped during the job; it will be tried again.";
-                j.NextAttemptAt = _jobs.Now;
-            }, _options.LeaseDuration);
+            var attempt = Job.Attempts;
+            var handedBack = await EndAsync(JobStatus.Retrying,
+                $"The worker shut down during attempt {attempt} (its host was stopping); the attempt does not count, and the job will run again.", j =>
+                {
+                    j.Attempts = Math.Max(0, attempt - 1);
+                    j.Error = null;
+                    j.NextAttemptAt = _jobs.Now;
+                }, ShutdownPatience);
             if (handedBack is not null)
-                await _worker.Patiently(() => _queue.EnqueueAsync(_queueName, Job.Id, CancellationToken.None), CancellationToken.None, _options.LeaseDuration);
+            {
+                LogHandedBack(_logger, attempt);
+                await _worker.Patiently(() => _queue.EnqueueAsync(_queueName, Job.Id, CancellationToken.None), CancellationToken.None, ShutdownPatience);
+            }
         }
         catch (Exception ex) when (StorageFaults.IsUnavailable(ex))
         {
@@ -220,6 +228,12 @@ public sealed partial class JobRun : IAsyncDisposable
         _work.Dispose();
         _heartbeatStop.Dispose();
     }
+
+    /// <summary>How long a stopping host waits for storage to hand its job back: well inside its shutdown window (30 s by default).</summary>
+    public static readonly TimeSpan ShutdownPatience = TimeSpan.FromSeconds(10);
+
+    [LoggerMessage(EventId = 1023, Level = LogLevel.Information, Message = "The host is stopping: the job is handed back, attempt {Attempt} not counted")]
+    private static partial void LogHandedBack(ILogger logger, int attempt);
 
     [LoggerMessage(EventId = 1020, Level = LogLevel.Information, Message = "The job was cancelled while it ran; its work stops")]
     private static partial void LogCancelled(ILogger logger);

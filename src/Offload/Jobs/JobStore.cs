@@ -2,6 +2,7 @@ using Azure;
 using Azure.Data.Tables;
 using Offload.Access;
 using Offload.Storage;
+using Offload.Telemetry;
 
 namespace Offload.Jobs;
 
@@ -10,16 +11,20 @@ namespace Offload.Jobs;
 /// of one message race, exactly one move wins and the other sees <c>null</c>. A move and its history row
 /// (<see cref="JobEvent"/>) are one entity-group transaction in the job's partition: both are stored, or neither.
 /// </summary>
-public sealed class JobStore(TableServiceClient tables, TimeProvider clock)
+public sealed class JobStore(TableServiceClient tables, ActiveJobs active, TimeProvider clock)
 {
     private readonly TableClient _table = tables.GetTableClient(StorageNames.JobsTable);
 
     public DateTimeOffset Now => clock.GetUtcNow();
 
-    /// <summary>Stores a new job with its first history row.</summary>
+    /// <summary>
+    /// Stores a new job with its first history row, after its row in the index of unfinished jobs: once the job is
+    /// stored, the sweeper can always find it, whatever becomes of its message.
+    /// </summary>
     /// <exception cref="RequestFailedException">Status 409: a job with this id exists.</exception>
     public async Task CreateAsync(Job job, string reason, CancellationToken cancellationToken)
     {
+        await active.AddAsync(job.Id, job.Kind, cancellationToken);
         job.EventCount = 1;
         var response = await _table.SubmitTransactionAsync(
         [
@@ -73,6 +78,9 @@ public sealed class JobStore(TableServiceClient tables, TimeProvider clock)
         if (status != JobStatus.Processing)
             (next.LeaseExpiresAt, next.LeaseOwner) = (null, null);
         next.EventCount = job.EventCount + 1;
+        // A job sent through again can need a message again: back in the index before it is queued.
+        if (job.IsFinal)
+            await active.AddAsync(job.Id, job.Kind, cancellationToken);
         try
         {
             var response = await _table.SubmitTransactionAsync(
@@ -81,11 +89,28 @@ public sealed class JobStore(TableServiceClient tables, TimeProvider clock)
                 new TableTransactionAction(TableTransactionActionType.Add, JobEvent.For(next, reason)),
             ], cancellationToken);
             next.ETag = response.Value[0].Headers.ETag ?? default;
-            return next;
+            JobMetrics.Moved(job, next);
         }
         catch (RequestFailedException ex) when (ex.Status is 412 or 404 or 409)
         {
             return null;
+        }
+
+        if (next.IsFinal)
+            await LeaveIndexAsync(next);
+        return next;
+    }
+
+    /// <summary>A final job leaves the index, filed to expire; should storage fail now, the sweeper does it when it finds the job final.</summary>
+    private async Task LeaveIndexAsync(Job job)
+    {
+        try
+        {
+            await active.EndAsync(job, CancellationToken.None);
+        }
+        catch (Exception ex) when (StorageFaults.IsUnavailable(ex))
+        {
+            // left to the sweeper
         }
     }
 

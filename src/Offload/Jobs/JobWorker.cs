@@ -52,6 +52,52 @@ public sealed partial class JobWorker(JobStore jobs, JobQueue queue, IOptions<Jo
     }
 
     /// <summary>
+    /// Claims the job and runs <paramref name="work"/> on it: what every kind of work does around its own, and the one
+    /// place where what the work did not expect is caught. The work ends its run itself (succeeded, failed, retrying)
+    /// for the faults it knows. An unexpected exception is transient: the job is retried up to its attempt limit, then
+    /// fails, its error and history naming the exception's type and message (the stack trace goes to the log). A host
+    /// that stops mid-job hands the job back without using up the attempt. Returns whether this delivery ran the job.
+    /// </summary>
+    public async Task<bool> RunAsync(
+        string queueName, string kind, JobMessage message, string body, RetryPolicy policy, Func<JobRun, Task> work,
+        CancellationToken hostStopping)
+    {
+        await using var run = await ClaimAsync(queueName, kind, message, body, policy, hostStopping);
+        if (run is null)
+            return false;
+
+        try
+        {
+            await work(run);
+        }
+        catch (OperationCanceledException) when (run.Interrupted)
+        {
+            // Cancelled by a person, or taken over by another worker: the job is no longer this run's to end.
+            LogInterrupted(logger, run.Cancelled ? "cancelled" : "taken over by another worker");
+        }
+        catch (OperationCanceledException) when (hostStopping.IsCancellationRequested && !run.Ended)
+        {
+            await run.StoppedAsync();
+        }
+        catch (Exception ex) when (!run.Ended)
+        {
+            LogUnexpected(logger, ex.GetType().Name, ex);
+            await run.RetryLaterAsync(Unexpected(ex), ex);
+        }
+
+        return true;
+    }
+
+    /// <summary>An unexpected exception in words for the job's error: its type and message, cut to a readable length.</summary>
+    internal static string Unexpected(Exception ex)
+    {
+        var text = $"{ex.GetType().Name}: {ex.Message}";
+        return text.Length <= MaxErrorLength ? text : text[..(MaxErrorLength - 1)] + "…";
+    }
+
+    private const int MaxErrorLength = 500;
+
+    /// <summary>
     /// How long a worker waits for storage: the queue listener keeps a delivered message for 10 minutes anyway, and a
     /// delivery that failed meanwhile would come back only after them. A known outcome recorded late beats work done
     /// twice; the watchdog leaves a job alone while its worker may still be waiting.
@@ -151,6 +197,12 @@ public sealed partial class JobWorker(JobStore jobs, JobQueue queue, IOptions<Jo
 
     [LoggerMessage(EventId = 1009, Level = LogLevel.Warning, Message = "Storage is unavailable; trying again in a second: {Reason}")]
     private static partial void LogWaitingForStorage(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 1014, Level = LogLevel.Error, Message = "The work failed on an unexpected {ExceptionType}; it counts as a transient fault")]
+    private static partial void LogUnexpected(ILogger logger, string exceptionType, Exception exception);
+
+    [LoggerMessage(EventId = 1015, Level = LogLevel.Information, Message = "The work stopped: the job was {Why}")]
+    private static partial void LogInterrupted(ILogger logger, string why);
 
     [LoggerMessage(EventId = 1008, Level = LogLevel.Information, Message = "The job's next attempt is due in {Seconds:0.0} s; this delivery waits for it")]
     private static partial void LogTooEarly(ILogger logger, double seconds);

@@ -25,7 +25,7 @@ public abstract record RetryJobResult
 /// was lost can simply be asked for again. A job may be sent through again <see cref="JobOptions.MaxRetries"/> times.
 /// </summary>
 public sealed partial class RetryJobHandler(
-    JobStore jobs, JobQueue queue, OwnerQuotas quotas, WatchdogHandler watchdog, IOptions<JobOptions> options, ILogger<RetryJobHandler> logger)
+    JobStore jobs, JobQueue queue, OwnerQuotas quotas, IOptions<JobOptions> options, ILogger<RetryJobHandler> logger)
 {
     public async Task<RetryJobResult> HandleAsync(Caller caller, string id, string kind, CancellationToken cancellationToken)
     {
@@ -67,8 +67,7 @@ public sealed partial class RetryJobHandler(
         if (job.Status != JobStatus.Queued)
             return new RetryJobResult.NotRetryable(job.Status);
 
-        await queue.EnqueueAsync(QueueNames.For(kind), id, cancellationToken);
-        await watchdog.WatchQueuedAsync(job, cancellationToken);
+        await queue.DispatchAsync(job, cancellationToken);
         return new RetryJobResult.Queued(job);
     }
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Offload.Messaging;
+using Offload.Telemetry;
 
 namespace Offload.Jobs;
 
@@ -22,44 +23,24 @@ public sealed partial class WatchdogHandler(
         if (await worker.ReadAsync(QueueNames.Watchdog, command.Message, cancellationToken) is not { } message)
             return;
 
-        using var scope = logger.BeginJobScope(message.JobId);
+        using var delivery = JobTracing.BeginDelivery(QueueNames.Watchdog, message, logger);
         await worker.Patiently(() => CheckAsync(message, cancellationToken), cancellationToken);
     }
 
     /// <summary>
     /// How long a lease that ran out is watched before the job is given away: a worker that is alive but could not
-    /// renew (storage was down) renews, or records its outcome, within a second or a heartbeat of storage coming back.
+    /// renew (storage was down) renews, or records its outcome, soon after storage comes back, but not at once: the
+    /// storage client's own retries of its last call back off for up to about 7 s (0.8, 1.6, 3.2 s, ±20 %), then the
+    /// worker tries again a second later. 15 s (or three heartbeats, if longer) covers that with room to spare; a
+    /// shorter grace gave live workers' jobs away and sent their emails twice.
     /// </summary>
-    public static TimeSpan Grace(JobOptions options) => TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(5).Ticks, 3 * options.HeartbeatInterval.Ticks));
-
-    /// <summary>How long a queued job may sit unchanged before its message counts as lost: two leases.</summary>
-    public static TimeSpan QueuedCheck(JobOptions options) => 2 * options.LeaseDuration;
-
-    /// <summary>
-    /// Asks for a look at a job just put on its queue. Its message can be lost on the way (a receive whose answer
-    /// storage never sent, a listener stopped mid-batch, hidden by the listener for 10 minutes): a job still queued and
-    /// untouched a <see cref="QueuedCheck"/> later gets its message again.
-    /// </summary>
-    public Task WatchQueuedAsync(Job job, CancellationToken cancellationToken) =>
-        queue.EnqueueAsync(QueueNames.Watchdog, job.Id, cancellationToken, QueuedCheck(options.Value), seen: job.ETag.ToString());
+    public static TimeSpan Grace(JobOptions options) => TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(15).Ticks, 3 * options.HeartbeatInterval.Ticks));
 
     private async Task CheckAsync(JobMessage message, CancellationToken cancellationToken)
     {
         var found = await jobs.GetAsync(message.JobId, cancellationToken);
-        if (found is { Status: JobStatus.Queued } queued)
-        {
-            // Untouched since the last look (no worker claimed it): its message is lost, so it gets a new one.
-            if (message.Seen == queued.ETag.ToString())
-            {
-                LogQueuedMessageLost(logger, QueuedCheck(options.Value).TotalSeconds);
-                await queue.EnqueueAsync(QueueNames.For(queued.Kind), queued.Id, cancellationToken);
-            }
-
-            await WatchQueuedAsync(queued, cancellationToken);
-            return;
-        }
-
-        // Finished, waiting for its own retry message, or unknown: nothing runs, nothing to watch.
+        // Queued, finished, waiting for its own retry message, or unknown: nothing runs, nothing to watch (a lost
+        // message of a queued or retrying job is the sweeper's: JobSweeper).
         if (found is not { Status: JobStatus.Processing } job)
             return;
 
@@ -82,10 +63,6 @@ public sealed partial class WatchdogHandler(
         LogWorkerLost(logger, job.Attempts, -left.TotalSeconds);
         await queue.EnqueueAsync(QueueNames.For(job.Kind), job.Id, cancellationToken);
     }
-
-    [LoggerMessage(EventId = 1031, Level = LogLevel.Warning,
-        Message = "The job sat queued and untouched for {Seconds:0} s: its message was lost; it is queued again")]
-    private static partial void LogQueuedMessageLost(ILogger logger, double seconds);
 
     [LoggerMessage(EventId = 1030, Level = LogLevel.Warning,
         Message = "The worker of attempt {Attempt} stopped renewing its lease {Seconds:0.0} s ago; the job goes back on its queue")]

@@ -1,15 +1,51 @@
+using System.Diagnostics;
 using Azure.Storage.Queues;
+using Microsoft.Extensions.Logging;
+using Offload.Jobs;
+using Offload.Storage;
+using Offload.Telemetry;
 
 namespace Offload.Messaging;
 
-/// <summary>Puts job ids on the dedicated queues (Base64, as the triggers expect: see StorageClients).</summary>
-public sealed class JobQueue(QueueServiceClient queues)
+/// <summary>
+/// Puts job ids on the dedicated queues (Base64, as the triggers expect: see StorageClients), with the sender's trace
+/// context, so the worker's span joins the trace of the request (or the delivery) that queued the job.
+/// </summary>
+public sealed partial class JobQueue(QueueServiceClient queues, ILogger<JobQueue> logger)
 {
+    /// <summary>
+    /// Sends the id of a job just stored, or sent through again, to its work queue. The stored row is what counts:
+    /// should the queue be unreachable now, the job stays queued and the sweeper (<see cref="JobSweeper"/>) sends its
+    /// message once storage is back, so the request that stored it is accepted all the same. Returns whether the
+    /// message went now.
+    /// </summary>
+    public async Task<bool> DispatchAsync(Job job, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await EnqueueAsync(QueueNames.For(job.Kind), job.Id, cancellationToken);
+            return true;
+        }
+        catch (Exception ex) when (StorageFaults.IsUnavailable(ex))
+        {
+            LogDispatchDeferred(logger, job.Id, ex.Message);
+            return false;
+        }
+    }
+
     /// <summary>Puts the id on <paramref name="queue"/>, invisible for <paramref name="delay"/> (a retry's backoff).</summary>
     public async Task EnqueueAsync(string queue, string jobId, CancellationToken cancellationToken, TimeSpan? delay = null, string? seen = null)
     {
-        await queues.GetQueueClient(queue).SendMessageAsync(
-            JobMessage.For(jobId, seen).ToJson(), visibilityTimeout: delay, cancellationToken: cancellationToken);
+        using var send = JobTracing.StartSend(queue, jobId);
+        var message = JobMessage.For(jobId, seen).WithTraceContext(send ?? Activity.Current);
+        try
+        {
+            await queues.GetQueueClient(queue).SendMessageAsync(message.ToJson(), visibilityTimeout: delay, cancellationToken: cancellationToken);
+        }
+        catch (Exception ex) when (send.Failed(ex))
+        {
+            throw; // never reached: the filter only records the failure on the span
+        }
     }
 
     /// <summary>
@@ -22,4 +58,8 @@ public sealed class JobQueue(QueueServiceClient queues)
         await poison.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         await poison.SendMessageAsync(body, cancellationToken);
     }
+
+    [LoggerMessage(EventId = 1016, Level = LogLevel.Warning,
+        Message = "Job {JobId} is stored but its message could not be sent now; the sweeper sends it once the queue answers: {Reason}")]
+    private static partial void LogDispatchDeferred(ILogger logger, string jobId, string reason);
 }

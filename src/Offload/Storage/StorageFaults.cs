@@ -12,8 +12,11 @@ public static class StorageFaults
     public static bool IsUnavailable(Exception exception) => exception switch
     {
         RequestFailedException failed => failed.Status is 0 or 408 or 429 or >= 500,
-        HttpRequestException or TimeoutException => true,
-        AggregateException aggregate => aggregate.InnerExceptions.Count > 0 && aggregate.InnerExceptions.All(IsUnavailable),
+        HttpRequestException or TimeoutException or System.Net.Sockets.SocketException => true,
+        // Only the SDK's retry policy gathers faults into one: each is a try that could not reach storage, a
+        // connection refused, reset or cut off midway (an IOException) among them.
+        AggregateException aggregate => aggregate.InnerExceptions.Count > 0
+            && aggregate.InnerExceptions.All(inner => inner is IOException || IsUnavailable(inner)),
         _ => false,
     };
 

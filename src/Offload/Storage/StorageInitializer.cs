@@ -46,6 +46,8 @@ public sealed partial class StorageInitializer(
         await CreateAsync(StorageNames.IdempotencyTable, () => tables.CreateTableIfNotExistsAsync(StorageNames.IdempotencyTable, cancellationToken));
         await CreateAsync(StorageNames.ApiKeysTable, () => tables.CreateTableIfNotExistsAsync(StorageNames.ApiKeysTable, cancellationToken));
         await CreateAsync(StorageNames.QuotasTable, () => tables.CreateTableIfNotExistsAsync(StorageNames.QuotasTable, cancellationToken));
+        await CreateAsync(StorageNames.ActiveJobsTable, () => tables.CreateTableIfNotExistsAsync(StorageNames.ActiveJobsTable, cancellationToken));
+        await CreateAsync(StorageNames.JobExpiriesTable, () => tables.CreateTableIfNotExistsAsync(StorageNames.JobExpiriesTable, cancellationToken));
         foreach (var queue in QueueNames.Everything)
             await CreateAsync(queue, () => queues.GetQueueClient(queue).CreateIfNotExistsAsync(cancellationToken: cancellationToken));
     }

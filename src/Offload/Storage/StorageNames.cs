@@ -16,6 +16,8 @@ public static class StorageNames
     public const string IdempotencyTable = "idempotency";
     public const string ApiKeysTable = "apikeys";
     public const string QuotasTable = "quotas";
+    public const string ActiveJobsTable = "activejobs";
+    public const string JobExpiriesTable = "jobexpiries";
 
     public static string SourceBlobName(string jobId) => jobId;
 

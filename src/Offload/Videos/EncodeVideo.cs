@@ -7,6 +7,7 @@ using Offload.Jobs;
 using Offload.Messaging;
 using Offload.Quotas;
 using Offload.Storage;
+using Offload.Telemetry;
 
 namespace Offload.Videos;
 
@@ -39,18 +40,13 @@ public sealed partial class EncodeVideoHandler(
         if (await worker.ReadAsync(QueueNames.HeavyCompute, command.Message, cancellationToken) is not { } message)
             return;
 
-        using var scope = logger.BeginJobScope(message.JobId);
-        await using (var run = await worker.ClaimAsync(
-            QueueNames.HeavyCompute, JobKinds.Video, message, command.Message, _options.Retry, cancellationToken))
-        {
-            if (run is not null)
-                await EncodeAsync(run, command.DequeueCount, cancellationToken);
-        }
-
+        using var delivery = JobTracing.BeginDelivery(QueueNames.HeavyCompute, message, logger);
+        await worker.RunAsync(QueueNames.HeavyCompute, JobKinds.Video, message, command.Message, _options.Retry,
+            run => EncodeAsync(run, command.DequeueCount), cancellationToken);
         await notifications.NotifyIfFinalAsync(message.JobId, cancellationToken);
     }
 
-    private async Task EncodeAsync(JobRun run, long dequeueCount, CancellationToken hostStopping)
+    private async Task EncodeAsync(JobRun run, long dequeueCount)
     {
         LogStarted(logger, run.Job.Attempts, dequeueCount);
         // A folder per delivery: two deliveries of one message never share files.
@@ -67,17 +63,7 @@ public sealed partial class EncodeVideoHandler(
         {
             await run.FailAsync(ex.Message);
         }
-        catch (OperationCanceledException) when (run.Interrupted)
-        {
-            // Cancelled by a person, or taken over by another worker: the job is no longer this run's to end.
-            LogInterrupted(logger, run.Cancelled ? "cancelled" : "taken over by another worker");
-        }
-        catch (OperationCanceledException) when (hostStopping.IsCancellationRequested)
-        {
-            await run.StoppedAsync();
-            throw;
-        }
-        catch (OperationCanceledException) when (timeLimit.IsCancellationRequested)
+        catch (OperationCanceledException) when (timeLimit.IsCancellationRequested && !run.Token.IsCancellationRequested)
         {
             await run.FailAsync($"The encode timed out: it ran longer than {_options.TimeLimit:g}, the limit for one encode.");
         }
@@ -207,9 +193,6 @@ public sealed partial class EncodeVideoHandler(
     [LoggerMessage(EventId = 2103, Level = LogLevel.Information,
         Message = "Encode succeeded: {SizeBytes} bytes, {Width}x{Height}, in {Seconds:0.00} s")]
     private static partial void LogSucceeded(ILogger logger, long sizeBytes, int width, int height, double seconds);
-
-    [LoggerMessage(EventId = 2104, Level = LogLevel.Information, Message = "Encode stopped: the job was {Why}")]
-    private static partial void LogInterrupted(ILogger logger, string why);
 
     [LoggerMessage(EventId = 2105, Level = LogLevel.Warning, Message = "Over the limit Encoding:{Setting}; the job fails without a retry")]
     private static partial void LogOverLimit(ILogger logger, string setting);

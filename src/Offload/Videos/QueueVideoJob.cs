@@ -1,8 +1,6 @@
 using Azure;
-using Microsoft.Extensions.Logging;
 using Offload.Jobs;
 using Offload.Messaging;
-using Offload.Storage;
 
 namespace Offload.Videos;
 
@@ -15,10 +13,10 @@ public sealed record VideoSource(string Owner, string? FileName, string ContentT
 /// <summary>
 /// Writes the video job for a stored source and puts its id on <c>heavy-compute</c>: the last step of both ways in
 /// (POST /api/videos and direct upload + submit). Once only: a second call for the same id returns the job as it is,
-/// and sends its message again while it is still queued (the first call may have died between the row and the
-/// message; a duplicate message is harmless, a missing one would leave the job waiting forever).
+/// and sends its message again while it is still queued (a duplicate message is harmless). Once the row is stored
+/// the job is accepted: a message that cannot be sent now is the sweeper's to send.
 /// </summary>
-public sealed partial class QueueVideoJob(JobStore jobs, JobQueue queue, WatchdogHandler watchdog, ILogger<QueueVideoJob> logger)
+public sealed class QueueVideoJob(JobStore jobs, JobQueue queue)
 {
     public async Task<(Job Job, bool Created)> HandleAsync(string id, VideoSource source, CancellationToken cancellationToken)
     {
@@ -36,27 +34,11 @@ public sealed partial class QueueVideoJob(JobStore jobs, JobQueue queue, Watchdo
         {
             var existing = (await jobs.GetAsync(id, cancellationToken))!;
             if (existing.Status == JobStatus.Queued)
-                await queue.EnqueueAsync(QueueNames.HeavyCompute, id, cancellationToken);
+                await queue.DispatchAsync(existing, cancellationToken);
             return (existing, false);
         }
 
-        try
-        {
-            await queue.EnqueueAsync(QueueNames.HeavyCompute, id, cancellationToken);
-            await watchdog.WatchQueuedAsync(job, cancellationToken);
-        }
-        catch (Exception ex) when (StorageFaults.IsUnavailable(ex))
-        {
-            // Nothing is left stuck in 'queued' with no message behind it.
-            const string reason = "The job could not be queued; please submit it again.";
-            await jobs.TryMoveAsync(job, JobStatus.Failed, reason, j => j.Error = reason, CancellationToken.None);
-            LogEnqueueFailed(logger, ex);
-            throw;
-        }
-
+        await queue.DispatchAsync(job, cancellationToken);
         return (job, true);
     }
-
-    [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "The job was stored but could not be queued; it was marked failed")]
-    private static partial void LogEnqueueFailed(ILogger logger, Exception exception);
 }

@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using FFMpegCore;
 using FFMpegCore.Exceptions;
 using Microsoft.Extensions.Options;
+using Offload.Telemetry;
 
 namespace Offload.Videos;
 
@@ -84,6 +85,10 @@ public sealed partial class VideoEncoder(IOptions<EncodingOptions> options)
         // No grace period: FFMpegCore's default lets ffmpeg finish on 'q' for up to 5 s (libx264 flushes its lookahead),
         // and every cancellation here (a person's cancel, a take-over, the time limit, the host stopping) throws the
         // output away. Killed at once, ffmpeg stops within a heartbeat of the cancel.
+        using var activity = Instrumentation.Source.StartActivity("ffmpeg encode");
+        activity?.SetTag("offload.video.source_codec", info.VideoCodec);
+        activity?.SetTag("offload.video.source_height", info.Height);
+        activity?.SetTag("offload.video.duration_s", info.Duration.TotalSeconds);
         var processor = BuildArguments(source, info, output)
             .NotifyOnPercentageProgress(onProgress, info.Duration)
             .CancellableThrough(cancellationToken, gracePeriod: TimeSpan.Zero);
@@ -95,12 +100,15 @@ public sealed partial class VideoEncoder(IOptions<EncodingOptions> options)
         }
         catch (FFMpegException ex)
         {
+            activity.Failed(ex);
             throw new EncodeFailedException("ffmpeg could not be run.", ex.Message, ex);
         }
 
         cancellationToken.ThrowIfCancellationRequested();
+        activity?.SetTag("process.exit.code", result.ExitCode);
         if (!result.Success)
         {
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, $"ffmpeg exited with code {result.ExitCode}");
             var tail = string.Join(" | ", result.StandardError.TakeLast(3));
             throw new EncodeFailedException($"ffmpeg exited with code {result.ExitCode}; its own words are in the worker's log.", tail);
         }

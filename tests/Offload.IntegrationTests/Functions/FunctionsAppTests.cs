@@ -28,7 +28,7 @@ public sealed class FunctionsAppTests
         Assert.Equal(
             ["CancelVideoFunction", "CreateKeyFunction", "CreateUploadFunction", "EncodeVideoDeadLetterFunction", "EncodeVideoFunction", "GetEmailFunction", "GetVideoFunction",
              "GetVideoOutputFunction", "HealthFunction", "ListKeysFunction", "QueueEmailFunction", "RetryEmailFunction", "RetryVideoFunction", "RevokeKeyFunction", "SendEmailDeadLetterFunction", "SendEmailFunction",
-             "SubmitUploadFunction", "UploadVideoFunction", "WatchdogDeadLetterFunction", "WatchdogFunction"],
+             "SubmitUploadFunction", "SweepJobsFunction", "UploadVideoFunction", "WatchdogDeadLetterFunction", "WatchdogFunction"],
             Functions().Keys.Order());
 
     [Theory]
@@ -54,6 +54,16 @@ public sealed class FunctionsAppTests
         Assert.Equal([method], trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
         Assert.Equal(route, trigger.GetProperty("route").GetString());
         Assert.Equal("Anonymous", trigger.GetProperty("authLevel").GetString());
+    }
+
+    [Fact]
+    public void Metadata_TheSweeperRunsOnATimerEvery15Seconds_TheDefaultSweepInterval()
+    {
+        var trigger = Trigger(Functions()["SweepJobsFunction"]);
+
+        Assert.Equal("timerTrigger", trigger.GetProperty("type").GetString());
+        Assert.Equal("*/15 * * * * *", trigger.GetProperty("schedule").GetString());
+        Assert.Equal(TimeSpan.FromSeconds(15), new Offload.Jobs.JobOptions().SweepInterval);
     }
 
     [Theory]

@@ -48,11 +48,16 @@ public sealed class InfraTests
         // The Functions hosts' containers exist before the hosts start, so each app's role can be scoped to them.
         Assert.Equal(["azure-webjobs-hosts", "azure-webjobs-secrets"], variables.GetProperty("hostContainers").EnumerateArray().Select(c => c.GetString()));
         Assert.Equal(QueueNames.Everything.Order(), queues.Order());
-        Assert.Equal([StorageNames.JobsTable, StorageNames.IdempotencyTable, StorageNames.ApiKeysTable, StorageNames.QuotasTable], tables);
+        Assert.Equal([StorageNames.JobsTable, StorageNames.IdempotencyTable, StorageNames.ApiKeysTable, StorageNames.QuotasTable, StorageNames.ActiveJobsTable, StorageNames.JobExpiriesTable], tables);
         Assert.Single(Bicep.Resources(storage), r => r.GetProperty("type").GetString() == "Microsoft.Storage/storageAccounts/tableServices/tables");
         var lifecycle = Assert.Single(await ResourcesAsync("Microsoft.Storage/storageAccounts/managementPolicies"));
         Assert.Contains("uploads/", lifecycle.GetRawText());
         Assert.Contains("daysAfterCreationGreaterThan", lifecycle.GetProperty("properties").GetRawText()); // the pinned snapshots too
+        // Outputs: a backstop one day past the jobs' retention (Jobs__Retention, 30 days by default), which deletes them first.
+        var predicted = Assert.Single(Bicep.Predicted(await Bicep.SnapshotAsync(), "Microsoft.Storage/storageAccounts/managementPolicies"));
+        var outputsRule = predicted.GetProperty("properties").GetProperty("policy").GetProperty("rules").EnumerateArray()
+            .Single(r => r.GetProperty("definition").GetProperty("filters").GetProperty("prefixMatch")[0].GetString() == "outputs/");
+        Assert.Equal(31, outputsRule.GetProperty("definition").GetProperty("actions").GetProperty("baseBlob").GetProperty("delete").GetProperty("daysAfterModificationGreaterThan").GetInt32());
     }
 
     private const string BlobOwner = "b7e6dc6d-f1e8-4753-8033-0f276bb0955b";
@@ -118,6 +123,8 @@ public sealed class InfraTests
             new("encode", QueueSender, "queues/high-priority"),
             new("encode", TableContributor, "tables/jobs"),
             new("encode", TableContributor, "tables/quotas"),
+            new("encode", TableContributor, "tables/activejobs"),
+            new("encode", TableContributor, "tables/jobexpiries"),
             new("encode", MetricsPublisher, "insights"),
         }, grants.ToHashSet());
         Assert.Equal(grants.Count, grants.Distinct().Count());

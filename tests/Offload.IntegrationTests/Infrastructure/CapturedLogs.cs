@@ -15,7 +15,7 @@ public sealed class CapturedLogs : ILoggerProvider
 
     public void Dispose() { }
 
-    public sealed record LogEntry(string Category, LogLevel Level, EventId EventId, string Message, IReadOnlyList<string> Scopes);
+    public sealed record LogEntry(string Category, LogLevel Level, EventId EventId, string Message, IReadOnlyList<string> Scopes, Exception? Exception = null);
 
     private sealed record ImmutableScopes(string Scope, ImmutableScopes? Parent);
 
@@ -35,7 +35,7 @@ public sealed class CapturedLogs : ILoggerProvider
             var scopes = new List<string>();
             for (var s = owner._scopes.Value; s is not null; s = s.Parent)
                 scopes.Add(s.Scope);
-            owner._entries.Enqueue(new LogEntry(category, logLevel, eventId, formatter(state, exception), scopes));
+            owner._entries.Enqueue(new LogEntry(category, logLevel, eventId, formatter(state, exception), scopes, exception));
         }
     }
 

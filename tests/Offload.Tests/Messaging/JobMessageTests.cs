@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Offload.Messaging;
 
 namespace Offload.Tests.Messaging;
@@ -9,6 +10,40 @@ public class JobMessageTests
     [Fact]
     public void ToJson_CarriesOnlyTheVersionAndTheId() =>
         Assert.Equal($$"""{"v":1,"jobId":"{{Id}}"}""", JobMessage.For(Id).ToJson());
+
+    [Fact]
+    public void ToJson_CarriesTheSendersTraceContext_AndTryParseReadsItBack()
+    {
+        using var sender = new Activity("send").SetIdFormat(ActivityIdFormat.W3C).Start();
+        sender.TraceStateString = "offload=1";
+
+        var json = JobMessage.For(Id).WithTraceContext(sender).ToJson();
+
+        Assert.Equal($$"""{"v":1,"jobId":"{{Id}}","traceparent":"{{sender.Id}}","tracestate":"offload=1"}""", json);
+        Assert.True(JobMessage.TryParse(json, out var message, out _));
+        Assert.Equal((sender.TraceId, sender.SpanId, true), (message.TraceContext?.TraceId, message.TraceContext?.SpanId, message.TraceContext?.IsRemote));
+        Assert.Equal("offload=1", message.TraceContext?.TraceState);
+    }
+
+    [Fact]
+    public void AMessageFromBeforeTraceContext_ParsesWithNone() =>
+        Assert.True(JobMessage.TryParse($$"""{"v":1,"jobId":"{{Id}}"}""", out var message, out _) && message.TraceContext is null);
+
+    [Fact]
+    public void AnInvalidTraceparent_IsIgnored_NotPoison()
+    {
+        Assert.True(JobMessage.TryParse($$"""{"v":1,"jobId":"{{Id}}","traceparent":"not-a-traceparent"}""", out var message, out _));
+        Assert.Null(message.TraceContext);
+    }
+
+    [Fact]
+    public void WithoutASpan_OrWithAHierarchicalOne_NoTraceContextIsWritten()
+    {
+        using var hierarchical = new Activity("old").SetIdFormat(ActivityIdFormat.Hierarchical).Start();
+
+        Assert.Equal(JobMessage.For(Id).ToJson(), JobMessage.For(Id).WithTraceContext(hierarchical).ToJson());
+        Assert.Equal(JobMessage.For(Id).ToJson(), JobMessage.For(Id).WithTraceContext(null).ToJson());
+    }
 
     [Fact]
     public void TryParse_ReadsWhatToJsonWrites()

@@ -1,0 +1,131 @@
+using Azure;
+using Azure.Data.Tables;
+using Offload.Storage;
+
+namespace Offload.Jobs;
+
+/// <summary>
+/// One unfinished job in the index the sweeper reads (table <c>activejobs</c>): a row per job from before its row
+/// is written until it is final. Sixteen partitions (the id's last hex digit) spread the writes.
+/// </summary>
+public sealed class ActiveJob : ITableEntity
+{
+    public string PartitionKey { get; set; } = "";
+    public string RowKey { get; set; } = "";
+    public DateTimeOffset? Timestamp { get; set; }
+    public ETag ETag { get; set; }
+
+    public string Kind { get; set; } = "";
+    public DateTimeOffset IndexedAt { get; set; }
+    /// <summary>The job row's ETag at the sweeper's last look: an unchanged one means nothing wrote it since.</summary>
+    public string? Seen { get; set; }
+    /// <summary>When the sweeper took that look: the next one counts only a grace later (<see cref="WatchdogHandler.Grace"/>).</summary>
+    public DateTimeOffset? SeenAt { get; set; }
+    /// <summary>How often the sweeper has sent the job's message again, and when it last did.</summary>
+    public int Resent { get; set; }
+    public DateTimeOffset? ResentAt { get; set; }
+
+    public string JobId => RowKey;
+
+    public static string PartitionOf(string jobId) => jobId[^1..];
+}
+
+/// <summary>
+/// The index of unfinished jobs: what lets the sweeper find a job whose message was lost (a row written without its
+/// message, a receive whose answer storage never sent) without scanning every job ever made. The row goes in before
+/// the job's own row and out after the job's last move, so every accepted job is in it while it can still need a
+/// message; a row left behind (its job never written, or already final) is cleaned up by the sweeper.
+/// </summary>
+public sealed class ActiveJobs(TableServiceClient tables, TimeProvider clock, Microsoft.Extensions.Options.IOptions<JobOptions> options)
+{
+    private const string LockPartition = "lock";
+    private readonly TableClient _table = tables.GetTableClient(StorageNames.ActiveJobsTable);
+    private readonly TableClient _expiries = tables.GetTableClient(StorageNames.JobExpiriesTable);
+
+    /// <summary>
+    /// A job that ended leaves the index, filed first under the day it expires (<see cref="Retention"/>): should the
+    /// second write fail, the sweeper finds the final job still indexed and does both again.
+    /// </summary>
+    public async Task EndAsync(Job job, CancellationToken cancellationToken)
+    {
+        await _expiries.UpsertEntityAsync(new JobExpiry
+        {
+            PartitionKey = JobExpiry.DayOf((job.CompletedAt ?? clock.GetUtcNow()) + options.Value.Retention),
+            RowKey = job.Id,
+        }, TableUpdateMode.Replace, cancellationToken);
+        await RemoveAsync(job.Id, cancellationToken);
+    }
+
+    public Task AddAsync(string jobId, string kind, CancellationToken cancellationToken) =>
+        _table.UpsertEntityAsync(new ActiveJob
+        {
+            PartitionKey = ActiveJob.PartitionOf(jobId),
+            RowKey = jobId,
+            Kind = kind,
+            IndexedAt = clock.GetUtcNow(),
+        }, TableUpdateMode.Replace, cancellationToken);
+
+    /// <summary>Takes a row out of the index (a job that ended, or one that was never written).</summary>
+    public async Task RemoveAsync(string jobId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _table.DeleteEntityAsync(ActiveJob.PartitionOf(jobId), jobId, ETag.All, cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            // already out
+        }
+    }
+
+    /// <summary>Every unfinished job (the index is small: only jobs that can still run are in it).</summary>
+    public async IAsyncEnumerable<ActiveJob> ListAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var row in _table.QueryAsync<ActiveJob>(a => a.PartitionKey != LockPartition, cancellationToken: cancellationToken))
+            yield return row;
+    }
+
+    /// <summary>Stores what the sweeper saw; <c>false</c> when the row changed or went meanwhile (the job moved on).</summary>
+    public async Task<bool> TryUpdateAsync(ActiveJob row, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var response = await _table.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace, cancellationToken);
+            row.ETag = response.Headers.ETag ?? default;
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Takes or renews the lease on one named task (the sweep) for <paramref name="duration"/>: <c>true</c> when
+    /// <paramref name="holder"/> holds it now. A row with an ETag-checked expiry, so two instances never both win.
+    /// </summary>
+    public async Task<bool> TryLeaseAsync(string name, string holder, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var response = await _table.GetEntityIfExistsAsync<TableEntity>(LockPartition, name, cancellationToken: cancellationToken);
+        var lease = new TableEntity(LockPartition, name) { ["Holder"] = holder, ["ExpiresAt"] = now + duration };
+        try
+        {
+            if (!response.HasValue)
+            {
+                await _table.AddEntityAsync(lease, cancellationToken);
+                return true;
+            }
+
+            var current = response.Value!;
+            if (current.GetString("Holder") != holder && current.GetDateTimeOffset("ExpiresAt") > now)
+                return false;
+            await _table.UpdateEntityAsync(lease, current.ETag, TableUpdateMode.Replace, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 409 or 412)
+        {
+            return false; // another instance took it first
+        }
+    }
+}

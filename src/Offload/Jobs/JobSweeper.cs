@@ -1,0 +1,146 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Offload.Messaging;
+
+namespace Offload.Jobs;
+
+/// <summary>What one sweep did.</summary>
+public sealed record SweepResult(int Looked, int Resent, int Removed);
+
+/// <summary>
+/// The safety net under every queue: no job stays <c>queued</c>, <c>retrying</c> past its due time, or
+/// <c>processing</c> with a dead lease, without a message on its way. Messages get lost in ways no worker sees: a row
+/// written and its message not (the queue was down, the process died between the two), a receive whose answer
+/// storage never sent (the listener hides such a message for 10 minutes), a watchdog message lost the same way.
+/// On a timer (<see cref="JobOptions.SweepInterval"/>, one instance at a time) the sweeper reads the index of
+/// unfinished jobs (<see cref="ActiveJobs"/>) and sends the message again for a job that is overdue by
+/// <see cref="JobOptions.RedeliverAfter"/> and that nothing wrote between two of its looks, a grace apart. A message sent twice is
+/// harmless (every claim is a compare-and-set); a job it must send again more than once is spaced out (1, 2, 4, 8
+/// minutes), so a long backlog is not flooded with copies.
+/// </summary>
+public sealed partial class JobSweeper(
+    ActiveJobs index, JobStore jobs, JobQueue queue, Retention retention, IOptions<JobOptions> options, ILogger<JobSweeper> logger)
+{
+    /// <summary>The name of the lease that lets one instance sweep at a time.</summary>
+    public const string LeaseName = "sweeper";
+
+    /// <summary>An index row whose job never got written (the request died between the two) is dropped after this.</summary>
+    public static readonly TimeSpan OrphanAge = TimeSpan.FromMinutes(5);
+
+    private readonly string _holder = Guid.NewGuid().ToString("N");
+
+    /// <summary>Sweeps once if this instance holds the sweep lease (or takes it); <c>null</c> when another instance sweeps.</summary>
+    public async Task<SweepResult?> SweepIfLeaderAsync(CancellationToken cancellationToken)
+    {
+        if (!await index.TryLeaseAsync(LeaseName, _holder, 3 * options.Value.SweepInterval, cancellationToken))
+            return null;
+        var result = await SweepAsync(cancellationToken);
+        // The clean-up of what has expired rides on the sweep, once per CleanupInterval.
+        if (jobs.Now - _cleanedAt >= CleanupInterval)
+        {
+            await retention.CleanUpAsync(cancellationToken);
+            _cleanedAt = jobs.Now;
+        }
+
+        return result;
+    }
+
+    /// <summary>How often the sweeping instance deletes what has expired (<see cref="Retention"/>).</summary>
+    public static readonly TimeSpan CleanupInterval = TimeSpan.FromHours(1);
+
+    private DateTimeOffset _cleanedAt = DateTimeOffset.MinValue;
+
+    /// <summary>One look at every unfinished job.</summary>
+    public async Task<SweepResult> SweepAsync(CancellationToken cancellationToken)
+    {
+        int looked = 0, resent = 0, removed = 0;
+        await foreach (var row in index.ListAsync(cancellationToken))
+        {
+            looked++;
+            switch (await SweepOneAsync(row, cancellationToken))
+            {
+                case Outcome.Resent:
+                    resent++;
+                    break;
+                case Outcome.Removed:
+                    removed++;
+                    break;
+            }
+        }
+
+        if (resent > 0 || removed > 0)
+            LogSwept(logger, looked, resent, removed);
+        return new SweepResult(looked, resent, removed);
+    }
+
+    private enum Outcome { Nothing, Resent, Removed }
+
+    private async Task<Outcome> SweepOneAsync(ActiveJob row, CancellationToken cancellationToken)
+    {
+        var job = await jobs.GetAsync(row.JobId, cancellationToken);
+        var now = jobs.Now;
+        if (job is null)
+        {
+            if (now - row.IndexedAt <= OrphanAge)
+                return Outcome.Nothing;
+            await index.RemoveAsync(row.JobId, cancellationToken);
+            return Outcome.Removed;
+        }
+
+        if (job.IsFinal)
+        {
+            await index.EndAsync(job, cancellationToken);
+            return Outcome.Removed;
+        }
+
+        if (now < DueAt(job, options.Value))
+            return Outcome.Nothing;
+        if (row.ResentAt is { } last && now - last < Spacing(row.Resent, options.Value))
+            return Outcome.Nothing;
+
+        // Overdue. Only a row that nothing wrote between two looks a grace apart counts as lost: a worker that waited
+        // out a storage outage records what it did within that grace of storage's return (the watchdog's rule), and a
+        // claim in flight lands meanwhile.
+        var etag = job.ETag.ToString();
+        if (row.Seen != etag)
+        {
+            (row.Seen, row.SeenAt) = (etag, now);
+            await index.TryUpdateAsync(row, cancellationToken);
+            return Outcome.Nothing;
+        }
+
+        if (now - row.SeenAt < WatchdogHandler.Grace(options.Value))
+            return Outcome.Nothing;
+
+        using var scope = logger.BeginJobScope(job.Id);
+        LogResending(logger, job.Status, (now - job.UpdatedAt).TotalSeconds, row.Resent + 1);
+        await queue.EnqueueAsync(QueueNames.For(job.Kind), job.Id, cancellationToken);
+        row.Resent++;
+        row.ResentAt = now;
+        await index.TryUpdateAsync(row, cancellationToken);
+        return Outcome.Resent;
+    }
+
+    /// <summary>
+    /// When a job in its state should have been picked up by now: a queued job <see cref="JobOptions.RedeliverAfter"/>
+    /// after it was queued, a retrying one as long after its next attempt was due, a running one as long after its
+    /// lease ran out (the watchdog normally brings it back well before).
+    /// </summary>
+    public static DateTimeOffset DueAt(Job job, JobOptions options) => job.Status switch
+    {
+        JobStatus.Retrying => (job.NextAttemptAt ?? job.UpdatedAt) + options.RedeliverAfter,
+        JobStatus.Processing => (job.LeaseExpiresAt ?? job.UpdatedAt) + options.RedeliverAfter,
+        _ => job.UpdatedAt + options.RedeliverAfter,
+    };
+
+    /// <summary>How long after its last re-send a job is sent again: <see cref="JobOptions.RedeliverAfter"/> doubled each time, at most 8 times it.</summary>
+    public static TimeSpan Spacing(int resent, JobOptions options) =>
+        options.RedeliverAfter * Math.Pow(2, Math.Clamp(resent - 1, 0, 3));
+
+    [LoggerMessage(EventId = 1060, Level = LogLevel.Warning,
+        Message = "The job is {Status} and untouched for {Seconds:0} s with no message on its way; its message is sent again (re-send {Resent})")]
+    private static partial void LogResending(ILogger logger, string status, double seconds, int resent);
+
+    [LoggerMessage(EventId = 1061, Level = LogLevel.Information, Message = "Sweep: {Looked} unfinished jobs, {Resent} messages sent again, {Removed} index rows removed")]
+    private static partial void LogSwept(ILogger logger, int looked, int resent, int removed);
+}

@@ -1,0 +1,157 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Offload.IntegrationTests.Infrastructure;
+using Offload.Jobs;
+using Offload.Messaging;
+using Offload.Testing;
+
+namespace Offload.IntegrationTests.Jobs;
+
+/// <summary>
+/// The sweeper on real Azurite (a storage account of its own: it sweeps every unfinished job there), with a clock the
+/// test moves: a job whose message was lost gets it again, once per spacing, and nothing else is touched.
+/// </summary>
+public sealed class SweeperTests(StorageFixture fixture) : IClassFixture<StorageFixture>, IDisposable
+{
+    private static readonly TimeSpan RedeliverAfter = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan Grace = TimeSpan.FromSeconds(15); // WatchdogHandler.Grace at the default heartbeat
+    private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
+    private ServiceProvider? _services;
+
+    private IServiceProvider Services => _services ??= fixture.CreateServices(
+        new Dictionary<string, string?> { ["Jobs:RedeliverAfter"] = RedeliverAfter.ToString() },
+        services => services.AddSingleton<TimeProvider>(_clock));
+
+    private JobStore Jobs => Services.GetRequiredService<JobStore>();
+    private JobSweeper Sweeper => Services.GetRequiredService<JobSweeper>();
+
+    public void Dispose() => _services?.Dispose();
+
+    /// <summary>A job stored as the API stores it, its message never sent (the queue was down, the process died).</summary>
+    private async Task<Job> StoredWithoutMessageAsync(string kind = JobKinds.Email)
+    {
+        var job = Job.New(JobId.New(), kind, TestCallers.Owner.OwnerId, Jobs.Now);
+        await Jobs.CreateAsync(job, "Accepted.", CancellationToken.None);
+        return job;
+    }
+
+    private async Task<int> MessagesForAsync(string queue, string jobId) =>
+        (await fixture.Queues.GetQueueClient(queue).PeekMessagesAsync(32)).Value.Count(m => m.Body.ToString().Contains(jobId, StringComparison.Ordinal));
+
+    [Fact]
+    public async Task AJobStoredWithoutItsMessage_GetsItAgain_AfterRedeliverAfterAndTwoLooks_ThenSpacedOut()
+    {
+        await fixture.ClearQueuesAsync();
+        var job = await StoredWithoutMessageAsync();
+
+        await Sweeper.SweepAsync(CancellationToken.None); // not overdue yet
+        _clock.Advance(RedeliverAfter + TimeSpan.FromSeconds(1));
+        await Sweeper.SweepAsync(CancellationToken.None); // overdue: first look
+        Assert.Equal(0, await MessagesForAsync(QueueNames.HighPriority, job.Id));
+
+        await Sweeper.SweepAsync(CancellationToken.None); // a second look too soon after the first counts for nothing
+        Assert.Equal(0, await MessagesForAsync(QueueNames.HighPriority, job.Id));
+        _clock.Advance(Grace);
+        await Sweeper.SweepAsync(CancellationToken.None); // unchanged a grace later: lost
+        Assert.Equal(1, await MessagesForAsync(QueueNames.HighPriority, job.Id));
+
+        await Sweeper.SweepAsync(CancellationToken.None); // sent a moment ago: not again
+        _clock.Advance(RedeliverAfter + TimeSpan.FromSeconds(1));
+        await Sweeper.SweepAsync(CancellationToken.None); // one spacing later (1 min after the first re-send): again
+        Assert.Equal(2, await MessagesForAsync(QueueNames.HighPriority, job.Id));
+        _clock.Advance(RedeliverAfter + TimeSpan.FromSeconds(1));
+        await Sweeper.SweepAsync(CancellationToken.None); // the next spacing is 2 min: not yet
+        Assert.Equal(2, await MessagesForAsync(QueueNames.HighPriority, job.Id));
+        Assert.Contains(fixture.Logs.Entries, e => e.EventId.Id == 1060 && e.Scopes.Contains($"Job {job.Id}"));
+    }
+
+    [Fact]
+    public async Task AJobThatMoves_BetweenTwoLooks_IsLeftAlone()
+    {
+        await fixture.ClearQueuesAsync();
+        var job = await StoredWithoutMessageAsync(JobKinds.Video);
+        _clock.Advance(RedeliverAfter + TimeSpan.FromSeconds(1));
+        await Sweeper.SweepAsync(CancellationToken.None); // first look
+
+        // A worker claims it now (its message was only slow): the sweeper sees the change and sends nothing.
+        var claimed = (await Jobs.TryMoveAsync(job, JobStatus.Processing, "Attempt 1 started.", j =>
+        {
+            j.Attempts = 1;
+            j.LeaseExpiresAt = Jobs.Now + TimeSpan.FromMinutes(1);
+        }, CancellationToken.None))!;
+        await Sweeper.SweepAsync(CancellationToken.None);
+
+        Assert.Equal(0, await MessagesForAsync(QueueNames.HeavyCompute, claimed.Id));
+    }
+
+    [Fact]
+    public async Task ARetryingJobPastItsDueTime_AndARunningJobWithADeadLease_GetTheirMessagesAgain()
+    {
+        await fixture.ClearQueuesAsync();
+        var retrying = await StoredWithoutMessageAsync();
+        var processing = await StoredWithoutMessageAsync(JobKinds.Video);
+        retrying = (await Jobs.TryMoveAsync(retrying, JobStatus.Processing, "Attempt 1 started.", j => j.Attempts = 1, CancellationToken.None))!;
+        await Jobs.TryMoveAsync(retrying, JobStatus.Retrying, "Attempt 1 failed.", j => j.NextAttemptAt = Jobs.Now + TimeSpan.FromSeconds(30), CancellationToken.None);
+        await Jobs.TryMoveAsync(processing, JobStatus.Processing, "Attempt 1 started.", j =>
+        {
+            j.Attempts = 1;
+            j.LeaseExpiresAt = Jobs.Now + TimeSpan.FromSeconds(30);
+        }, CancellationToken.None);
+
+        _clock.Advance(TimeSpan.FromSeconds(30) + RedeliverAfter - TimeSpan.FromSeconds(1));
+        await Sweeper.SweepAsync(CancellationToken.None); // a second before they are overdue: nothing
+        _clock.Advance(TimeSpan.FromSeconds(2));
+        await Sweeper.SweepAsync(CancellationToken.None); // overdue: the first look
+        Assert.Equal(0, await MessagesForAsync(QueueNames.HighPriority, retrying.Id));
+        Assert.Equal(0, await MessagesForAsync(QueueNames.HeavyCompute, processing.Id));
+
+        _clock.Advance(Grace);
+        await Sweeper.SweepAsync(CancellationToken.None); // unchanged a grace later
+        Assert.Equal(1, await MessagesForAsync(QueueNames.HighPriority, retrying.Id));
+        Assert.Equal(1, await MessagesForAsync(QueueNames.HeavyCompute, processing.Id));
+    }
+
+    [Fact]
+    public async Task FinalJobsLeaveTheIndex_AndRowsWhoseJobWasNeverWrittenAreDropped()
+    {
+        var index = Services.GetRequiredService<ActiveJobs>();
+        var done = await StoredWithoutMessageAsync();
+        await Jobs.TryMoveAsync(done, JobStatus.Cancelled, "Cancelled.", null, CancellationToken.None);
+        var orphan = JobId.New();
+        await index.AddAsync(orphan, JobKinds.Email, CancellationToken.None); // the request died before the job's row
+
+        var ids = await IndexedAsync(index);
+        Assert.DoesNotContain(done.Id, ids); // a final move takes the job out at once
+        Assert.Contains(orphan, ids);
+
+        await Sweeper.SweepAsync(CancellationToken.None);
+        Assert.Contains(orphan, await IndexedAsync(index)); // young: its job may still be being written
+        _clock.Advance(JobSweeper.OrphanAge + TimeSpan.FromSeconds(1));
+        await Sweeper.SweepAsync(CancellationToken.None);
+        Assert.DoesNotContain(orphan, await IndexedAsync(index));
+    }
+
+    [Fact]
+    public async Task OneInstanceSweepsAtATime_AndAnotherTakesOver_WhenItsLeaseRunsOut()
+    {
+        await using var other = fixture.CreateServices(configure: services => services.AddSingleton<TimeProvider>(_clock));
+        var first = Sweeper;
+        var second = other.GetRequiredService<JobSweeper>();
+
+        Assert.NotNull(await first.SweepIfLeaderAsync(CancellationToken.None));
+        Assert.Null(await second.SweepIfLeaderAsync(CancellationToken.None));
+        Assert.NotNull(await first.SweepIfLeaderAsync(CancellationToken.None)); // renews its own
+
+        _clock.Advance(TimeSpan.FromMinutes(1)); // three sweep intervals without a renewal: the first instance is gone
+        Assert.NotNull(await second.SweepIfLeaderAsync(CancellationToken.None));
+        Assert.Null(await first.SweepIfLeaderAsync(CancellationToken.None));
+    }
+
+    private static async Task<List<string>> IndexedAsync(ActiveJobs index)
+    {
+        var ids = new List<string>();
+        await foreach (var row in index.ListAsync(CancellationToken.None))
+            ids.Add(row.JobId);
+        return ids;
+    }
+}

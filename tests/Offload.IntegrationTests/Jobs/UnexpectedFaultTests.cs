@@ -1,0 +1,48 @@
+using Microsoft.Extensions.DependencyInjection;
+using Offload.Email;
+using Offload.IntegrationTests.Infrastructure;
+using Offload.Jobs;
+using Offload.Messaging;
+using Offload.Testing;
+
+namespace Offload.IntegrationTests.Jobs;
+
+/// <summary>
+/// What no kind of work expects is caught once, in the core: the job's error and history name the exception, it is
+/// retried like any transient fault, and it fails at the attempt limit. Never "the worker stopped renewing its lease".
+/// </summary>
+[Collection(StorageCollection.Name)]
+public sealed class UnexpectedFaultTests(StorageFixture fixture)
+{
+    [Fact]
+    public async Task AnUnexpectedException_IsRetried_ThenFails_WithItsTypeAndMessageInTheErrorAndHistory()
+    {
+        await using var services = fixture.CreateServices(new Dictionary<string, string?>
+        {
+            ["Email:MaxAttempts"] = "2",
+            ["Email:RetryBaseDelay"] = "00:00:00",
+        });
+        var jobs = services.GetRequiredService<JobStore>();
+        // A row no API would write: its model is not JSON, so rendering it throws what the email worker never expects.
+        var job = Job.New(JobId.New(), JobKinds.Email, TestCallers.Owner.OwnerId, jobs.Now);
+        (job.EmailTo, job.EmailTemplate, job.EmailModel) = ("x@example.com", "welcome", "{not json");
+        await jobs.CreateAsync(job, "Accepted.", CancellationToken.None);
+        var handler = services.GetRequiredService<SendEmailHandler>();
+
+        await handler.HandleAsync(new SendEmailCommand(JobMessage.For(job.Id).ToJson(), 1), CancellationToken.None);
+        var retrying = await fixture.JobAsync(job.Id);
+        Assert.Equal((JobStatus.Retrying, 1), (retrying.Status, retrying.Attempts));
+        Assert.StartsWith("JsonException: ", retrying.Error);
+
+        await handler.HandleAsync(new SendEmailCommand(JobMessage.For(job.Id).ToJson(), 2), CancellationToken.None);
+        var failed = await fixture.JobAsync(job.Id);
+        Assert.Equal((JobStatus.Failed, 2), (failed.Status, failed.Attempts));
+        Assert.StartsWith("Gave up after 2 attempts: JsonException: ", failed.Error);
+
+        var history = await jobs.GetHistoryAsync(job.Id, CancellationToken.None);
+        Assert.Contains(history, e => e.Status == JobStatus.Retrying && e.Reason.Contains("JsonException", StringComparison.Ordinal));
+        Assert.DoesNotContain(history, e => e.Reason.Contains("stopped renewing its lease", StringComparison.Ordinal));
+        // The stack trace is in the log, with the job id in scope.
+        Assert.Contains(fixture.Logs.Entries, e => e.EventId.Id == 1014 && e.Exception is System.Text.Json.JsonException && e.Scopes.Contains($"Job {job.Id}"));
+    }
+}
