@@ -5,7 +5,8 @@ namespace Offload.Email;
 
 /// <summary>
 /// SMTP settings (section <c>Email</c>: <c>Email__SmtpHost</c>, <c>Email__SmtpPort</c>, <c>Email__SmtpUser</c>,
-/// <c>Email__SmtpPassword</c>, <c>Email__UseStartTls</c>, <c>Email__From</c>), and which links emails may carry
+/// <c>Email__SmtpPassword</c>, <c>Email__UseStartTls</c>, <c>Email__From</c>; sessions kept for reuse:
+/// <c>Email__MaxIdleConnections</c>, <c>Email__SmtpIdleTimeout</c>), and which links emails may carry
 /// (<c>Email__LinkBaseUrl</c>, <c>Email__AllowedLinkHosts__0</c>, <c>__1</c> ...). Works with Azure Communication
 /// Services' SMTP relay, SendGrid or any SMTP server. The defaults point at the local mail catcher ./run.sh starts.
 /// </summary>
@@ -64,6 +65,14 @@ public sealed class EmailOptions : IValidatableObject
     /// <summary>Connected SMTP sessions kept for reuse between messages.</summary>
     [Range(0, 256)]
     public int MaxIdleConnections { get; set; } = 8;
+
+    /// <summary>
+    /// A kept session idle longer than this is closed instead of reused. Keep it under the server's own idle timeout
+    /// (maildev about 60 s, many providers 30-60 s, RFC 5321 asks for 5 min): a session the server closed first still
+    /// works out, on a fresh connection, but pays a wasted round trip.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan SmtpIdleTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

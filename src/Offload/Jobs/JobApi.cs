@@ -8,7 +8,10 @@ namespace Offload.Jobs;
 /// <summary>The HTTP side of what every kind of job shares, written once for both hosts and both kinds.</summary>
 public sealed class JobApi(RetryJobHandler retry)
 {
-    /// <summary>POST /api/{videos|emails}/{id}/retry → 202 and the job, queued again; 409 when it has not failed or been cancelled.</summary>
+    /// <summary>
+    /// POST /api/{videos|emails}/{id}/retry → 202 and the job, queued again; 409 when it has not failed or been
+    /// cancelled, or has been sent through again Jobs__MaxRetries times.
+    /// </summary>
     public Task<IResult> RetryAsync(ClaimsPrincipal user, string id, string kind, Func<string, string> statusPath, CancellationToken cancellationToken) =>
         ApiResults.WhenStorageIsDownAsync(async () =>
         {
@@ -17,6 +20,10 @@ public sealed class JobApi(RetryJobHandler retry)
             return await retry.HandleAsync(Caller.From(user), id, kind, cancellationToken) switch
             {
                 RetryJobResult.Queued { Job: var job } => Results.Accepted(statusPath(id), new QueuedJob(job.Id, job.Status, statusPath(id))),
+                RetryJobResult.RetryLimitReached limit => ApiResults.Problem(StatusCodes.Status409Conflict,
+                    "The job has been sent through again as often as allowed.",
+                    $"It was retried {limit.Retries} times; Jobs__MaxRetries allows {limit.MaxRetries}. Fix the cause and submit it anew.",
+                    new Dictionary<string, object?> { ["retries"] = limit.Retries, ["maxRetries"] = limit.MaxRetries, ["statusUrl"] = statusPath(id) }),
                 RetryJobResult.OverQuota over => ApiResults.OverQuota(over.Refusal),
                 RetryJobResult.NotRetryable notRetryable => ApiResults.Problem(StatusCodes.Status409Conflict,
                     "Only a failed or cancelled job can be sent through again.", $"The job is '{notRetryable.Status}'.",

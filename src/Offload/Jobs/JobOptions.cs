@@ -5,7 +5,8 @@ namespace Offload.Jobs;
 /// <summary>
 /// How workers hold the jobs they run (section <c>Jobs</c>, e.g. <c>Jobs__LeaseDuration</c>). A running job carries a
 /// lease its worker renews every <see cref="HeartbeatInterval"/>; the same heartbeat writes progress and notices a
-/// cancellation. When a worker dies its lease runs out, and the watchdog hands the job to another worker.
+/// cancellation. When a worker dies its lease runs out, and the watchdog hands the job to another worker. Also how
+/// often a person may send a job through again (<c>Jobs__MaxRetries</c>).
 /// </summary>
 public sealed class JobOptions : IValidatableObject
 {
@@ -36,6 +37,13 @@ public sealed class JobOptions : IValidatableObject
     /// </summary>
     [Range(typeof(TimeSpan), "01:00:00", "3650.00:00:00")]
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>
+    /// How often a person may send one job through again (POST …/retry). Each retry is a fresh set of attempts: a job
+    /// that keeps failing for the same reason is not fixed by the hundredth, and past this the API answers 409.
+    /// </summary>
+    [Range(0, 100)]
+    public int MaxRetries { get; set; } = 5;
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

@@ -10,8 +10,9 @@ namespace Offload.Videos;
 /// <summary>
 /// Tells the owner of a video (<c>?notify=</c>) how it ended, by queueing a <c>video-ready</c> or
 /// <c>video-failed</c> email on <c>high-priority</c>: the encoder never talks to SMTP. The email job's id is derived
-/// from the video's, so however often this runs for one video, one email is queued (one per run, when a person
-/// sends a failed video through again).
+/// from the video's and the outcome, so however often this runs, one email is queued per outcome: a video that
+/// fails, is sent through again by a person and fails again has had one "failed" email, and one "ready" email
+/// should it succeed at last. Nobody is told the same news twice.
 /// </summary>
 public sealed class VideoNotifications(JobStore jobs, QueueEmailHandler emails, IOptions<EmailOptions> options)
 {
@@ -38,10 +39,10 @@ public sealed class VideoNotifications(JobStore jobs, QueueEmailHandler emails, 
             });
 
         // The email is the video owner's: they can follow it at GET /api/emails/{id} like any other.
-        await emails.HandleAsync(new QueueEmailCommand(owner, to, template, model, NotificationId(video.Id, video.Retries)), cancellationToken);
+        await emails.HandleAsync(new QueueEmailCommand(owner, to, template, model, NotificationId(video.Id, video.Status)), cancellationToken);
     }
 
-    /// <summary>The id of the one notification email a video can have per run (a retry by request is a new run).</summary>
-    public static string NotificationId(string videoId, int retries = 0) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(retries == 0 ? $"notify:{videoId}" : $"notify:{videoId}:{retries}")).AsSpan(0, 16));
+    /// <summary>The id of the one notification email a video can have for <paramref name="outcome"/> (succeeded or failed), whatever the number of runs.</summary>
+    public static string NotificationId(string videoId, string outcome) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"notify:{videoId}:{outcome}")).AsSpan(0, 16));
 }

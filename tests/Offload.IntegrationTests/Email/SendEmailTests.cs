@@ -132,6 +132,32 @@ public sealed class SendEmailTests(StorageFixture fixture)
     }
 
     [Fact]
+    public async Task Retry_PastJobsMaxRetries_IsRefused_AndChangesNothing()
+    {
+        await using var noServer = fixture.CreateServices(new Dictionary<string, string?>
+        {
+            ["Email:SmtpPort"] = ServerProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Email:MaxAttempts"] = "1",
+            ["Jobs:MaxRetries"] = "2",
+        });
+        var retry = noServer.GetRequiredService<RetryJobHandler>();
+        var job = await QueueAsync(Unique("stubborn"), "welcome", new() { ["name"] = "Flo" }, noServer);
+        await SendAsync(job.Id, noServer);
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.IsType<RetryJobResult.Queued>(await retry.HandleAsync(TestCallers.Owner, job.Id, JobKinds.Email, CancellationToken.None));
+            await SendAsync(job.Id, noServer);
+        }
+        var before = await fixture.JobAsync(job.Id);
+
+        var refused = await retry.HandleAsync(TestCallers.Owner, job.Id, JobKinds.Email, CancellationToken.None);
+
+        Assert.Equal(new RetryJobResult.RetryLimitReached(2, 2), refused);
+        var after = await fixture.JobAsync(job.Id);
+        Assert.Equal((JobStatus.Failed, 2, before.ETag), (after.Status, after.Retries, after.ETag));
+    }
+
+    [Fact]
     public async Task Send_NeverLogsTheSmtpPassword()
     {
         await using var withPassword = fixture.CreateServices(new Dictionary<string, string?>
@@ -165,7 +191,7 @@ public sealed class SendEmailTests(StorageFixture fixture)
 
         // One email job. Its message may be sent twice (a job still queued gets its message again, in case the
         // first sender died before sending it): every delivery is made, and still one email arrives.
-        var emailId = VideoNotifications.NotificationId(video.Id);
+        var emailId = VideoNotifications.NotificationId(video.Id, JobStatus.Succeeded);
         var queued = (await fixture.Queues.GetQueueClient(QueueNames.HighPriority).PeekMessagesAsync(32)).Value
             .Count(m => m.Body.ToString().Contains(emailId, StringComparison.Ordinal));
         Assert.InRange(queued, 1, 2);
@@ -193,7 +219,7 @@ public sealed class SendEmailTests(StorageFixture fixture)
 
         await fixture.Services.GetRequiredService<EncodeVideoHandler>()
             .HandleAsync(new EncodeVideoCommand(JobMessage.For(video.Id).ToJson(), 1), CancellationToken.None);
-        await SendAsync(VideoNotifications.NotificationId(video.Id));
+        await SendAsync(VideoNotifications.NotificationId(video.Id, JobStatus.Failed));
 
         var email = Assert.Single(await fixture.Mail.WaitForAsync(e => e.To == to));
         Assert.Equal("Your video could not be processed", email.Subject);

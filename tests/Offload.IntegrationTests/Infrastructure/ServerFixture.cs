@@ -46,10 +46,19 @@ public class ServerFixture : IAsyncLifetime
     }
 }
 
-/// <summary>A server whose encoder takes its time (libx264 veryslow): long enough to see a job run, or wait behind another.</summary>
+/// <summary>
+/// A server whose encoder takes its time (libx264 veryslow): long enough to see a job run, or wait behind another.
+/// A job may be sent through again <see cref="MaxRetries"/> times.
+/// </summary>
 public sealed class SlowEncoderServerFixture : ServerFixture
 {
-    protected override IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string> { ["Encoding__Preset"] = "veryslow" };
+    public const int MaxRetries = 3;
+
+    protected override IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>
+    {
+        ["Encoding__Preset"] = "veryslow",
+        ["Jobs__MaxRetries"] = MaxRetries.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
 }
 
 [CollectionDefinition(Name)]

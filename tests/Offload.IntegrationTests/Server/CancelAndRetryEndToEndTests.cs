@@ -96,6 +96,48 @@ public sealed class CancelAndRetryEndToEndTests(SlowEncoderServerFixture fixture
     }
 
     [Fact]
+    public async Task Retry_OfAVideoThatKeepsFailing_SendsOneFailedEmail_AndStopsAtJobsMaxRetries()
+    {
+        var to = $"owner-{Guid.NewGuid():N}@example.com";
+        var noise = new byte[64 * 1024];
+        Random.Shared.NextBytes(noise);
+        using var upload = await Http.PostVideoAsync(noise, $"?notify={Uri.EscapeDataString(to)}");
+        var id = await upload.AcceptedIdAsync();
+        Assert.Equal("failed", Status(await fixture.Server.WaitForFinalAsync($"/api/videos/{id}")));
+        Assert.Single(await fixture.Mail.WaitForAsync(e => e.To == to)); // the first failure's email is out
+
+        for (var retry = 1; retry <= SlowEncoderServerFixture.MaxRetries; retry++)
+        {
+            using var response = await Http.PostAsync($"/api/videos/{id}/retry", null);
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+            await WaitForFailuresAsync(id, retry + 1);
+        }
+
+        var before = await GetAsync(id);
+        var problem = await Api.AssertProblemAsync(await Http.PostAsync($"/api/videos/{id}/retry", null), HttpStatusCode.Conflict);
+
+        Assert.Contains($"Jobs__MaxRetries allows {SlowEncoderServerFixture.MaxRetries}", problem.GetProperty("detail").GetString());
+        Assert.Equal(SlowEncoderServerFixture.MaxRetries, problem.GetProperty("maxRetries").GetInt32());
+        var after = await GetAsync(id);
+        Assert.Equal("failed", Status(after));
+        Assert.Equal(before.GetProperty("events").GetArrayLength(), after.GetProperty("events").GetArrayLength());
+        // Four runs, one outcome, one email: give a second one time to arrive, should there be one.
+        var emails = await fixture.Mail.WaitForAsync(e => e.To == to, count: 2, timeout: TimeSpan.FromSeconds(5));
+        Assert.Equal("Your video could not be processed", Assert.Single(emails).Subject);
+    }
+
+    private async Task WaitForFailuresAsync(string id, int failures)
+    {
+        for (var deadline = DateTime.UtcNow.AddSeconds(60); ; await Task.Delay(100))
+        {
+            var job = await GetAsync(id);
+            if (Status(job) == "failed" && job.GetProperty("events").EnumerateArray().Count(e => e.GetProperty("status").GetString() == "failed") == failures)
+                return;
+            Assert.True(DateTime.UtcNow < deadline, $"{id} did not fail {failures} times:\n{fixture.Server.Output.Tail()}");
+        }
+    }
+
+    [Fact]
     public async Task Retry_OfAnUnknownEmail_Answers404()
     {
         await Api.AssertProblemAsync(await Http.PostAsync("/api/emails/0193a0b1c2d3e4f5a6b7c8d9e0f1a2b3/retry", null), HttpStatusCode.NotFound);

@@ -83,6 +83,14 @@ public class EmailLinksTests
         Assert.Null(QueueEmailHandler.ParseRecipient(new string('a', 70_000) + "@example.com"));
     }
 
+    [Theory]
+    [InlineData("00:00:00.500", false)]
+    [InlineData("00:00:01", true)]
+    [InlineData("00:10:00", true)]
+    [InlineData("00:10:01", false)]
+    public void SmtpIdleTimeout_IsBetweenASecondAndTenMinutes(string idleTimeout, bool valid) =>
+        Assert.Equal(valid, Validate(new EmailOptions { SmtpIdleTimeout = TimeSpan.Parse(idleTimeout, System.Globalization.CultureInfo.InvariantCulture) }).Count == 0);
+
     private static List<ValidationResult> Validate(EmailOptions options)
     {
         var results = new List<ValidationResult>();

@@ -23,4 +23,12 @@ public class JobOptionsTests
         Assert.Contains("Jobs:LeaseDuration", problem.ErrorMessage);
         Assert.Contains("Jobs:HeartbeatInterval", problem.ErrorMessage);
     }
+
+    [Theory]
+    [InlineData(-1, false)]
+    [InlineData(0, true)]
+    [InlineData(100, true)]
+    [InlineData(101, false)]
+    public void MaxRetries_IsBetweenNoneAndAHundred(int maxRetries, bool valid) =>
+        Assert.Equal(valid, Validate(new JobOptions { MaxRetries = maxRetries }).Count == 0);
 }
