@@ -26,6 +26,11 @@ public sealed partial class SweeperService(JobSweeper sweeper, IOptions<JobOptio
                 {
                     LogStorageUnavailable(logger, ex.Message); // the next tick tries again
                 }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // The safety net must never take the host down with it: log, and sweep again at the next tick.
+                    LogSweepFailed(logger, ex);
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -33,6 +38,9 @@ public sealed partial class SweeperService(JobSweeper sweeper, IOptions<JobOptio
             // shutting down
         }
     }
+
+    [LoggerMessage(EventId = 5011, Level = LogLevel.Error, Message = "The sweep failed on an unexpected error; it runs again at the next tick")]
+    private static partial void LogSweepFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 5010, Level = LogLevel.Warning, Message = "The sweep could not run: storage is unavailable ({Reason}); it runs again at the next tick")]
     private static partial void LogStorageUnavailable(ILogger logger, string reason);

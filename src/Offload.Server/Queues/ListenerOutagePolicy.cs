@@ -50,7 +50,10 @@ public sealed class ListenerOutagePolicy(TimeProvider clock) : HttpPipelinePolic
             }
             // Anything the pipeline below throws is a failure to talk to storage (a refused or broken connection, a
             // timeout), whatever its wrapping: the SDK's retry policy gathers its tries into an AggregateException.
-            catch (Exception ex) when (ex is not OperationCanceledException && !message.CancellationToken.IsCancellationRequested)
+            // A try that hung until the SDK's network timeout surfaces as a TaskCanceledException: the listener's own
+            // token, not the exception's type, says whether the call was meant to stop. A credential that cannot get a
+            // token is a misconfiguration, not an outage: it fails loudly.
+            catch (Exception ex) when (!message.CancellationToken.IsCancellationRequested && ex is not Azure.Identity.AuthenticationFailedException)
             {
                 if (isRead || clock.GetUtcNow() >= deadline)
                     throw new RequestFailedException(503, $"Storage could not be reached: {ex.Message}", "ServiceUnavailable", ex);

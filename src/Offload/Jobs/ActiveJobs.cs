@@ -17,6 +17,11 @@ public sealed class ActiveJob : ITableEntity
 
     public string Kind { get; set; } = "";
     public DateTimeOffset IndexedAt { get; set; }
+    /// <summary>
+    /// Which run of the job the row is for: its <see cref="Job.Retries"/> when indexed. A final move of an earlier run
+    /// never takes out the row of a later one (a person sent the job through again meanwhile).
+    /// </summary>
+    public int Generation { get; set; }
     /// <summary>The job row's ETag at the sweeper's last look: an unchanged one means nothing wrote it since.</summary>
     public string? Seen { get; set; }
     /// <summary>When the sweeper took that look: the next one counts only a grace later (<see cref="WatchdogHandler.Grace"/>).</summary>
@@ -53,19 +58,59 @@ public sealed class ActiveJobs(TableServiceClient tables, TimeProvider clock, Mi
             PartitionKey = JobExpiry.DayOf((job.CompletedAt ?? clock.GetUtcNow()) + options.Value.Retention),
             RowKey = job.Id,
         }, TableUpdateMode.Replace, cancellationToken);
-        await RemoveAsync(job.Id, cancellationToken);
+
+        // Only this run's row, and only as it was read: a retry that re-indexed the job meanwhile keeps its row.
+        var row = await _table.GetEntityIfExistsAsync<ActiveJob>(ActiveJob.PartitionOf(job.Id), job.Id, cancellationToken: cancellationToken);
+        if (!row.HasValue || row.Value!.Generation > job.Retries)
+            return;
+        try
+        {
+            await _table.DeleteEntityAsync(row.Value.PartitionKey, row.Value.RowKey, row.Value.ETag, cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+        {
+            // gone already, or re-indexed by a retry a moment ago
+        }
     }
 
-    public Task AddAsync(string jobId, string kind, CancellationToken cancellationToken) =>
+    /// <summary>Indexes the job for its run <paramref name="generation"/> (<see cref="Job.Retries"/>).</summary>
+    public Task AddAsync(string jobId, string kind, int generation, CancellationToken cancellationToken) =>
         _table.UpsertEntityAsync(new ActiveJob
         {
             PartitionKey = ActiveJob.PartitionOf(jobId),
             RowKey = jobId,
             Kind = kind,
             IndexedAt = clock.GetUtcNow(),
+            Generation = generation,
         }, TableUpdateMode.Replace, cancellationToken);
 
-    /// <summary>Takes a row out of the index (a job that ended, or one that was never written).</summary>
+    /// <summary>Indexes the job unless it is already (the back-fill of jobs stored before the index).</summary>
+    public async Task TryAddAsync(string jobId, string kind, int generation, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _table.AddEntityAsync(new ActiveJob
+            {
+                PartitionKey = ActiveJob.PartitionOf(jobId),
+                RowKey = jobId,
+                Kind = kind,
+                IndexedAt = clock.GetUtcNow(),
+                Generation = generation,
+            }, cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            // indexed already
+        }
+    }
+
+    public async Task<bool> HasMarkerAsync(string name, CancellationToken cancellationToken) =>
+        (await _table.GetEntityIfExistsAsync<TableEntity>(LockPartition, name, cancellationToken: cancellationToken)).HasValue;
+
+    public Task SetMarkerAsync(string name, CancellationToken cancellationToken) =>
+        _table.UpsertEntityAsync(new TableEntity(LockPartition, name) { ["At"] = clock.GetUtcNow() }, TableUpdateMode.Replace, cancellationToken);
+
+    /// <summary>Takes the row of a job that was never written out of the index.</summary>
     public async Task RemoveAsync(string jobId, CancellationToken cancellationToken)
     {
         try

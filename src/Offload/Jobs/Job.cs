@@ -39,6 +39,8 @@ public sealed class Job : ITableEntity
     public string? LeaseOwner { get; set; }
     /// <summary>How many history rows the job has (the sequence number of the last <see cref="JobEvent"/>).</summary>
     public int EventCount { get; set; }
+    /// <summary>How often a stopping host handed the job back (a deploy, a scale-in): the first few cost no attempt.</summary>
+    public int HandBacks { get; set; }
     /// <summary>How often a person sent the failed or cancelled job through again.</summary>
     public int Retries { get; set; }
     public string? Error { get; set; }

@@ -103,16 +103,23 @@ public sealed partial class JobRun : IAsyncDisposable
         try
         {
             var attempt = Job.Attempts;
+            // A job that every host stops in the middle of (it outlasts each deploy, or its host is recycled because of
+            // it) must still reach its attempt limit: after MaxFreeHandBacks the attempt counts.
+            var free = Job.HandBacks < MaxFreeHandBacks;
             var handedBack = await EndAsync(JobStatus.Retrying,
-                $"The worker shut down during attempt {attempt} (its host was stopping); the attempt does not count, and the job will run again.", j =>
+                free
+                    ? $"The worker shut down during attempt {attempt} (its host was stopping); the attempt does not count, and the job will run again."
+                    : $"The worker shut down during attempt {attempt} (its host was stopping) for the {Job.HandBacks + 1}th time; this attempt counts, and the job will run again.",
+                j =>
                 {
-                    j.Attempts = Math.Max(0, attempt - 1);
+                    j.HandBacks++;
+                    j.Attempts = free ? Math.Max(0, attempt - 1) : attempt;
                     j.Error = null;
                     j.NextAttemptAt = _jobs.Now;
                 }, ShutdownPatience);
             if (handedBack is not null)
             {
-                LogHandedBack(_logger, attempt);
+                LogHandedBack(_logger, attempt, free ? "not counted" : "counted");
                 await _worker.Patiently(() => _queue.EnqueueAsync(_queueName, Job.Id, CancellationToken.None), CancellationToken.None, ShutdownPatience);
             }
         }
@@ -229,11 +236,14 @@ public sealed partial class JobRun : IAsyncDisposable
         _heartbeatStop.Dispose();
     }
 
+    /// <summary>How many times a job may be handed back by a stopping host without the attempt counting.</summary>
+    public const int MaxFreeHandBacks = 3;
+
     /// <summary>How long a stopping host waits for storage to hand its job back: well inside its shutdown window (30 s by default).</summary>
     public static readonly TimeSpan ShutdownPatience = TimeSpan.FromSeconds(10);
 
-    [LoggerMessage(EventId = 1023, Level = LogLevel.Information, Message = "The host is stopping: the job is handed back, attempt {Attempt} not counted")]
-    private static partial void LogHandedBack(ILogger logger, int attempt);
+    [LoggerMessage(EventId = 1023, Level = LogLevel.Information, Message = "The host is stopping: the job is handed back, attempt {Attempt} {Counted}")]
+    private static partial void LogHandedBack(ILogger logger, int attempt, string counted);
 
     [LoggerMessage(EventId = 1020, Level = LogLevel.Information, Message = "The job was cancelled while it ran; its work stops")]
     private static partial void LogCancelled(ILogger logger);

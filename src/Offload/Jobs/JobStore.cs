@@ -24,7 +24,7 @@ public sealed class JobStore(TableServiceClient tables, ActiveJobs active, TimeP
     /// <exception cref="RequestFailedException">Status 409: a job with this id exists.</exception>
     public async Task CreateAsync(Job job, string reason, CancellationToken cancellationToken)
     {
-        await active.AddAsync(job.Id, job.Kind, cancellationToken);
+        await active.AddAsync(job.Id, job.Kind, job.Retries, cancellationToken);
         job.EventCount = 1;
         var response = await _table.SubmitTransactionAsync(
         [
@@ -46,6 +46,10 @@ public sealed class JobStore(TableServiceClient tables, ActiveJobs active, TimeP
     /// </summary>
     public async Task<Job?> FindAsync(string id, string kind, Caller caller, CancellationToken cancellationToken) =>
         await GetAsync(id, cancellationToken) is { } job && job.Kind == kind && caller.MaySee(job.Owner) ? job : null;
+
+    /// <summary>Every job row (never its history): for the one-off back-fill of the index, not for requests.</summary>
+    public IAsyncEnumerable<Job> ListAsync(CancellationToken cancellationToken) =>
+        _table.QueryAsync<Job>(j => j.RowKey == Job.RowKeyValue, cancellationToken: cancellationToken);
 
     /// <summary>The job's history, oldest first.</summary>
     public async Task<IReadOnlyList<JobEvent>> GetHistoryAsync(string id, CancellationToken cancellationToken)
@@ -80,7 +84,7 @@ public sealed class JobStore(TableServiceClient tables, ActiveJobs active, TimeP
         next.EventCount = job.EventCount + 1;
         // A job sent through again can need a message again: back in the index before it is queued.
         if (job.IsFinal)
-            await active.AddAsync(job.Id, job.Kind, cancellationToken);
+            await active.AddAsync(job.Id, job.Kind, next.Retries, cancellationToken);
         try
         {
             var response = await _table.SubmitTransactionAsync(

@@ -24,31 +24,87 @@ public sealed partial class JobSweeper(
     /// <summary>The name of the lease that lets one instance sweep at a time.</summary>
     public const string LeaseName = "sweeper";
 
-    /// <summary>An index row whose job never got written (the request died between the two) is dropped after this.</summary>
-    public static readonly TimeSpan OrphanAge = TimeSpan.FromMinutes(5);
+    /// <summary>
+    /// An index row whose job never got written (the request died between the two) is dropped after this: long
+    /// enough for a create stuck in the storage client's retries to land first.
+    /// </summary>
+    public static readonly TimeSpan OrphanAge = TimeSpan.FromHours(1);
+
+    /// <summary>The marker (a row beside the lease) that says the jobs stored before the index existed were indexed.</summary>
+    public const string BackfillMarker = "backfill-v1";
 
     private readonly string _holder = Guid.NewGuid().ToString("N");
-
-    /// <summary>Sweeps once if this instance holds the sweep lease (or takes it); <c>null</c> when another instance sweeps.</summary>
-    public async Task<SweepResult?> SweepIfLeaderAsync(CancellationToken cancellationToken)
-    {
-        if (!await index.TryLeaseAsync(LeaseName, _holder, 3 * options.Value.SweepInterval, cancellationToken))
-            return null;
-        var result = await SweepAsync(cancellationToken);
-        // The clean-up of what has expired rides on the sweep, once per CleanupInterval.
-        if (jobs.Now - _cleanedAt >= CleanupInterval)
-        {
-            await retention.CleanUpAsync(cancellationToken);
-            _cleanedAt = jobs.Now;
-        }
-
-        return result;
-    }
+    private readonly System.Diagnostics.Stopwatch _renewed = new();
+    private DateTimeOffset _cleanedAt = DateTimeOffset.MinValue;
+    private DateTimeOffset _faultAt = DateTimeOffset.MinValue;
 
     /// <summary>How often the sweeping instance deletes what has expired (<see cref="Retention"/>).</summary>
     public static readonly TimeSpan CleanupInterval = TimeSpan.FromHours(1);
 
-    private DateTimeOffset _cleanedAt = DateTimeOffset.MinValue;
+    private TimeSpan LeaseDuration => 3 * options.Value.SweepInterval;
+
+    /// <summary>
+    /// Sweeps once if this instance holds the sweep lease (or takes it); <c>null</c> when another instance sweeps. The
+    /// lease is renewed while the sweep runs, and a sweep that loses it stops. Once an hour the sweep also runs the
+    /// clean-up of what has expired, and once per storage account the back-fill of jobs older than the index.
+    /// </summary>
+    public async Task<SweepResult?> SweepIfLeaderAsync(CancellationToken cancellationToken)
+    {
+        if (!await index.TryLeaseAsync(LeaseName, _holder, LeaseDuration, cancellationToken))
+            return null;
+        _renewed.Restart();
+        try
+        {
+            await BackfillOnceAsync(cancellationToken);
+            var result = await SweepAsync(cancellationToken);
+            if (jobs.Now - _cleanedAt >= CleanupInterval && await KeepLeaseAsync(cancellationToken))
+            {
+                await retention.CleanUpAsync(KeepLeaseAsync, cancellationToken);
+                _cleanedAt = jobs.Now;
+            }
+
+            return result;
+        }
+        catch (Exception ex) when (Storage.StorageFaults.IsUnavailable(ex))
+        {
+            // A look taken before storage went away must not count as the first of two (see SweepOneAsync).
+            _faultAt = jobs.Now;
+            throw;
+        }
+    }
+
+    /// <summary>Renews the sweep lease when a sweep interval has passed since the last renewal; <c>false</c> when it was lost.</summary>
+    private async Task<bool> KeepLeaseAsync(CancellationToken cancellationToken)
+    {
+        if (!_renewed.IsRunning || _renewed.Elapsed < options.Value.SweepInterval)
+            return true;
+        var held = await index.TryLeaseAsync(LeaseName, _holder, LeaseDuration, cancellationToken);
+        _renewed.Restart();
+        if (!held)
+            LogLeaseLost(logger);
+        return held;
+    }
+
+    /// <summary>Jobs stored before this version kept the index: each unfinished one goes in, each finished one is filed to expire.</summary>
+    private async Task BackfillOnceAsync(CancellationToken cancellationToken)
+    {
+        if (await index.HasMarkerAsync(BackfillMarker, cancellationToken))
+            return;
+        var count = 0;
+        await foreach (var job in jobs.ListAsync(cancellationToken))
+        {
+            if (job.IsFinal)
+                await index.EndAsync(job, cancellationToken);
+            else
+                await index.TryAddAsync(job.Id, job.Kind, job.Retries, cancellationToken);
+            count++;
+            if (count % 100 == 0 && !await KeepLeaseAsync(cancellationToken))
+                return;
+        }
+
+        await index.SetMarkerAsync(BackfillMarker, cancellationToken);
+        LogBackfilled(logger, count);
+    }
 
     /// <summary>One look at every unfinished job.</summary>
     public async Task<SweepResult> SweepAsync(CancellationToken cancellationToken)
@@ -56,15 +112,25 @@ public sealed partial class JobSweeper(
         int looked = 0, resent = 0, removed = 0;
         await foreach (var row in index.ListAsync(cancellationToken))
         {
+            if (!await KeepLeaseAsync(cancellationToken))
+                break;
             looked++;
-            switch (await SweepOneAsync(row, cancellationToken))
+            try
             {
-                case Outcome.Resent:
-                    resent++;
-                    break;
-                case Outcome.Removed:
-                    removed++;
-                    break;
+                switch (await SweepOneAsync(row, cancellationToken))
+                {
+                    case Outcome.Resent:
+                        resent++;
+                        break;
+                    case Outcome.Removed:
+                        removed++;
+                        break;
+                }
+            }
+            catch (Exception ex) when (!Storage.StorageFaults.IsUnavailable(ex) && ex is not OperationCanceledException)
+            {
+                // One odd row (a kind this version does not know, say) must not stop the sweep of the others.
+                LogRowFailed(logger, row.JobId, ex);
             }
         }
 
@@ -109,7 +175,10 @@ public sealed partial class JobSweeper(
             return Outcome.Nothing;
         }
 
-        if (now - row.SeenAt < WatchdogHandler.Grace(options.Value))
+        // A grace after the first look, and after storage last failed a sweep: the first look may have come just
+        // before an outage, and a live worker needs that grace after storage's return.
+        var since = row.SeenAt is { } seenAt && seenAt > _faultAt ? seenAt : _faultAt;
+        if (now - since < WatchdogHandler.Grace(options.Value))
             return Outcome.Nothing;
 
         using var scope = logger.BeginJobScope(job.Id);
@@ -140,6 +209,15 @@ public sealed partial class JobSweeper(
     [LoggerMessage(EventId = 1060, Level = LogLevel.Warning,
         Message = "The job is {Status} and untouched for {Seconds:0} s with no message on its way; its message is sent again (re-send {Resent})")]
     private static partial void LogResending(ILogger logger, string status, double seconds, int resent);
+
+    [LoggerMessage(EventId = 1062, Level = LogLevel.Error, Message = "The sweep could not look at job {JobId}; it goes on with the others")]
+    private static partial void LogRowFailed(ILogger logger, string jobId, Exception exception);
+
+    [LoggerMessage(EventId = 1063, Level = LogLevel.Warning, Message = "The sweep lease went to another instance; this sweep stops")]
+    private static partial void LogLeaseLost(ILogger logger);
+
+    [LoggerMessage(EventId = 1064, Level = LogLevel.Information, Message = "Back-fill: {Count} jobs stored before the index are indexed or filed to expire")]
+    private static partial void LogBackfilled(ILogger logger, int count);
 
     [LoggerMessage(EventId = 1061, Level = LogLevel.Information, Message = "Sweep: {Looked} unfinished jobs, {Resent} messages sent again, {Removed} index rows removed")]
     private static partial void LogSwept(ILogger logger, int looked, int resent, int removed);

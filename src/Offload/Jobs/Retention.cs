@@ -37,24 +37,38 @@ public sealed partial class Retention(
     private readonly TableClient _jobs = tables.GetTableClient(StorageNames.JobsTable);
 
     /// <summary>Deletes what has expired; returns how many jobs went.</summary>
-    public async Task<int> CleanUpAsync(CancellationToken cancellationToken)
+    public Task<int> CleanUpAsync(CancellationToken cancellationToken) => CleanUpAsync(_ => Task.FromResult(true), cancellationToken);
+
+    /// <summary>
+    /// Deletes what has expired, for as long as <paramref name="keepLease"/> says this instance still sweeps; returns
+    /// how many jobs went. Only days that are over are read: a job filed under today expires later today.
+    /// </summary>
+    public async Task<int> CleanUpAsync(Func<CancellationToken, Task<bool>> keepLease, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         var deleted = 0;
         var today = JobExpiry.DayOf(now);
-        await foreach (var entry in _expiries.QueryAsync<JobExpiry>(e => e.PartitionKey.CompareTo(today) <= 0, cancellationToken: cancellationToken))
+        await foreach (var entry in _expiries.QueryAsync<JobExpiry>(e => e.PartitionKey.CompareTo(today) < 0, cancellationToken: cancellationToken))
         {
+            if (!await keepLease(cancellationToken))
+                return deleted;
             var job = await jobs.GetAsync(entry.JobId, cancellationToken);
-            // Sent through again since (it has a new entry for its new end, or will have), or already gone.
             if (job is { IsFinal: true, CompletedAt: { } ended } && ended + options.Value.Retention <= now)
             {
                 using var scope = logger.BeginJobScope(job.Id);
-                await DeleteJobAsync(job, cancellationToken);
-                LogExpired(logger, job.Status, (now - ended).TotalDays);
-                deleted++;
+                if (await TryDeleteJobAsync(job, cancellationToken))
+                {
+                    LogExpired(logger, job.Status, (now - ended).TotalDays);
+                    deleted++;
+                }
+            }
+            else if (job is null)
+            {
+                await DeleteLeftoversAsync(entry.JobId, cancellationToken); // a clean-up cut short after the job's row
             }
 
-            await _expiries.DeleteEntityAsync(entry.PartitionKey, entry.RowKey, ETag.All, cancellationToken);
+            // Otherwise sent through again since: its new end has an entry of its own.
+            await DeleteIfExistsAsync(_expiries, entry.PartitionKey, entry.RowKey, cancellationToken);
         }
 
         await DeleteOlderThanAsync(StorageNames.IdempotencyTable, now - IdempotencyKeys.Lifetime, cancellationToken);
@@ -62,42 +76,69 @@ public sealed partial class Retention(
         return deleted;
     }
 
-    /// <summary>The blobs first, then the history and the job row last: a clean-up cut short is simply done again.</summary>
-    private async Task DeleteJobAsync(Job job, CancellationToken cancellationToken)
+    /// <summary>
+    /// The job row first, and only as it was read: a job sent through again a moment ago is not deleted (412). Then
+    /// its history and its files; should that be cut short, the next clean-up finds the row gone and finishes.
+    /// </summary>
+    private async Task<bool> TryDeleteJobAsync(Job job, CancellationToken cancellationToken)
     {
-        await blobs.GetBlobContainerClient(StorageNames.UploadsContainer).GetBlobClient(StorageNames.SourceBlobName(job.Id))
-            .DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken);
-        var outputs = blobs.GetBlobContainerClient(StorageNames.OutputsContainer);
-        await foreach (var blob in outputs.GetBlobsAsync(BlobTraits.None, BlobStates.None, job.Id, cancellationToken))
-            await outputs.DeleteBlobIfExistsAsync(blob.Name, DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken);
-
-        var rows = new List<TableTransactionAction>();
-        await foreach (var row in _jobs.QueryAsync<TableEntity>(e => e.PartitionKey == job.Id, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
+        try
         {
-            if (row.RowKey != Job.RowKeyValue)
-                rows.Add(new TableTransactionAction(TableTransactionActionType.Delete, row, ETag.All));
+            await _jobs.DeleteEntityAsync(job.Id, Job.RowKeyValue, job.ETag, cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+        {
+            return false;
         }
 
+        await DeleteLeftoversAsync(job.Id, cancellationToken);
+        return true;
+    }
+
+    private async Task DeleteLeftoversAsync(string id, CancellationToken cancellationToken)
+    {
+        var rows = new List<TableTransactionAction>();
+        await foreach (var row in _jobs.QueryAsync<TableEntity>(e => e.PartitionKey == id, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
+            rows.Add(new TableTransactionAction(TableTransactionActionType.Delete, row, ETag.All));
         // A transaction holds at most 100 rows of one partition.
         foreach (var chunk in rows.Chunk(100))
-            await _jobs.SubmitTransactionAsync(chunk, cancellationToken);
-        await _jobs.DeleteEntityAsync(job.Id, Job.RowKeyValue, ETag.All, cancellationToken);
+        {
+            try
+            {
+                await _jobs.SubmitTransactionAsync(chunk, cancellationToken);
+            }
+            catch (TableTransactionFailedException ex) when (ex.Status == 404)
+            {
+                // another clean-up deleted some of them first: delete the rest one by one
+                foreach (var action in chunk)
+                    await DeleteIfExistsAsync(_jobs, action.Entity.PartitionKey, action.Entity.RowKey, cancellationToken);
+            }
+        }
+
+        await blobs.GetBlobContainerClient(StorageNames.UploadsContainer).GetBlobClient(StorageNames.SourceBlobName(id))
+            .DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken);
+        var outputs = blobs.GetBlobContainerClient(StorageNames.OutputsContainer);
+        await foreach (var blob in outputs.GetBlobsAsync(BlobTraits.None, BlobStates.None, id, cancellationToken))
+            await outputs.DeleteBlobIfExistsAsync(blob.Name, DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken);
+    }
+
+    private static async Task DeleteIfExistsAsync(TableClient table, string partitionKey, string rowKey, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await table.DeleteEntityAsync(partitionKey, rowKey, ETag.All, cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            // gone already
+        }
     }
 
     private async Task DeleteOlderThanAsync(string table, DateTimeOffset cutoff, CancellationToken cancellationToken)
     {
         var client = tables.GetTableClient(table);
         await foreach (var row in client.QueryAsync<TableEntity>(e => e.Timestamp < cutoff, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
-        {
-            try
-            {
-                await client.DeleteEntityAsync(row.PartitionKey, row.RowKey, ETag.All, cancellationToken);
-            }
-            catch (RequestFailedException ex) when (ex.Status == 404)
-            {
-                // gone already
-            }
-        }
+            await DeleteIfExistsAsync(client, row.PartitionKey, row.RowKey, cancellationToken);
     }
 
     [LoggerMessage(EventId = 1070, Level = LogLevel.Information, Message = "Expired: the {Status} job ended {Days:0.0} days ago; it, its history and its files are deleted")]

@@ -52,6 +52,7 @@ public sealed partial class RetryJobHandler(
             var queued = await jobs.TryMoveAsync(job, JobStatus.Queued, $"Sent through again by request; it had {was}", j =>
             {
                 j.Attempts = 0;
+                j.HandBacks = 0;
                 j.Retries++;
                 j.Progress = 0;
                 j.Error = null;

@@ -29,12 +29,13 @@ public sealed partial class WatchdogHandler(
 
     /// <summary>
     /// How long a lease that ran out is watched before the job is given away: a worker that is alive but could not
-    /// renew (storage was down) renews, or records its outcome, soon after storage comes back, but not at once: the
-    /// storage client's own retries of its last call back off for up to about 7 s (0.8, 1.6, 3.2 s, ±20 %), then the
-    /// worker tries again a second later. 15 s (or three heartbeats, if longer) covers that with room to spare; a
-    /// shorter grace gave live workers' jobs away and sent their emails twice.
+    /// renew (storage was down) renews, or records its outcome, soon after storage comes back, but not at once: a try
+    /// sent into the outage may hang until its network timeout (10 s, <see cref="Storage.StorageClients.NetworkTimeout"/>),
+    /// the storage client's retries back off for up to about 7 s more (0.8, 1.6, 3.2 s, ±20 %), then the worker tries
+    /// again a second later. 30 s (or three heartbeats, if longer) covers that with room to spare; a grace of 5 s gave live
+    /// workers' jobs away and sent their emails twice.
     /// </summary>
-    public static TimeSpan Grace(JobOptions options) => TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(15).Ticks, 3 * options.HeartbeatInterval.Ticks));
+    public static TimeSpan Grace(JobOptions options) => TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(30).Ticks, 3 * options.HeartbeatInterval.Ticks));
 
     private async Task CheckAsync(JobMessage message, CancellationToken cancellationToken)
     {

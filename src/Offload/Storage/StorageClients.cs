@@ -23,21 +23,30 @@ public static class StorageClients
             if (!string.IsNullOrWhiteSpace(connectionString))
             {
                 clients.AddBlobServiceClient(connectionString);
-                clients.AddTableServiceClient(connectionString);
+                clients.AddTableServiceClient(connectionString).ConfigureOptions(o => o.Retry.NetworkTimeout = NetworkTimeout);
                 // The queue triggers expect Base64: a plain-text message would go straight to the poison queue.
                 clients.AddQueueServiceClient(connectionString)
-                    .ConfigureOptions(o => o.MessageEncoding = QueueMessageEncoding.Base64);
+                    .ConfigureOptions(o => (o.MessageEncoding, o.Retry.NetworkTimeout) = (QueueMessageEncoding.Base64, NetworkTimeout));
                 return;
             }
 
             var credential = CreateCredential(section);
             clients.AddBlobServiceClient(RequiredUri(section, "blobServiceUri")).WithCredential(credential);
-            clients.AddTableServiceClient(RequiredUri(section, "tableServiceUri")).WithCredential(credential);
+            clients.AddTableServiceClient(RequiredUri(section, "tableServiceUri")).WithCredential(credential)
+                .ConfigureOptions(o => o.Retry.NetworkTimeout = NetworkTimeout);
             clients.AddQueueServiceClient(RequiredUri(section, "queueServiceUri")).WithCredential(credential)
-                .ConfigureOptions(o => o.MessageEncoding = QueueMessageEncoding.Base64);
+                .ConfigureOptions(o => (o.MessageEncoding, o.Retry.NetworkTimeout) = (QueueMessageEncoding.Base64, NetworkTimeout));
         });
         return services;
     }
+
+    /// <summary>
+    /// How long one try of a table or queue call may hang (the SDK's default is 100 s). Their calls are small and
+    /// answered in milliseconds; a hung one is an outage, and a worker that waited one out must record what it did
+    /// well inside the watchdog's grace after storage returns (<see cref="Jobs.WatchdogHandler.Grace"/>). Blob
+    /// transfers keep the default: a block of a large upload may take longer.
+    /// </summary>
+    public static readonly TimeSpan NetworkTimeout = TimeSpan.FromSeconds(10);
 
     private static TokenCredential CreateCredential(IConfigurationSection section)
     {

@@ -22,8 +22,8 @@ public sealed class SmtpOutageTests(ITestOutputHelper output)
         {
             ["Email__SmtpPort"] = smtpPort.ToString(CultureInfo.InvariantCulture),
             ["Email__MaxAttempts"] = "10",
-            ["Email__RetryBaseDelay"] = "00:00:00.250", // 0.25 s, 0.5 s, 1 s, then 2 s (±20 %): time to bring the server back
-            ["Email__RetryMaxDelay"] = "00:00:02",
+            ["Email__RetryBaseDelay"] = "00:00:00.250", // 0.25 s, 0.5 s, 1 s, 2 s, 4 s, then 5 s (±20 %): time to bring the server back, even on a busy machine
+            ["Email__RetryMaxDelay"] = "00:00:05",
             ["AzureFunctionsJobHost__extensions__queues__maxPollingInterval"] = "00:00:00.250",
         });
         async Task<string> PostAsync(string to)

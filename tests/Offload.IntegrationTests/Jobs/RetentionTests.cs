@@ -71,6 +71,21 @@ public sealed class RetentionTests(StorageFixture fixture) : IClassFixture<Stora
     }
 
     [Fact]
+    public async Task AJobIsDeletedOnTheDayAfterItsExpiryDay_WhateverTheHourItEnded()
+    {
+        var retention = Services.GetRequiredService<Retention>();
+        var job = await FinishedVideoAsync();
+        var endOfExpiryDay = (job.CompletedAt!.Value + TimeSpan.FromDays(30)).UtcDateTime.Date.AddDays(1);
+
+        _clock.SetUtcNow(new DateTimeOffset(endOfExpiryDay.AddMinutes(-1), TimeSpan.Zero)); // late on its expiry day
+        await retention.CleanUpAsync(CancellationToken.None);
+        Assert.NotNull(await Jobs.GetAsync(job.Id, CancellationToken.None)); // that day is not over: not read yet
+        _clock.SetUtcNow(new DateTimeOffset(endOfExpiryDay.AddMinutes(1), TimeSpan.Zero)); // just after midnight
+        await retention.CleanUpAsync(CancellationToken.None);
+        Assert.Null(await Jobs.GetAsync(job.Id, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task AJobSentThroughAgain_IsKeptForTheRetentionOfItsNewEnd()
     {
         var retention = Services.GetRequiredService<Retention>();

@@ -14,7 +14,7 @@ namespace Offload.IntegrationTests.Jobs;
 public sealed class SweeperTests(StorageFixture fixture) : IClassFixture<StorageFixture>, IDisposable
 {
     private static readonly TimeSpan RedeliverAfter = TimeSpan.FromMinutes(1);
-    private static readonly TimeSpan Grace = TimeSpan.FromSeconds(15); // WatchdogHandler.Grace at the default heartbeat
+    private static readonly TimeSpan Grace = TimeSpan.FromSeconds(30); // WatchdogHandler.Grace at the default heartbeat
     private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
     private ServiceProvider? _services;
 
@@ -118,7 +118,7 @@ public sealed class SweeperTests(StorageFixture fixture) : IClassFixture<Storage
         var done = await StoredWithoutMessageAsync();
         await Jobs.TryMoveAsync(done, JobStatus.Cancelled, "Cancelled.", null, CancellationToken.None);
         var orphan = JobId.New();
-        await index.AddAsync(orphan, JobKinds.Email, CancellationToken.None); // the request died before the job's row
+        await index.AddAsync(orphan, JobKinds.Email, 0, CancellationToken.None); // the request died before the job's row
 
         var ids = await IndexedAsync(index);
         Assert.DoesNotContain(done.Id, ids); // a final move takes the job out at once
@@ -137,6 +137,7 @@ public sealed class SweeperTests(StorageFixture fixture) : IClassFixture<Storage
         await using var other = fixture.CreateServices(configure: services => services.AddSingleton<TimeProvider>(_clock));
         var first = Sweeper;
         var second = other.GetRequiredService<JobSweeper>();
+        await ForgetTheLeaseAsync();
 
         Assert.NotNull(await first.SweepIfLeaderAsync(CancellationToken.None));
         Assert.Null(await second.SweepIfLeaderAsync(CancellationToken.None));
@@ -145,6 +146,51 @@ public sealed class SweeperTests(StorageFixture fixture) : IClassFixture<Storage
         _clock.Advance(TimeSpan.FromMinutes(1)); // three sweep intervals without a renewal: the first instance is gone
         Assert.NotNull(await second.SweepIfLeaderAsync(CancellationToken.None));
         Assert.Null(await first.SweepIfLeaderAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task AnEarlierRunsEnd_NeverTakesOutTheIndexRowOfARetry()
+    {
+        var index = Services.GetRequiredService<ActiveJobs>();
+        var job = await StoredWithoutMessageAsync();
+        var failed = (await Jobs.TryMoveAsync(job, JobStatus.Failed, "Failed.", null, CancellationToken.None))!;
+        // A person sends it through again; the earlier run's end (slow, or the sweeper's) lands afterwards.
+        await Jobs.TryMoveAsync(failed, JobStatus.Queued, "Sent through again.", j => j.Retries++, CancellationToken.None);
+        await index.EndAsync(failed, CancellationToken.None);
+
+        Assert.Contains(job.Id, await IndexedAsync(index));
+    }
+
+    [Fact]
+    public async Task JobsStoredBeforeTheIndex_AreBackFilledOnce_ByTheSweepingInstance()
+    {
+        await fixture.ClearQueuesAsync();
+        var index = Services.GetRequiredService<ActiveJobs>();
+        var job = await StoredWithoutMessageAsync();
+        var table = fixture.Tables.GetTableClient(Offload.Storage.StorageNames.ActiveJobsTable);
+        await table.DeleteEntityAsync(ActiveJob.PartitionOf(job.Id), job.Id); // as a job of an older version has no row
+        await table.DeleteEntityAsync("lock", JobSweeper.BackfillMarker, Azure.ETag.All).ContinueWith(_ => { }, TaskScheduler.Default);
+
+        Assert.DoesNotContain(job.Id, await IndexedAsync(index));
+        await ForgetTheLeaseAsync();
+        Assert.NotNull(await Sweeper.SweepIfLeaderAsync(CancellationToken.None));
+
+        Assert.Contains(job.Id, await IndexedAsync(index));
+        Assert.Contains(fixture.Logs.Entries, e => e.EventId.Id == 1064);
+    }
+
+    /// <summary>Each test's clock starts anew, so a lease an earlier test's sweeper took may look alive for minutes: drop it.</summary>
+    private async Task ForgetTheLeaseAsync()
+    {
+        var table = fixture.Tables.GetTableClient(Offload.Storage.StorageNames.ActiveJobsTable);
+        try
+        {
+            await table.DeleteEntityAsync("lock", JobSweeper.LeaseName, Azure.ETag.All);
+        }
+        catch (Azure.RequestFailedException ex) when (ex.Status == 404)
+        {
+            // no sweeper ran yet
+        }
     }
 
     private static async Task<List<string>> IndexedAsync(ActiveJobs index)
