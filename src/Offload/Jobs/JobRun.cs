@@ -31,10 +31,14 @@ public sealed partial class JobRun : IAsyncDisposable
         CancellationToken hostStopping)
     {
         Job = job;
+        RunId = job.LeaseOwner ?? throw new ArgumentException("A claimed job has a lease owner.", nameof(job));
         (_queueName, _policy, _worker, _jobs, _queue, _options, _logger) = (queueName, policy, worker, jobs, queue, options, logger);
         _work = CancellationTokenSource.CreateLinkedTokenSource(hostStopping);
         _heartbeat = Task.Run(HeartbeatAsync);
     }
+
+    /// <summary>This run's own id (the <see cref="Job.LeaseOwner"/> its claim wrote): names what only this run writes.</summary>
+    public string RunId { get; }
 
     /// <summary>The job as last stored by this run.</summary>
     public Job Job { get; private set; }
