@@ -50,15 +50,16 @@ public sealed partial class EncodeVideoHandler(
     private async Task EncodeAsync(JobRun run, long dequeueCount)
     {
         LogStarted(logger, run.Job.Attempts, dequeueCount);
-        // A folder per delivery: two deliveries of one message never share files.
-        var workDirectory = Path.Combine(_options.ResolveWorkingDirectory(), $"{run.Job.Id}-{Guid.NewGuid():N}");
+        // A folder per delivery: two deliveries of one message never share files. Its lock tells a start-up clean-up
+        // (WorkFolderCleaner) that this run is alive.
+        WorkFolder? workFolder = null;
         using var timeLimit = CancellationTokenSource.CreateLinkedTokenSource(run.Token);
         timeLimit.CancelAfter(_options.TimeLimit);
         try
         {
             // Inside: a folder that cannot be made is a fault with a reason on the job, like any other file fault.
-            Directory.CreateDirectory(workDirectory);
-            await RunAsync(run, workDirectory, timeLimit.Token);
+            workFolder = WorkFolder.Create(_options.ResolveWorkingDirectory(), run.Job.Id);
+            await RunAsync(run, workFolder.Path, timeLimit.Token);
         }
         catch (PermanentJobException ex)
         {
@@ -76,7 +77,8 @@ public sealed partial class EncodeVideoHandler(
         }
         finally
         {
-            TryDeleteDirectory(workDirectory);
+            if (workFolder is not null)
+                TryDelete(workFolder);
         }
     }
 
@@ -174,15 +176,15 @@ public sealed partial class EncodeVideoHandler(
         _ => "A file of the encode could not be read or written on the worker.",
     };
 
-    private void TryDeleteDirectory(string path)
+    private void TryDelete(WorkFolder folder)
     {
         try
         {
-            Directory.Delete(path, recursive: true);
+            folder.Dispose();
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            LogCleanupFailed(logger, path, ex);
+            LogCleanupFailed(logger, folder.Path, ex); // unlocked now: the next start-up's clean-up takes it
         }
     }
 
