@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Offload.IntegrationTests.Infrastructure;
 using Offload.Jobs;
@@ -65,7 +64,7 @@ public sealed class KillServerTests(ITestOutputHelper output)
         var outputs = new List<string>();
         await foreach (var blob in new BlobServiceClient(azurite.ConnectionString).GetBlobContainerClient(StorageNames.OutputsContainer).GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, prefix: id, CancellationToken.None))
             outputs.Add(blob.Name);
-        var stored = await new JobStore(new TableServiceClient(azurite.ConnectionString), TimeProvider.System).GetAsync(id, CancellationToken.None);
+        var stored = await DirectStorage.Jobs(azurite.ConnectionString).GetAsync(id, CancellationToken.None);
         Assert.Equal([stored!.OutputBlobName!], outputs); // the second run's own output, named in the job
         Assert.Contains("[1030]", second.Output.Text); // the watchdog brought it back
         output.WriteLine($"killed mid-encode; the restarted server finished the job {clock.Elapsed.TotalSeconds:0.0} s after it started (attempts: 2)");

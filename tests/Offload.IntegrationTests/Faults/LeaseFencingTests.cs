@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Offload.IntegrationTests.Infrastructure;
 using Offload.Jobs;
@@ -35,7 +34,7 @@ public sealed class LeaseFencingTests(ITestOutputHelper output)
         // A serves encodes only (one at a time), its table through the proxy; B, started once A holds the job, is direct.
         await using var a = await ServerProcess.StartAsync(
             azurite.ConnectionStringVia(tablePort: table.Port), new Dictionary<string, string>(Settings) { ["Worker__Queues"] = "heavy-compute" });
-        var jobs = new JobStore(new TableServiceClient(azurite.ConnectionString), TimeProvider.System);
+        var jobs = DirectStorage.Jobs(azurite.ConnectionString);
 
         using var response = await a.Http.PostVideoAsync(await File.ReadAllBytesAsync(await TestClips.PathOf(Clip.Long)));
         var id = await response.AcceptedIdAsync();
