@@ -34,13 +34,12 @@ public sealed partial class VideoEncoder
 {
     private readonly EncodingOptions _options;
     private readonly ILogger _logger;
-    private readonly Lazy<string> _encodeFolder;
+    private string? _encodeFolder;
 
     public VideoEncoder(IOptions<EncodingOptions> options, ILogger<VideoEncoder>? logger = null)
     {
         _options = options.Value;
         _logger = logger ?? (ILogger)NullLogger.Instance;
-        _encodeFolder = new Lazy<string>(PrepareEncodeFolder);
     }
 
     private FFOptions FfOptions => Options(_options.FfmpegFolder ?? "");
@@ -51,7 +50,18 @@ public sealed partial class VideoEncoder
         TemporaryFilesFolder = _options.ResolveWorkingDirectory(),
     };
 
-    /// <summary>Where the encode's ffmpeg is started from: the <see cref="FfmpegLifetime"/> wrapper, or ffmpeg itself without setpriv.</summary>
+    /// <summary>
+    /// Where the encode's ffmpeg is started from: the <see cref="FfmpegLifetime"/> wrapper, or ffmpeg's own folder
+    /// without setpriv. Made at the first encode and again should a temp cleaner have taken the wrapper since.
+    /// </summary>
+    private string EncodeFolder()
+    {
+        var folder = _encodeFolder;
+        if (folder is null || (folder != (_options.FfmpegFolder ?? "") && !File.Exists(Path.Combine(folder, "ffmpeg"))))
+            _encodeFolder = folder = PrepareEncodeFolder();
+        return folder;
+    }
+
     private string PrepareEncodeFolder()
     {
         var ffmpegFolder = _options.FfmpegFolder ?? "";
@@ -136,7 +146,7 @@ public sealed partial class VideoEncoder
         // A thread of its own, blocked until ffmpeg exits: the kernel's parent-death signal follows the thread that
         // forked ffmpeg (FFMpegCore forks on the calling thread, checked with strace), and a thread-pool thread may retire
         // mid-encode. Cancellation is unchanged: FFMpegCore's token callback kills ffmpeg, and this thread returns.
-        var options = Options(_encodeFolder.Value);
+        var options = Options(EncodeFolder());
         FFMpegResult result;
         try
         {

@@ -127,6 +127,27 @@ public sealed class EncodeVideoTests(StorageFixture fixture)
     }
 
     [Fact]
+    public async Task Output_IsTheBlobTheJobNames_AndAJobFromBeforePerRunNamesKeepsItsOldName()
+    {
+        var job = await fixture.UploadAsync(Clip.Silent);
+        await EncodeAsync(job.Id);
+        var done = await fixture.JobAsync(job.Id);
+        var output = fixture.Services.GetRequiredService<GetVideoOutputHandler>();
+
+        var link = Assert.IsType<GetVideoOutputResult.Ready>(await output.HandleAsync(TestCallers.Owner, job.Id, CancellationToken.None));
+        Assert.StartsWith($"{job.Id}/", done.OutputBlobName, StringComparison.Ordinal);
+        Assert.Contains($"/{StorageNames.OutputsContainer}/{done.OutputBlobName}?", link.DownloadUrl.ToString(), StringComparison.Ordinal);
+
+        // A row written before outputs were named per run: no OutputBlobName, the video at outputs/{id}.mp4.
+        var before = done.Copy();
+        before.OutputBlobName = null;
+        await fixture.Tables.GetTableClient(StorageNames.JobsTable).UpdateEntityAsync(before, done.ETag, Azure.Data.Tables.TableUpdateMode.Replace);
+        var old = Assert.IsType<GetVideoOutputResult.Ready>(await output.HandleAsync(TestCallers.Owner, job.Id, CancellationToken.None));
+        Assert.Null((await fixture.JobAsync(job.Id)).OutputBlobName);
+        Assert.Contains($"/{StorageNames.OutputsContainer}/{StorageNames.LegacyOutputBlobName(job.Id)}?", old.DownloadUrl.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Encode_TwoDeliveriesAtOnce_EndWithOneSucceededJobAndOneOutput()
     {
         var job = await fixture.UploadAsync(Clip.WithAudio);
