@@ -297,8 +297,9 @@ public sealed partial class JobRun : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopHeartbeatAsync();
+        await _fence.DisposeAsync(); // waits for a tripping fence's callback, which starts _fencing
         await _fencing;
-        if (Fenced && !_ended)
+        if (Fenced && !_ended && !Cancelled && !Lost) // the heartbeat may have learned already that the job moved on
         {
             await HandBackAsync();
         }
@@ -314,7 +315,6 @@ public sealed partial class JobRun : IAsyncDisposable
             }
         }
 
-        await _fence.DisposeAsync();
         _work.Dispose();
         _heartbeatStop.Dispose();
     }
