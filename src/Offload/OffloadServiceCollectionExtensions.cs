@@ -50,6 +50,7 @@ public static class OffloadServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<EncodingOptions>, EncodingTimeLimitValidator>();
         services.AddSingleton<BlobLinks>();
         services.AddSingleton<VideoEncoder>();
+        services.AddHostedService<WorkFolderCleaner>();
         services.AddSingleton<QueueVideoJob>();
         services.AddSingleton<UploadVideoHandler>();
         services.AddSingleton<GetVideoHandler>();

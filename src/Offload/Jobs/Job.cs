@@ -54,6 +54,11 @@ public sealed class Job : ITableEntity
     /// <summary>The snapshot of the source a direct upload's submit checked; the encoder reads only that version.</summary>
     public string? SourceSnapshot { get; set; }
 
+    /// <summary>
+    /// The blob in <c>outputs</c> that is the job's result, written by the run that succeeded
+    /// (<see cref="Storage.StorageNames.OutputBlobName"/>); <c>null</c> for rows from before outputs were named per run.
+    /// </summary>
+    public string? OutputBlobName { get; set; }
     public long? OutputSizeBytes { get; set; }
     public double? OutputDurationSeconds { get; set; }
     public int? OutputWidth { get; set; }

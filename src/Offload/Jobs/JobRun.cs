@@ -11,6 +11,12 @@ namespace Offload.Jobs;
 /// stops the heartbeat first, then moves the job; while storage is unavailable it keeps trying, so an outcome (an email
 /// that went out) is recorded once storage is back, not done again by another worker.
 /// </summary>
+/// <remarks>
+/// Fencing (<see cref="LeaseFence"/>): a run that cannot renew its lease for the lease less a heartbeat stops its work
+/// itself, before the watchdog can give the job to another worker, and asks the watchdog to look at the job. Once
+/// storage answers it hands the job back (<c>retrying</c>, queued again at once) if the row is still as it left it;
+/// a job already taken over or cancelled is left alone.
+/// </remarks>
 public sealed partial class JobRun : IAsyncDisposable
 {
     private readonly JobWorker _worker;
@@ -23,6 +29,10 @@ public sealed partial class JobRun : IAsyncDisposable
     private readonly CancellationTokenSource _work;
     private readonly CancellationTokenSource _heartbeatStop = new();
     private readonly Task _heartbeat;
+    private readonly CancellationToken _hostStopping;
+    private readonly LeaseFence _fence;
+    private Task _fencing = Task.CompletedTask;
+    private TimeSpan _unrenewedFor;
     private double _percent;
     private bool _ended;
 
@@ -31,15 +41,24 @@ public sealed partial class JobRun : IAsyncDisposable
         CancellationToken hostStopping)
     {
         Job = job;
+        RunId = job.LeaseOwner ?? throw new ArgumentException("A claimed job has a lease owner.", nameof(job));
         (_queueName, _policy, _worker, _jobs, _queue, _options, _logger) = (queueName, policy, worker, jobs, queue, options, logger);
         _work = CancellationTokenSource.CreateLinkedTokenSource(hostStopping);
+        _hostStopping = hostStopping;
+        _fence = new LeaseFence(_jobs.Clock, options, (job.LeaseExpiresAt ?? _jobs.Now) - _jobs.Now, OnFenced);
         _heartbeat = Task.Run(HeartbeatAsync);
     }
+
+    /// <summary>This run's own id (the <see cref="Job.LeaseOwner"/> its claim wrote): names what only this run writes.</summary>
+    public string RunId { get; }
 
     /// <summary>The job as last stored by this run.</summary>
     public Job Job { get; private set; }
 
-    /// <summary>Cancelled when the job was cancelled by a person, taken over by another worker, or the host stops.</summary>
+    /// <summary>
+    /// Cancelled when the job was cancelled by a person, taken over by another worker, given up because the lease could
+    /// not be renewed (<see cref="Fenced"/>), or the host stops.
+    /// </summary>
     public CancellationToken Token => _work.Token;
 
     /// <summary>A person cancelled the job while it ran.</summary>
@@ -48,8 +67,14 @@ public sealed partial class JobRun : IAsyncDisposable
     /// <summary>Another worker took the job over (this one's lease had run out).</summary>
     public bool Lost { get; private set; }
 
+    /// <summary>
+    /// The run stopped its work because it could not renew the lease for <see cref="LeaseFence.StopAfter"/>: another
+    /// worker may take the job soon. The run hands it back as it is disposed, should storage answer.
+    /// </summary>
+    public bool Fenced { get; private set; }
+
     /// <summary>The job is no longer this run's to finish.</summary>
-    public bool Interrupted => Cancelled || Lost;
+    public bool Interrupted => Cancelled || Lost || Fenced;
 
     /// <summary>The run has ended the job (or tried to): nothing more may be recorded for it.</summary>
     public bool Ended => _ended;
@@ -160,8 +185,11 @@ public sealed partial class JobRun : IAsyncDisposable
         {
             while (await timer.WaitForNextTickAsync(_heartbeatStop.Token))
             {
+                if (_fence.Tripped)
+                    return; // the work stopped; a renewal now would only keep the job from the next worker
                 try
                 {
+                    var sentAt = _jobs.Clock.GetTimestamp();
                     var percent = Math.Clamp((int)Math.Floor(Volatile.Read(ref _percent)), 0, 99);
                     var next = await _jobs.TryUpdateAsync(Job, j =>
                     {
@@ -169,14 +197,17 @@ public sealed partial class JobRun : IAsyncDisposable
                         j.LeaseExpiresAt = _jobs.Now + _options.LeaseDuration;
                     }, CancellationToken.None);
                     if (next is not null)
+                    {
                         Job = next;
+                        _fence.Renewed(sentAt);
+                    }
                     else if (!await LearnWhyAsync(await _jobs.GetAsync(Job.Id, CancellationToken.None)))
                         return;
                 }
                 catch (Exception ex) when (StorageFaults.IsUnavailable(ex))
                 {
-                    // Keep working: the lease is renewed once storage answers again. Should it run out meanwhile, the
-                    // watchdog may give the job to another worker, and this one stops at its next heartbeat.
+                    // Keep working: the lease is renewed once storage answers again. Should that take the lease less a
+                    // heartbeat, the fence stops the work before the watchdog can give the job to another worker.
                     LogHeartbeatFailed(_logger, ex.Message);
                 }
             }
@@ -209,8 +240,61 @@ public sealed partial class JobRun : IAsyncDisposable
         return false;
     }
 
+    /// <summary>The fence tripped (a timer thread): stop the work, and make sure some worker looks at the job.</summary>
+    private void OnFenced(TimeSpan unrenewedFor)
+    {
+        (Fenced, _unrenewedFor) = (true, unrenewedFor);
+        LogFenced(_logger, unrenewedFor.TotalSeconds, _options.LeaseDuration.TotalSeconds);
+        _fencing = Task.Run(async () =>
+        {
+            await _work.CancelAsync();
+            // The claim's watchdog message may sit with this very worker, waiting for the table it cannot reach; the
+            // queue may still answer. A look of its own, due when the lease ends, lets any other worker bring the job back.
+            try
+            {
+                var leaseLeft = (Job.LeaseExpiresAt ?? _jobs.Now) - _jobs.Now;
+                await _queue.EnqueueAsync(QueueNames.Watchdog, Job.Id, CancellationToken.None,
+                    (leaseLeft > TimeSpan.Zero ? leaseLeft : TimeSpan.Zero) + _options.HeartbeatInterval);
+            }
+            catch (Exception ex) when (StorageFaults.IsUnavailable(ex))
+            {
+                LogFenceWatchdogFailed(_logger, ex.Message);
+            }
+        });
+    }
+
+    /// <summary>
+    /// Gives a job this run stopped on back: <c>retrying</c> and queued again at once, so the next worker need not wait
+    /// for the watchdog. A compare-and-set like every move: taken over or cancelled meanwhile, the job is left as it is.
+    /// The attempt does not count, as when a host stops mid-job (<see cref="StoppedAsync"/>): the job did nothing wrong.
+    /// </summary>
+    private async Task HandBackAsync()
+    {
+        var why = $"could not renew the lease for {_unrenewedFor.TotalSeconds:0.0} s; stopped so that another worker may take the job";
+        try
+        {
+            var attempt = Job.Attempts;
+            var handedBack = await EndAsync(JobStatus.Retrying,
+                $"Attempt {attempt} stopped: its worker {why}. The attempt does not count, and the job will run again.", j =>
+                {
+                    j.Attempts = Math.Max(0, attempt - 1);
+                    j.Error = null;
+                    j.NextAttemptAt = _jobs.Now;
+                }, _hostStopping.IsCancellationRequested ? ShutdownPatience : null);
+            if (handedBack is null)
+                return;
+            await _worker.Patiently(() => _queue.EnqueueAsync(_queueName, Job.Id, CancellationToken.None), CancellationToken.None);
+            LogFencedHandedBack(_logger, attempt);
+        }
+        catch (Exception ex) when (StorageFaults.IsUnavailable(ex))
+        {
+            LogHandBackFailed(_logger, ex);
+        }
+    }
+
     private async Task StopHeartbeatAsync()
     {
+        _fence.Disarm();
         if (!_heartbeatStop.IsCancellationRequested)
             await _heartbeatStop.CancelAsync();
         await _heartbeat;
@@ -220,7 +304,13 @@ public sealed partial class JobRun : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopHeartbeatAsync();
-        if (!_ended && !Interrupted)
+        await _fence.DisposeAsync(); // waits for a tripping fence's callback, which starts _fencing
+        await _fencing;
+        if (Fenced && !_ended && !Cancelled && !Lost) // the heartbeat may have learned already that the job moved on
+        {
+            await HandBackAsync();
+        }
+        else if (!_ended && !Interrupted)
         {
             try
             {
@@ -250,6 +340,16 @@ public sealed partial class JobRun : IAsyncDisposable
 
     [LoggerMessage(EventId = 1021, Level = LogLevel.Warning, Message = "Could not renew the job's lease; the work goes on: {Reason}")]
     private static partial void LogHeartbeatFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 1050, Level = LogLevel.Warning,
+        Message = "The run could not renew the lease for {Seconds:0.0} s; stopped so that another worker may take the job (lease {LeaseSeconds:0.#} s)")]
+    private static partial void LogFenced(ILogger logger, double seconds, double leaseSeconds);
+
+    [LoggerMessage(EventId = 1051, Level = LogLevel.Information, Message = "The job this run stopped on is handed back and queued again, attempt {Attempt} not counted")]
+    private static partial void LogFencedHandedBack(ILogger logger, int attempt);
+
+    [LoggerMessage(EventId = 1052, Level = LogLevel.Warning, Message = "Could not ask the watchdog to look at the job this run stopped on: {Reason}")]
+    private static partial void LogFenceWatchdogFailed(ILogger logger, string reason);
 
     [LoggerMessage(EventId = 1022, Level = LogLevel.Warning, Message = "Could not hand the job back; its lease will run out instead")]
     private static partial void LogHandBackFailed(ILogger logger, Exception exception);

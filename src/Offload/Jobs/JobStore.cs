@@ -17,6 +17,9 @@ public sealed class JobStore(TableServiceClient tables, ActiveJobs active, TimeP
 
     public DateTimeOffset Now => clock.GetUtcNow();
 
+    /// <summary>The clock behind <see cref="Now"/>, for a run's monotonic timers (<see cref="LeaseFence"/>).</summary>
+    public TimeProvider Clock => clock;
+
     /// <summary>
     /// Stores a new job with its first history row, after its row in the index of unfinished jobs: once the job is
     /// stored, the sweeper can always find it, whatever becomes of its message.

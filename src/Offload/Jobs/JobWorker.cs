@@ -72,8 +72,9 @@ public sealed partial class JobWorker(JobStore jobs, JobQueue queue, IOptions<Jo
         }
         catch (OperationCanceledException) when (run.Interrupted)
         {
-            // Cancelled by a person, or taken over by another worker: the job is no longer this run's to end.
-            LogInterrupted(logger, run.Cancelled ? "cancelled" : "taken over by another worker");
+            // Cancelled by a person, taken over by another worker, or given up (fenced: the run hands it back as it is
+            // disposed): the job is no longer this run's to end.
+            LogInterrupted(logger, run.Cancelled ? "cancelled" : run.Fenced ? "given up: its lease could not be renewed" : "taken over by another worker");
         }
         catch (OperationCanceledException) when (hostStopping.IsCancellationRequested && !run.Ended)
         {

@@ -20,9 +20,10 @@ public sealed class PermanentJobException(string reason) : Exception(reason);
 /// <summary>
 /// The encode worker: claims the job, downloads the source, probes it, refuses it when it is over a limit
 /// (<see cref="EncodeLimits"/>: an encode bomb fails at once, never retried), encodes it to a web-playable MP4,
-/// checks the result and stores it under a deterministic name. Idempotent: a redelivered message for a finished
-/// job does nothing, and every status change is a compare-and-set, so two deliveries can never both win. ffmpeg
-/// stops when the job is cancelled, taken over, over its time limit, or the host stops.
+/// checks the result and uploads it under a name of this run's own (<see cref="StorageNames.OutputBlobName"/>), which the
+/// success move records on the job. Idempotent: a redelivered message for a finished job does nothing, and every status
+/// change is a compare-and-set, so two deliveries can never both win, and the loser deletes its own upload. ffmpeg
+/// stops when the job is cancelled, taken over, over its time limit, the run cannot renew its lease, or the host stops.
 /// </summary>
 public sealed partial class EncodeVideoHandler(
     JobWorker worker,
@@ -49,15 +50,16 @@ public sealed partial class EncodeVideoHandler(
     private async Task EncodeAsync(JobRun run, long dequeueCount)
     {
         LogStarted(logger, run.Job.Attempts, dequeueCount);
-        // A folder per delivery: two deliveries of one message never share files.
-        var workDirectory = Path.Combine(_options.ResolveWorkingDirectory(), $"{run.Job.Id}-{Guid.NewGuid():N}");
+        // A folder per delivery: two deliveries of one message never share files. Its lock tells a start-up clean-up
+        // (WorkFolderCleaner) that this run is alive.
+        WorkFolder? workFolder = null;
         using var timeLimit = CancellationTokenSource.CreateLinkedTokenSource(run.Token);
         timeLimit.CancelAfter(_options.TimeLimit);
         try
         {
             // Inside: a folder that cannot be made is a fault with a reason on the job, like any other file fault.
-            Directory.CreateDirectory(workDirectory);
-            await RunAsync(run, workDirectory, timeLimit.Token);
+            workFolder = WorkFolder.Create(_options.ResolveWorkingDirectory(), run.Job.Id);
+            await RunAsync(run, workFolder.Path, timeLimit.Token);
         }
         catch (PermanentJobException ex)
         {
@@ -75,7 +77,8 @@ public sealed partial class EncodeVideoHandler(
         }
         finally
         {
-            TryDeleteDirectory(workDirectory);
+            if (workFolder is not null)
+                TryDelete(workFolder);
         }
     }
 
@@ -121,7 +124,8 @@ public sealed partial class EncodeVideoHandler(
         var sizeBytes = new FileInfo(outputPath).Length;
         ThrowIfOver(EncodeLimits.CheckOutput(info, output, sizeBytes, _options));
 
-        var outputBlob = blobs.GetBlobContainerClient(StorageNames.OutputsContainer).GetBlobClient(StorageNames.OutputBlobName(id));
+        var outputName = StorageNames.OutputBlobName(id, run.RunId);
+        var outputBlob = blobs.GetBlobContainerClient(StorageNames.OutputsContainer).GetBlobClient(outputName);
         await outputBlob.UploadAsync(outputPath, new BlobUploadOptions
         {
             HttpHeaders = new BlobHttpHeaders { ContentType = "video/mp4" },
@@ -133,6 +137,7 @@ public sealed partial class EncodeVideoHandler(
             {
                 j.Progress = 100;
                 j.Error = null;
+                j.OutputBlobName = outputName;
                 j.OutputSizeBytes = sizeBytes;
                 j.OutputDurationSeconds = Math.Round(output.Duration.TotalSeconds, 3);
                 j.OutputWidth = output.Width;
@@ -143,8 +148,8 @@ public sealed partial class EncodeVideoHandler(
 
         if (done is not null)
             LogSucceeded(logger, sizeBytes, output.Width, output.Height, (done.CompletedAt - done.StartedAt)?.TotalSeconds ?? 0);
-        else if (run.Cancelled)
-            await outputBlob.DeleteIfExistsAsync(cancellationToken: CancellationToken.None); // cancelled at the last moment: no output
+        else
+            await outputBlob.DeleteIfExistsAsync(cancellationToken: CancellationToken.None); // cancelled or taken over at the last moment: not the result
     }
 
     /// <summary>Over a limit is permanent: the same file is over it on every try.</summary>
@@ -171,15 +176,15 @@ public sealed partial class EncodeVideoHandler(
         _ => "A file of the encode could not be read or written on the worker.",
     };
 
-    private void TryDeleteDirectory(string path)
+    private void TryDelete(WorkFolder folder)
     {
         try
         {
-            Directory.Delete(path, recursive: true);
+            folder.Dispose();
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            LogCleanupFailed(logger, path, ex);
+            LogCleanupFailed(logger, folder.Path, ex); // unlocked now: the next start-up's clean-up takes it
         }
     }
 

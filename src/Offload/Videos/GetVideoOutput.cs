@@ -15,7 +15,8 @@ public abstract record GetVideoOutputResult
 }
 
 /// <summary>
-/// Hands out the encoded MP4 as a short-lived, read-only SAS link to <c>outputs/{id}.mp4</c>, so the bytes go
+/// Hands out the encoded MP4 as a short-lived, read-only SAS link to the blob the job names as its result
+/// (<c>outputs/{id}/{run}.mp4</c>; <c>outputs/{id}.mp4</c> for older jobs), so the bytes go
 /// from Blob Storage to the client without passing through the app.
 /// </summary>
 public sealed class GetVideoOutputHandler(JobStore jobs, BlobServiceClient blobs, BlobLinks links, IOptions<VideoOptions> options)
@@ -28,7 +29,7 @@ public sealed class GetVideoOutputHandler(JobStore jobs, BlobServiceClient blobs
         if (job.Status != JobStatus.Succeeded)
             return new GetVideoOutputResult.NotReady(job.Status);
 
-        var blob = blobs.GetBlobContainerClient(StorageNames.OutputsContainer).GetBlobClient(StorageNames.OutputBlobName(id));
+        var blob = blobs.GetBlobContainerClient(StorageNames.OutputsContainer).GetBlobClient(StorageNames.OutputBlobNameOf(id, job.OutputBlobName));
         var (url, _) = await links.CreateAsync(blob, BlobSasPermissions.Read, options.Value.DownloadLinkLifetime, "video/mp4", cancellationToken);
         return new GetVideoOutputResult.Ready(url);
     }

@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using FFMpegCore;
 using FFMpegCore.Exceptions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Offload.Telemetry;
 
@@ -26,17 +28,65 @@ public sealed class EncodeFailedException(string message, string? detail = null,
 /// <summary>
 /// The FFmpeg side of the work, through FFMpegCore: probe a file, and encode it to a web-playable MP4
 /// (H.264 High/yuv420p, at most <see cref="EncodingOptions.MaxHeight"/> lines with even dimensions,
-/// rotation applied, AAC when there is audio, moov atom first).
+/// rotation applied, AAC when there is audio, moov atom first). ffmpeg dies with the worker (<see cref="FfmpegLifetime"/>).
 /// </summary>
-public sealed partial class VideoEncoder(IOptions<EncodingOptions> options)
+public sealed partial class VideoEncoder
 {
-    private readonly EncodingOptions _options = options.Value;
+    private readonly EncodingOptions _options;
+    private readonly ILogger _logger;
+    private string? _encodeFolder;
 
-    private FFOptions FfOptions => new()
+    public VideoEncoder(IOptions<EncodingOptions> options, ILogger<VideoEncoder>? logger = null)
     {
-        BinaryFolder = _options.FfmpegFolder ?? "",
+        _options = options.Value;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+    }
+
+    private FFOptions FfOptions => Options(_options.FfmpegFolder ?? "");
+
+    private FFOptions Options(string binaryFolder) => new()
+    {
+        BinaryFolder = binaryFolder,
         TemporaryFilesFolder = _options.ResolveWorkingDirectory(),
     };
+
+    /// <summary>
+    /// Where the encode's ffmpeg is started from: the <see cref="FfmpegLifetime"/> wrapper, or ffmpeg's own folder
+    /// without setpriv. Made at the first encode and again should a temp cleaner have taken the wrapper since.
+    /// </summary>
+    private string EncodeFolder()
+    {
+        var folder = _encodeFolder;
+        if (folder is null || (folder != (_options.FfmpegFolder ?? "") && !File.Exists(Path.Combine(folder, "ffmpeg"))))
+            _encodeFolder = folder = PrepareEncodeFolder();
+        return folder;
+    }
+
+    private string PrepareEncodeFolder()
+    {
+        var ffmpegFolder = _options.FfmpegFolder ?? "";
+        if (OperatingSystem.IsWindows() || FfmpegLifetime.FindSetpriv() is not { } setpriv)
+        {
+            LogNoParentDeathSignal(_logger);
+            return ffmpegFolder;
+        }
+
+        try
+        {
+            if (FfmpegLifetime.Prepare(ffmpegFolder, setpriv, Path.GetTempPath()) is { } wrapped)
+            {
+                LogParentDeathSignal(_logger, setpriv);
+                return wrapped;
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LogWrapperFailed(_logger, ex);
+            return ffmpegFolder;
+        }
+
+        return ffmpegFolder; // no ffmpeg to wrap: FFMpegCore says so when it tries to start it
+    }
 
     /// <summary>
     /// ffmpeg and ffprobe open local files and nothing else. An upload can be a playlist (HLS, concat, SDP) that names
@@ -93,10 +143,16 @@ public sealed partial class VideoEncoder(IOptions<EncodingOptions> options)
             .NotifyOnPercentageProgress(onProgress, info.Duration)
             .CancellableThrough(cancellationToken, gracePeriod: TimeSpan.Zero);
 
+        // A thread of its own, blocked until ffmpeg exits: the kernel's parent-death signal follows the thread that
+        // forked ffmpeg (FFMpegCore forks on the calling thread, checked with strace), and a thread-pool thread may retire
+        // mid-encode. Cancellation is unchanged: FFMpegCore's token callback kills ffmpeg, and this thread returns.
+        var options = Options(EncodeFolder());
         FFMpegResult result;
         try
         {
-            result = await processor.ProcessAsynchronously(throwOnError: false, FfOptions, cancellationToken);
+            result = await Task.Factory.StartNew(
+                () => processor.ProcessAsynchronously(throwOnError: false, options, cancellationToken).GetAwaiter().GetResult(),
+                CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         }
         catch (FFMpegException ex)
         {
@@ -149,6 +205,17 @@ public sealed partial class VideoEncoder(IOptions<EncodingOptions> options)
     /// </summary>
     public static string ScaleFilter(int maxHeight) =>
         string.Create(CultureInfo.InvariantCulture, $"scale=w=-2:h=trunc(min(ih\\,{maxHeight})/2)*2");
+
+    [LoggerMessage(EventId = 2120, Level = LogLevel.Information, Message = "ffmpeg runs under {Setpriv} --pdeathsig KILL: it dies with this worker")]
+    private static partial void LogParentDeathSignal(ILogger logger, string setpriv);
+
+    [LoggerMessage(EventId = 2121, Level = LogLevel.Warning,
+        Message = "setpriv (util-linux) was not found: should this worker be killed, its ffmpeg runs on until the encode ends")]
+    private static partial void LogNoParentDeathSignal(ILogger logger);
+
+    [LoggerMessage(EventId = 2122, Level = LogLevel.Warning,
+        Message = "Could not write the ffmpeg wrapper; ffmpeg runs without the parent-death signal")]
+    private static partial void LogWrapperFailed(ILogger logger, Exception exception);
 
     // ffprobe's words when an input names a protocol other than file: "Protocol 'http' not on whitelist 'file'!"
     [GeneratedRegex("Protocol '([A-Za-z0-9+.-]+)' not on whitelist")]

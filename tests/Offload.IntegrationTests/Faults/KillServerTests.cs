@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Azure.Storage.Blobs;
 using Offload.IntegrationTests.Infrastructure;
+using Offload.Jobs;
 using Offload.Storage;
 using Offload.Testing;
 using Xunit.Abstractions;
@@ -63,9 +64,85 @@ public sealed class KillServerTests(ITestOutputHelper output)
         var outputs = new List<string>();
         await foreach (var blob in new BlobServiceClient(azurite.ConnectionString).GetBlobContainerClient(StorageNames.OutputsContainer).GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, prefix: id, CancellationToken.None))
             outputs.Add(blob.Name);
-        Assert.Equal([StorageNames.OutputBlobName(id)], outputs);
+        var stored = await DirectStorage.Jobs(azurite.ConnectionString).GetAsync(id, CancellationToken.None);
+        Assert.Equal([stored!.OutputBlobName!], outputs); // the second run's own output, named in the job
         Assert.Contains("[1030]", second.Output.Text); // the watchdog brought it back
         output.WriteLine($"killed mid-encode; the restarted server finished the job {clock.Elapsed.TotalSeconds:0.0} s after it started (attempts: 2)");
         Measurements.Report($"[kill -9] job succeeded {clock.Elapsed.TotalSeconds:0.0} s after the restart, attempts 2, outputs {outputs.Count}");
+    }
+
+    /// <summary>
+    /// kill -9 of the worker process alone (not its process tree, as the OOM killer or a crash ends it): the ffmpeg it
+    /// started must not go on encoding for nobody, and the restarted worker removes the dead run's work folder.
+    /// </summary>
+    [Fact]
+    public async Task KilledAlone_ItsFfmpegStopsWithinSeconds_AndTheRestartRemovesTheLeftoverWorkFolder()
+    {
+        var workFolder = Directory.CreateTempSubdirectory("offload-kill-work").FullName;
+        var settings = new Dictionary<string, string>(Settings)
+        {
+            ["Encoding__Preset"] = "veryslow", // the encode would run on for many seconds after the kill
+            ["Encoding__WorkingDirectory"] = workFolder,
+        };
+        await using var azurite = await Azurite.StartAsync();
+        var first = await ServerProcess.StartAsync(azurite.ConnectionString, settings);
+        var orphans = new List<int>();
+        try
+        {
+            string id;
+            string deadRunFolder;
+            try
+            {
+                using var response = await first.Http.PostVideoAsync(await File.ReadAllBytesAsync(await TestClips.PathOf(Clip.Long)));
+                id = await response.AcceptedIdAsync();
+                for (var deadline = DateTime.UtcNow.AddSeconds(60); ; await Task.Delay(100))
+                {
+                    var job = await first.Http.GetFromJsonAsync<JsonElement>($"/api/videos/{id}");
+                    if (job.GetProperty("progress").GetInt32() > 0 && Processes.WorkingOn(id).Any(p => p.ParentPid == first.Pid))
+                        break;
+                    Assert.True(DateTime.UtcNow < deadline, $"the encode never got going:\n{first.Output.Tail()}");
+                }
+
+                deadRunFolder = Assert.Single(Directory.GetDirectories(workFolder, $"{id}-*"));
+                await Processes.KillAsync(first.Pid);
+                for (var deadline = DateTime.UtcNow.AddSeconds(10); !first.HasExited; await Task.Delay(50))
+                    Assert.True(DateTime.UtcNow < deadline, "the server outlived kill -9");
+            }
+            finally
+            {
+                await first.DisposeAsync();
+            }
+
+            var killed = Stopwatch.StartNew();
+            while (Processes.WorkingOn(id) is { Count: > 0 } left && killed.Elapsed < TimeSpan.FromSeconds(15))
+            {
+                orphans = left.Select(p => p.Pid).ToList();
+                await Task.Delay(50);
+            }
+
+            var ffmpegGone = killed.Elapsed;
+            Assert.True(ffmpegGone < TimeSpan.FromSeconds(3), $"the dead worker's ffmpeg still ran {ffmpegGone.TotalSeconds:0.0} s after kill -9");
+            orphans.Clear();
+
+            // The restarted worker need not be slow: what is tested of it is the clean-up and the job's end.
+            await using var second = await ServerProcess.StartAsync(azurite.ConnectionString, new Dictionary<string, string>(settings) { ["Encoding__Preset"] = "ultrafast" });
+            for (var deadline = DateTime.UtcNow.AddSeconds(30); Directory.Exists(deadRunFolder); await Task.Delay(100))
+                Assert.True(DateTime.UtcNow < deadline, $"the restarted worker left the dead run's folder {deadRunFolder}:\n{second.Output.Tail()}");
+            var done = await second.WaitForFinalAsync($"/api/videos/{id}", TimeSpan.FromSeconds(180));
+
+            Assert.Equal("succeeded", done.GetProperty("status").GetString());
+            Assert.Equal(2, done.GetProperty("attempts").GetInt32());
+            // The second run's own folder goes as the run ends, just after its success move.
+            for (var deadline = DateTime.UtcNow.AddSeconds(10); Directory.GetDirectories(workFolder, $"{id}-*").Length > 0; await Task.Delay(100))
+                Assert.True(DateTime.UtcNow < deadline, "the second run left its work folder");
+            output.WriteLine($"kill -9 of the server alone: its ffmpeg was gone {ffmpegGone.TotalSeconds:0.00} s later; the restart removed the dead run's folder");
+            Measurements.Report($"[kill -9 alone] ffmpeg gone {ffmpegGone.TotalSeconds:0.00} s after the kill, leftover folder removed on restart, job succeeded");
+        }
+        finally
+        {
+            foreach (var pid in orphans)
+                await Command.ExecAsync("kill", ["-KILL", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            Directory.Delete(workFolder, recursive: true);
+        }
     }
 }

@@ -77,7 +77,7 @@ public sealed class FunctionClassesTests(StorageFixture fixture)
         var output = Request("GET", $"/api/videos/{id}/output");
         var (outputStatus, outputContext, _) = await RunAsync(output, Create<GetVideoOutputFunction>().RunAsync(output.Request, id, CancellationToken.None));
         Assert.Equal(302, outputStatus);
-        Assert.Contains($"/outputs/{id}.mp4?", outputContext.Response.Headers.Location.ToString());
+        Assert.Contains($"/outputs/{id}/", outputContext.Response.Headers.Location.ToString());
         Assert.Contains("sp=r&", outputContext.Response.Headers.Location.ToString());
     }
 

@@ -88,6 +88,16 @@ public sealed class StorageFixture : IAsyncLifetime
         return await UploadAsync(file, services: services);
     }
 
+    /// <summary>Every blob in <c>outputs</c> under the job's id: its result, and anything a run failed to clean up.</summary>
+    public async Task<List<string>> OutputsOfAsync(string jobId)
+    {
+        var names = new List<string>();
+        await foreach (var blob in Blobs.GetBlobContainerClient(StorageNames.OutputsContainer).GetBlobsAsync(
+            Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, prefix: jobId, CancellationToken.None))
+            names.Add(blob.Name);
+        return names;
+    }
+
     public BlobServiceClient Blobs => Services.GetRequiredService<BlobServiceClient>();
     public QueueServiceClient Queues => Services.GetRequiredService<QueueServiceClient>();
     public TableServiceClient Tables => Services.GetRequiredService<TableServiceClient>();

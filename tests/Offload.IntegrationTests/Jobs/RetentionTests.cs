@@ -30,8 +30,9 @@ public sealed class RetentionTests(StorageFixture fixture) : IClassFixture<Stora
         var job = await fixture.UploadAsync(new MemoryStream(new byte[1024]), services: Services);
         var running = (await Jobs.TryMoveAsync(job, JobStatus.Processing, "Attempt 1 started.", j => j.Attempts = 1, CancellationToken.None))!;
         var done = (await Jobs.TryMoveAsync(running, status, "Ended.", null, CancellationToken.None))!;
-        await fixture.Blobs.GetBlobContainerClient(StorageNames.OutputsContainer).GetBlobClient(StorageNames.OutputBlobName(job.Id))
-            .UploadAsync(BinaryData.FromString("an mp4"));
+        // A run's own output, and one under the name outputs had before they were named per run: both are the job's files.
+        foreach (var name in new[] { StorageNames.OutputBlobName(job.Id, Guid.NewGuid().ToString("N")), StorageNames.LegacyOutputBlobName(job.Id) })
+            await fixture.Blobs.GetBlobContainerClient(StorageNames.OutputsContainer).GetBlobClient(name).UploadAsync(BinaryData.FromString("an mp4"));
         return done;
     }
 

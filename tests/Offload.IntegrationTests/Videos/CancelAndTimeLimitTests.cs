@@ -28,26 +28,10 @@ public sealed class CancelAndTimeLimitTests(StorageFixture fixture)
         return fixture.CreateServices(settings);
     }
 
-    private static async Task<bool> OutputExistsAsync(StorageFixture fixture, string id) =>
-        await fixture.Blobs.GetBlobContainerClient(StorageNames.OutputsContainer).GetBlobClient(StorageNames.OutputBlobName(id)).ExistsAsync();
+    private static async Task<bool> OutputExistsAsync(StorageFixture fixture, string id) => (await fixture.OutputsOfAsync(id)).Count > 0;
 
     /// <summary>Processes whose command line names the job: ffmpeg runs on files in a folder named after it.</summary>
-    private static List<int> ProcessesWorkingOn(string jobId) =>
-        Directory.EnumerateDirectories("/proc")
-            .Select(d => (Pid: int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0, Dir: d))
-            .Where(p => p.Pid > 0 && p.Pid != Environment.ProcessId)
-            .Where(p =>
-            {
-                try
-                {
-                    return File.ReadAllText(Path.Combine(p.Dir, "cmdline")).Contains(jobId, StringComparison.Ordinal);
-                }
-                catch (IOException)
-                {
-                    return false; // it ended while we looked
-                }
-            })
-            .Select(p => p.Pid).ToList();
+    private static List<int> ProcessesWorkingOn(string jobId) => Processes.WorkingOn(jobId).Select(p => p.Pid).ToList();
 
     [Fact]
     public async Task Cancel_EndsAQueuedJobAtOnce_AndItsMessageIsIgnoredWhenItArrives()

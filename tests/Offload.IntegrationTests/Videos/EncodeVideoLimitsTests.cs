@@ -35,7 +35,7 @@ public sealed class EncodeVideoLimitsTests(StorageFixture fixture)
         var history = await fixture.Jobs.GetHistoryAsync(job.Id, CancellationToken.None);
         Assert.Equal([JobStatus.Queued, JobStatus.Processing, JobStatus.Failed], history.Select(e => e.Status));
         Assert.Equal(failed.Error, history[^1].Reason);
-        Assert.False(await fixture.Blobs.GetBlobContainerClient(StorageNames.OutputsContainer).GetBlobClient(StorageNames.OutputBlobName(job.Id)).ExistsAsync());
+        Assert.Empty(await fixture.OutputsOfAsync(job.Id));
         Assert.Empty(Directory.EnumerateDirectories(fixture.WorkingDirectory, $"{job.Id}-*"));
         return failed;
     }

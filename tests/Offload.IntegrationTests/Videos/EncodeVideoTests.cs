@@ -24,7 +24,7 @@ public sealed class EncodeVideoTests(StorageFixture fixture)
     {
         var path = Path.Combine(fixture.WorkingDirectory, $"check-{id}.mp4");
         Directory.CreateDirectory(fixture.WorkingDirectory);
-        await fixture.Blobs.GetBlobContainerClient(StorageNames.OutputsContainer).GetBlobClient(StorageNames.OutputBlobName(id)).DownloadToAsync(path);
+        await fixture.Blobs.GetBlobContainerClient(StorageNames.OutputsContainer).GetBlobClient((await fixture.JobAsync(id)).OutputBlobName).DownloadToAsync(path);
         return await Ffmpeg.ProbeAsync(path);
     }
 
@@ -127,6 +127,27 @@ public sealed class EncodeVideoTests(StorageFixture fixture)
     }
 
     [Fact]
+    public async Task Output_IsTheBlobTheJobNames_AndAJobFromBeforePerRunNamesKeepsItsOldName()
+    {
+        var job = await fixture.UploadAsync(Clip.Silent);
+        await EncodeAsync(job.Id);
+        var done = await fixture.JobAsync(job.Id);
+        var output = fixture.Services.GetRequiredService<GetVideoOutputHandler>();
+
+        var link = Assert.IsType<GetVideoOutputResult.Ready>(await output.HandleAsync(TestCallers.Owner, job.Id, CancellationToken.None));
+        Assert.StartsWith($"{job.Id}/", done.OutputBlobName, StringComparison.Ordinal);
+        Assert.Contains($"/{StorageNames.OutputsContainer}/{done.OutputBlobName}?", link.DownloadUrl.ToString(), StringComparison.Ordinal);
+
+        // A row written before outputs were named per run: no OutputBlobName, the video at outputs/{id}.mp4.
+        var before = done.Copy();
+        before.OutputBlobName = null;
+        await fixture.Tables.GetTableClient(StorageNames.JobsTable).UpdateEntityAsync(before, done.ETag, Azure.Data.Tables.TableUpdateMode.Replace);
+        var old = Assert.IsType<GetVideoOutputResult.Ready>(await output.HandleAsync(TestCallers.Owner, job.Id, CancellationToken.None));
+        Assert.Null((await fixture.JobAsync(job.Id)).OutputBlobName);
+        Assert.Contains($"/{StorageNames.OutputsContainer}/{StorageNames.LegacyOutputBlobName(job.Id)}?", old.DownloadUrl.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Encode_TwoDeliveriesAtOnce_EndWithOneSucceededJobAndOneOutput()
     {
         var job = await fixture.UploadAsync(Clip.WithAudio);
@@ -135,10 +156,7 @@ public sealed class EncodeVideoTests(StorageFixture fixture)
 
         var done = await fixture.JobAsync(job.Id);
         Assert.Equal(JobStatus.Succeeded, done.Status);
-        var outputs = new List<string>();
-        await foreach (var blob in fixture.Blobs.GetBlobContainerClient(StorageNames.OutputsContainer).GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, prefix: job.Id, CancellationToken.None))
-            outputs.Add(blob.Name);
-        Assert.Equal([StorageNames.OutputBlobName(job.Id)], outputs);
+        Assert.Equal([done.OutputBlobName!], await fixture.OutputsOfAsync(job.Id)); // the winner's own; the loser never uploaded, or deleted its upload
         Assert.Equal("h264", (await DownloadOutputAsync(job.Id)).VideoCodec);
     }
 

@@ -1,0 +1,72 @@
+using System.Runtime.Versioning;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Offload.Videos;
+
+/// <summary>
+/// Makes ffmpeg die with the worker that started it. A worker killed outright (kill -9, the OOM killer, a crash) takes
+/// no child with it: its ffmpeg would go on encoding for nobody, holding the CPU the next worker needs, and writing
+/// into a work folder nobody reads. Linux's parent-death signal ends it instead: ffmpeg is started through
+/// util-linux's <c>setpriv --pdeathsig KILL</c>, which asks the kernel to SIGKILL it when its parent goes.
+/// </summary>
+/// <remarks>
+/// The kernel sends that signal when the parent <em>thread</em> that forked the child ends, not only the process, and
+/// .NET retires idle thread-pool threads; so <see cref="VideoEncoder"/> starts ffmpeg from a thread of its own that
+/// lives until ffmpeg exits. The wrapper is a two-line script named <c>ffmpeg</c> (FFMpegCore starts the program by
+/// that name) that execs setpriv, which execs the real ffmpeg: one process throughout, so FFMpegCore's kill on
+/// cancellation still stops ffmpeg itself. It wraps the PATH's ffmpeg and the bundled one (<see cref="BundledFfmpeg"/>)
+/// alike. Without setpriv (not Linux, a slim image) ffmpeg runs as before and the worker logs that it may outlive it.
+/// </remarks>
+public static class FfmpegLifetime
+{
+    private const string SetprivName = "setpriv";
+
+    private const UnixFileMode Executable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
+        UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
+
+    /// <summary>setpriv's path: on the PATH, else the util-linux default; <c>null</c> when there is none.</summary>
+    public static string? FindSetpriv() => Find(SetprivName) ?? (File.Exists("/usr/bin/setpriv") ? "/usr/bin/setpriv" : null);
+
+    /// <summary>
+    /// A folder holding an <c>ffmpeg</c> that runs the ffmpeg of <paramref name="ffmpegFolder"/> (empty: the PATH's)
+    /// under <paramref name="setpriv"/>; <c>null</c> when that ffmpeg cannot be found. Named after what it wraps, so
+    /// workers that share a temp folder share the script, and one written by half never shows (written beside, then renamed).
+    /// </summary>
+    [UnsupportedOSPlatform("windows")]
+    public static string? Prepare(string? ffmpegFolder, string setpriv, string tempRoot)
+    {
+        var ffmpeg = string.IsNullOrWhiteSpace(ffmpegFolder) ? Find("ffmpeg") : Path.Combine(ffmpegFolder, "ffmpeg");
+        if (ffmpeg is null || !File.Exists(ffmpeg))
+            return null;
+
+        var script = StartScript(setpriv, Path.GetFullPath(ffmpeg));
+        var folder = Path.Combine(tempRoot, $"offload-ffmpeg-lifetime-{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(script)))[..16]}");
+        var path = Path.Combine(folder, "ffmpeg");
+        if (File.Exists(path))
+            return folder;
+
+        Directory.CreateDirectory(folder);
+        var partial = $"{path}.{Environment.ProcessId}.partial";
+        File.WriteAllText(partial, script);
+        File.SetUnixFileMode(partial, Executable);
+        File.Move(partial, path, overwrite: true); // the same content whoever wins
+        return folder;
+    }
+
+    private static string StartScript(string setpriv, string ffmpeg) =>
+        $"""
+        #!/bin/sh
+        # ffmpeg, SIGKILLed by the kernel when the worker thread that started it ends (see FfmpegLifetime.cs).
+        exec {Quote(setpriv)} --pdeathsig KILL -- {Quote(ffmpeg)} "$@"
+
+        """;
+
+    private static string? Find(string program) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "")
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(dir => Path.Combine(dir, program))
+            .FirstOrDefault(File.Exists);
+
+    private static string Quote(string path) => $"'{path.Replace("'", "'\\''", StringComparison.Ordinal)}'";
+}

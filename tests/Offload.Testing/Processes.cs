@@ -1,0 +1,43 @@
+using System.Globalization;
+
+namespace Offload.Testing;
+
+/// <summary>What /proc says about the machine's processes: the tests find a job's ffmpeg by its command line.</summary>
+public static class Processes
+{
+    /// <summary>A process and its parent, as /proc/{pid}/stat gives them.</summary>
+    public sealed record Found(int Pid, int ParentPid);
+
+    /// <summary>
+    /// Processes (other than this one) whose command line contains <paramref name="text"/>: ffmpeg runs on files in a
+    /// work folder named after its job, so a job id finds the job's ffmpeg, whichever worker started it.
+    /// </summary>
+    public static List<Found> WorkingOn(string text)
+    {
+        var found = new List<Found>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid) || pid == Environment.ProcessId)
+                continue;
+            try
+            {
+                if (!File.ReadAllText(Path.Combine(dir, "cmdline")).Contains(text, StringComparison.Ordinal))
+                    continue;
+                // "pid (comm) state ppid ...": comm may hold spaces, so read after its closing parenthesis.
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                if (fields[0] != "Z")
+                    found.Add(new Found(pid, int.Parse(fields[1], CultureInfo.InvariantCulture)));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // it ended while we looked
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>SIGKILL to one process only (not its children), as the kernel's OOM killer or <c>kill -9</c> sends it.</summary>
+    public static Task KillAsync(int pid) => Command.RunAsync("kill", "-KILL", pid.ToString(CultureInfo.InvariantCulture));
+}
