@@ -266,7 +266,8 @@ public sealed partial class JobRun : IAsyncDisposable
     /// <summary>
     /// Gives a job this run stopped on back: <c>retrying</c> and queued again at once, so the next worker need not wait
     /// for the watchdog. A compare-and-set like every move: taken over or cancelled meanwhile, the job is left as it is.
-    /// The attempt does not count, as when a host stops mid-job (<see cref="StoppedAsync"/>): the job did nothing wrong.
+    /// The attempt does not count (the first <see cref="MaxFreeHandBacks"/> times), as when a host stops mid-job
+    /// (<see cref="StoppedAsync"/>): the job did nothing wrong.
     /// </summary>
     private async Task HandBackAsync()
     {
@@ -274,10 +275,12 @@ public sealed partial class JobRun : IAsyncDisposable
         try
         {
             var attempt = Job.Attempts;
+            var free = Job.HandBacks < MaxFreeHandBacks; // as for a stopping host: a job cannot loop on hand-backs forever
             var handedBack = await EndAsync(JobStatus.Retrying,
-                $"Attempt {attempt} stopped: its worker {why}. The attempt does not count, and the job will run again.", j =>
+                $"Attempt {attempt} stopped: its worker {why}. {(free ? "The attempt does not count" : "This attempt counts")}, and the job will run again.", j =>
                 {
-                    j.Attempts = Math.Max(0, attempt - 1);
+                    j.HandBacks++;
+                    j.Attempts = free ? Math.Max(0, attempt - 1) : attempt;
                     j.Error = null;
                     j.NextAttemptAt = _jobs.Now;
                 }, _hostStopping.IsCancellationRequested ? ShutdownPatience : null);
