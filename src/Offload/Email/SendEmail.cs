@@ -47,6 +47,8 @@ public sealed partial class SendEmailHandler(
 
         try
         {
+            // A run that was fenced, taken over or cancelled before the send does not send: another worker may.
+            run.Token.ThrowIfCancellationRequested();
             // Not stopped with the host: a send takes moments (at most the SMTP timeout), and one cut off after the
             // server took the message would be sent again by the next attempt.
             await smtp.SendAsync(mime, CancellationToken.None);

@@ -46,9 +46,20 @@ public sealed partial class JobWorker(JobStore jobs, JobQueue queue, IOptions<Jo
         if (claimed is null)
             return null;
 
+        // The run (and its heartbeat) first: a wait for the queue here would let the lease run out before the work began.
         var lease = options.Value;
-        await Patiently(() => queue.EnqueueAsync(QueueNames.Watchdog, claimed.Id, CancellationToken.None, lease.LeaseDuration + lease.HeartbeatInterval), CancellationToken.None);
-        return new JobRun(claimed, queueName, policy, this, jobs, queue, lease, logger, cancellationToken);
+        var run = new JobRun(claimed, queueName, policy, this, jobs, queue, lease, logger, cancellationToken);
+        try
+        {
+            await queue.EnqueueAsync(QueueNames.Watchdog, claimed.Id, CancellationToken.None, lease.LeaseDuration + lease.HeartbeatInterval);
+        }
+        catch (Exception ex) when (StorageFaults.IsUnavailable(ex))
+        {
+            // The queue is down: the work goes on, and should this worker die, the sweeper finds the dead lease instead.
+            LogWatchNotSent(logger, ex.Message);
+        }
+
+        return run;
     }
 
     /// <summary>
@@ -198,6 +209,9 @@ public sealed partial class JobWorker(JobStore jobs, JobQueue queue, IOptions<Jo
 
     [LoggerMessage(EventId = 1009, Level = LogLevel.Warning, Message = "Storage is unavailable; trying again in a second: {Reason}")]
     private static partial void LogWaitingForStorage(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 1017, Level = LogLevel.Warning, Message = "The watchdog's check could not be queued ({Reason}); the sweeper watches the job's lease instead")]
+    private static partial void LogWatchNotSent(ILogger logger, string reason);
 
     [LoggerMessage(EventId = 1014, Level = LogLevel.Error, Message = "The work failed on an unexpected {ExceptionType}; it counts as a transient fault")]
     private static partial void LogUnexpected(ILogger logger, string exceptionType, Exception exception);
