@@ -102,6 +102,8 @@ public sealed partial class JobRun : IAsyncDisposable
     {
         if (Job.Attempts >= _policy.MaxAttempts)
         {
+            // The job's error says what happened in words for its owner; the exception, with what it names, is the operator's.
+            JobWorker.LogLastAttemptFailed(_logger, Job.Attempts, reason, exception);
             await FailAsync($"Gave up after {Job.Attempts} attempts: {reason}");
             return;
         }

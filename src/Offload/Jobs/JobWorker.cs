@@ -210,6 +210,9 @@ public sealed partial class JobWorker(JobStore jobs, JobQueue queue, IOptions<Jo
     [LoggerMessage(EventId = 1009, Level = LogLevel.Warning, Message = "Storage is unavailable; trying again in a second: {Reason}")]
     private static partial void LogWaitingForStorage(ILogger logger, string reason);
 
+    [LoggerMessage(EventId = 1018, Level = LogLevel.Warning, Message = "Attempt {Attempt}, the last, failed: {Reason}")]
+    internal static partial void LogLastAttemptFailed(ILogger logger, int attempt, string reason, Exception exception);
+
     [LoggerMessage(EventId = 1017, Level = LogLevel.Warning, Message = "The watchdog's check could not be queued ({Reason}); the sweeper watches the job's lease instead")]
     private static partial void LogWatchNotSent(ILogger logger, string reason);
 

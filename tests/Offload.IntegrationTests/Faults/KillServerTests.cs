@@ -53,7 +53,7 @@ public sealed class KillServerTests(ITestOutputHelper output)
 
         var clock = Stopwatch.StartNew();
         await using var second = await ServerProcess.StartAsync(azurite.ConnectionString, Settings);
-        var done = await second.WaitForFinalAsync($"/api/videos/{id}", TimeSpan.FromSeconds(120));
+        var done = await second.WaitForFinalAsync($"/api/videos/{id}", TimeSpan.FromSeconds(180));
         clock.Stop();
 
         Assert.Equal("succeeded", done.GetProperty("status").GetString());
