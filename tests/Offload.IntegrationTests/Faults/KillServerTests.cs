@@ -36,13 +36,7 @@ public sealed class KillServerTests(ITestOutputHelper output)
         {
             using var response = await first.Http.PostVideoAsync(await File.ReadAllBytesAsync(await TestClips.PathOf(Clip.Long)));
             id = await response.AcceptedIdAsync();
-            for (var deadline = DateTime.UtcNow.AddSeconds(60); ; await Task.Delay(100))
-            {
-                var job = await first.Http.GetFromJsonAsync<JsonElement>($"/api/videos/{id}");
-                if (job.GetProperty("status").GetString() == "processing" && job.GetProperty("progress").GetInt32() > 0)
-                    break;
-                Assert.True(DateTime.UtcNow < deadline, $"the encode never got going:\n{first.Output.Tail()}");
-            }
+            await first.WaitForEncodeUnderwayAsync(id);
 
             first.Kill();
         }

@@ -31,13 +31,7 @@ public sealed class ShutdownTests(ITestOutputHelper output)
         {
             using var response = await first.Http.PostVideoAsync(await File.ReadAllBytesAsync(await TestClips.PathOf(Clip.Long)));
             id = await response.AcceptedIdAsync();
-            for (var deadline = DateTime.UtcNow.AddSeconds(60); ; await Task.Delay(100))
-            {
-                var job = await first.Http.GetFromJsonAsync<JsonElement>($"/api/videos/{id}");
-                if (job.GetProperty("status").GetString() == "processing" && job.GetProperty("progress").GetInt32() > 0)
-                    break;
-                Assert.True(DateTime.UtcNow < deadline, $"the encode never got going:\n{first.Output.Tail()}");
-            }
+            await first.WaitForEncodeUnderwayAsync(id);
 
             var clock = Stopwatch.StartNew();
             var exitCode = await first.StopAsync(TimeSpan.FromSeconds(30)); // the host's shutdown window

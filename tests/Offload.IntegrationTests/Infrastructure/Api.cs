@@ -24,6 +24,18 @@ public static class Api
         }
     }
 
+    /// <summary>Polls a video until its encode is under way (processing, progress above 0): the moment a fault test strikes.</summary>
+    public static async Task WaitForEncodeUnderwayAsync(this ServerProcess server, string id)
+    {
+        for (var deadline = DateTime.UtcNow.AddSeconds(60); ; await Task.Delay(100))
+        {
+            var job = await server.Http.GetFromJsonAsync<JsonElement>($"/api/videos/{id}");
+            if (job.GetProperty("status").GetString() == "processing" && job.GetProperty("progress").GetInt32() > 0)
+                return;
+            Assert.True(DateTime.UtcNow < deadline, $"the encode never got going:\n{server.Output.Tail()}");
+        }
+    }
+
     /// <summary>Makes an API key with <paramref name="scopes"/> through POST /api/keys (as the admin) and returns it with its id.</summary>
     public static async Task<(string Id, string Key)> CreateKeyAsync(this ServerProcess server, params string[] scopes)
     {
