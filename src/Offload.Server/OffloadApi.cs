@@ -25,7 +25,7 @@ public static class OffloadApi
         videos.MapDelete(VideoRoutes.Video, (string id, HttpContext http, VideoApi api, CancellationToken ct) => api.CancelAsync(http.User, id, ct));
         videos.MapGet(VideoRoutes.Output, (string id, HttpContext http, VideoApi api, CancellationToken ct) => api.GetOutputAsync(http.User, id, ct));
         videos.MapPost(VideoRoutes.Retry, (string id, HttpContext http, JobApi jobs, CancellationToken ct) =>
-            jobs.RetryAsync(http.User, id, JobKinds.Video, VideoRoutes.StatusPath, ct));
+            jobs.RetryAsync(http.User, id, VideoJob.Kind, VideoRoutes.StatusPath, ct));
 
         var uploads = root.MapGroup("").RequireAuthorization(UploadRoutes.Policy);
         uploads.MapPost(UploadRoutes.Uploads, (HttpRequest request, UploadApi api, CancellationToken ct) => api.CreateAsync(request, ct));
@@ -35,7 +35,7 @@ public static class OffloadApi
         emails.MapPost(EmailRoutes.Emails, (HttpRequest request, EmailApi api, CancellationToken ct) => api.QueueAsync(request, ct));
         emails.MapGet(EmailRoutes.Email, (string id, HttpContext http, EmailApi api, CancellationToken ct) => api.GetAsync(http.User, id, ct));
         emails.MapPost(EmailRoutes.Retry, (string id, HttpContext http, JobApi jobs, CancellationToken ct) =>
-            jobs.RetryAsync(http.User, id, JobKinds.Email, EmailRoutes.StatusPath, ct));
+            jobs.RetryAsync(http.User, id, EmailJob.Kind, EmailRoutes.StatusPath, ct));
 
         var keys = root.MapGroup("").RequireAuthorization(KeyRoutes.Policy);
         keys.MapPost(KeyRoutes.Keys, (HttpRequest request, KeysApi api, CancellationToken ct) => api.CreateAsync(request, request.HttpContext.User, ct));

@@ -16,5 +16,5 @@ public sealed class RetryEmailFunction(JobApi api)
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = EmailRoutes.Retry)] HttpRequest request,
         string id,
         CancellationToken cancellationToken) =>
-        api.RetryAsync(request.HttpContext.User, id, JobKinds.Email, EmailRoutes.StatusPath, cancellationToken).ToActionResult();
+        api.RetryAsync(request.HttpContext.User, id, EmailJob.Kind, EmailRoutes.StatusPath, cancellationToken).ToActionResult();
 }

@@ -16,5 +16,5 @@ public sealed class RetryVideoFunction(JobApi api)
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = VideoRoutes.Retry)] HttpRequest request,
         string id,
         CancellationToken cancellationToken) =>
-        api.RetryAsync(request.HttpContext.User, id, JobKinds.Video, VideoRoutes.StatusPath, cancellationToken).ToActionResult();
+        api.RetryAsync(request.HttpContext.User, id, VideoJob.Kind, VideoRoutes.StatusPath, cancellationToken).ToActionResult();
 }

@@ -23,13 +23,52 @@ public sealed class FunctionsAppTests
     private static JsonElement Trigger(JsonElement function) =>
         function.GetProperty("bindings").EnumerateArray().Single(b => b.GetProperty("type").GetString()!.EndsWith("Trigger", StringComparison.Ordinal));
 
+    /// <summary>infra/functions.json: which app runs which function.</summary>
+    private static Dictionary<string, List<string>> FunctionApps()
+    {
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(Repo.Root, "infra", "functions.json")));
+        return json.RootElement.EnumerateObject().Where(p => !p.Name.StartsWith('$'))
+            .ToDictionary(p => p.Name, p => p.Value.EnumerateArray().Select(f => f.GetString()!).ToList());
+    }
+
     [Fact]
-    public void Metadata_ListsEveryFunctionOfTheApp() =>
-        Assert.Equal(
-            ["CancelVideoFunction", "CreateKeyFunction", "CreateUploadFunction", "EncodeVideoDeadLetterFunction", "EncodeVideoFunction", "GetEmailFunction", "GetVideoFunction",
-             "GetVideoOutputFunction", "HealthFunction", "ListKeysFunction", "QueueEmailFunction", "RetryEmailFunction", "RetryVideoFunction", "RevokeKeyFunction", "SendEmailDeadLetterFunction", "SendEmailFunction",
-             "SubmitUploadFunction", "SweepJobsFunction", "UploadVideoFunction", "WatchdogDeadLetterFunction", "WatchdogFunction"],
-            Functions().Keys.Order());
+    public void InfraFunctionsJson_ListsEveryFunctionOfTheMetadata_InExactlyOneApp()
+    {
+        var apps = FunctionApps();
+
+        Assert.Equal(["api", "encode"], apps.Keys.Order());
+        Assert.Equal(Functions().Keys.Order(), apps.Values.SelectMany(f => f).Order());
+        foreach (var function in Functions().Keys)
+            Assert.Single(apps, app => app.Value.Contains(function));
+    }
+
+    [Fact]
+    public void EachWorkQueue_HasOneFunctionAndOneDeadLetterFunction_InTheAppThatServesIt()
+    {
+        var apps = FunctionApps();
+        var queueFunctions = Functions().Where(f => Trigger(f.Value).GetProperty("type").GetString() == "queueTrigger")
+            .ToDictionary(f => f.Key, f => Trigger(f.Value).GetProperty("queueName").GetString()!);
+
+        foreach (var queue in WorkQueues.All)
+        {
+            var work = Assert.Single(queueFunctions, f => f.Value == queue.Name).Key;
+            var poison = Assert.Single(queueFunctions, f => f.Value == queue.Poison).Key;
+            Assert.Contains(work, apps[queue.App]);
+            Assert.Contains(poison, apps[queue.App]);
+        }
+        // The rest are the watchdog's, beside the emails on the api app; every HTTP and timer function is there too.
+        Assert.All(queueFunctions.Where(f => f.Value is QueueNames.Watchdog or QueueNames.WatchdogPoison), f => Assert.Contains(f.Key, apps["api"]));
+        Assert.All(Functions().Where(f => Trigger(f.Value).GetProperty("type").GetString() != "queueTrigger"), f => Assert.Contains(f.Key, apps["api"]));
+    }
+
+    [Fact]
+    public void WorkQueues_AreTheQueueNameConstants_AndQueuesOfOneAppShareTheirConcurrency()
+    {
+        Assert.Equal([QueueNames.HeavyCompute, QueueNames.HighPriority], WorkQueues.Names.Order());
+        Assert.All(WorkQueues.All.GroupBy(q => q.App), app => Assert.Single(app.Select(q => q.Concurrency).Distinct()));
+        Assert.Equal(1, WorkQueues.Get(QueueNames.HeavyCompute).Concurrency);
+        Assert.Equal(32, WorkQueues.Get(QueueNames.HighPriority).Concurrency);
+    }
 
     [Theory]
     [InlineData("UploadVideoFunction", "post", VideoRoutes.Videos)]
@@ -67,10 +106,10 @@ public sealed class FunctionsAppTests
     }
 
     [Theory]
-    [InlineData("EncodeVideoFunction", QueueNames.HeavyCompute)]
-    [InlineData("SendEmailFunction", QueueNames.HighPriority)]
-    [InlineData("EncodeVideoDeadLetterFunction", "heavy-compute-poison")]
-    [InlineData("SendEmailDeadLetterFunction", "high-priority-poison")]
+    [InlineData("HeavyComputeFunction", QueueNames.HeavyCompute)]
+    [InlineData("HighPriorityFunction", QueueNames.HighPriority)]
+    [InlineData("HeavyComputeDeadLetterFunction", "heavy-compute-poison")]
+    [InlineData("HighPriorityDeadLetterFunction", "high-priority-poison")]
     [InlineData("WatchdogFunction", QueueNames.Watchdog)]
     [InlineData("WatchdogDeadLetterFunction", "watchdog-poison")]
     public void Metadata_QueueFunctionsListenOnTheirOwnQueueThroughTheSharedConnection(string name, string queue)

@@ -1,0 +1,16 @@
+using Offload.Jobs;
+
+namespace Offload.Email;
+
+/// <summary>The kind of work that sends one email from a template over SMTP.</summary>
+public static class EmailJob
+{
+    /// <summary>The kind's name, stored on every email job.</summary>
+    public const string Kind = "email";
+}
+
+/// <summary>What an email job carries: the recipient, the template, and the model it was validated with (names in ordinal order).</summary>
+public sealed record EmailPayload(string To, string Template, IReadOnlyDictionary<string, string> Model) : IJobPayload
+{
+    public static int Version => 1;
+}
