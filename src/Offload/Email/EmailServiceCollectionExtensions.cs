@@ -21,6 +21,7 @@ public static class EmailServiceCollectionExtensions
             // Another send is a new email: it counts like one against the caller's and the recipient's quotas.
             kind.ChargeRetry = retry => retry.Services.GetRequiredService<OwnerQuotas>()
                 .TakeEmailAsync(retry.Caller, MimeKit.MailboxAddress.Parse(retry.Payload.To).Address, retry.Payload.Template, retry.CancellationToken);
+            kind.LegacyRow = EmailJob.FromLegacyRow;
         });
 
         services.AddSingleton<QueueEmailHandler>();

@@ -1,3 +1,4 @@
+using Azure.Data.Tables;
 using Microsoft.Extensions.DependencyInjection;
 using Offload.Access;
 using Offload.Quotas;
@@ -36,6 +37,12 @@ public abstract class JobKind(string name, string queue)
 
     /// <summary>What sending a failed job through again costs its caller (a quota); <c>null</c> when allowed.</summary>
     internal abstract Task<QuotaRefusal?> ChargeRetryAsync(IServiceProvider services, Caller caller, Job job, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Gives <paramref name="job"/>, read from a row stored before payloads (its kind's own columns), the payload and
+    /// result its columns hold; false when the kind has no such rows.
+    /// </summary>
+    internal abstract bool TryReadLegacyRow(TableEntity row, Job job);
 }
 
 /// <summary>What a kind's registration may say beyond its name and queue.</summary>
@@ -49,6 +56,12 @@ public sealed class JobKindSettings<TPayload> where TPayload : IJobPayload
 
     /// <summary>What a retry by a person costs (a quota, as a new job of the kind would): none by default.</summary>
     public Func<RetryCharge<TPayload>, Task<QuotaRefusal?>> ChargeRetry { get; set; } = _ => Task.FromResult<QuotaRefusal?>(null);
+
+    /// <summary>
+    /// For a kind older than payloads: reads a row stored with the kind's own columns, as its payload and (for a job
+    /// that succeeded) its result. The row takes the new shape at its next write.
+    /// </summary>
+    public Func<TableEntity, (TPayload Payload, object? Result)>? LegacyRow { get; set; }
 }
 
 /// <summary>A retry by <paramref name="Caller"/> of <paramref name="Job"/>, whose payload is <paramref name="Payload"/>.</summary>
@@ -69,6 +82,17 @@ internal sealed class JobKind<TPayload, THandler>(string name, string queue, Job
 
     internal override Task<QuotaRefusal?> ChargeRetryAsync(IServiceProvider services, Caller caller, Job job, CancellationToken cancellationToken) =>
         settings.ChargeRetry(new RetryCharge<TPayload>(services, caller, job, PayloadOf(job), cancellationToken));
+
+    internal override bool TryReadLegacyRow(TableEntity row, Job job)
+    {
+        if (settings.LegacyRow is not { } read)
+            return false;
+        var (payload, result) = read(row);
+        job.Payload = Offload.Jobs.JobPayload.Serialize(payload);
+        job.PayloadVersion = TPayload.Version;
+        job.Result = result is null ? null : Offload.Jobs.JobPayload.Serialize(result);
+        return true;
+    }
 
     private TPayload PayloadOf(Job job)
     {

@@ -28,6 +28,7 @@ public static class VideosServiceCollectionExtensions
             // Another run is a new encode: it counts like a new video, so retries are no way around the quotas.
             kind.ChargeRetry = retry => retry.Services.GetRequiredService<OwnerQuotas>()
                 .TakeVideoAsync(retry.Caller, retry.Job.Id, retry.Payload.Notify, retry.CancellationToken);
+            kind.LegacyRow = VideoJob.FromLegacyRow;
         });
         services.AddSingleton<VideoEncoder>();
         services.AddHostedService<WorkFolderCleaner>();

@@ -140,7 +140,7 @@ public sealed class EncodeVideoTests(StorageFixture fixture)
 
         // A row written before outputs were named per run: its result names no blob, the video is at outputs/{id}.mp4.
         var before = done.Copy();
-        before.Result = Offload.Jobs.JobPayload.Serialize(done.VideoOutput() with { BlobName = null! });
+        before.Result = Offload.Jobs.JobPayload.Serialize(done.VideoOutput() with { BlobName = null });
         await fixture.Tables.GetTableClient(StorageNames.JobsTable).UpdateEntityAsync(before, done.ETag, Azure.Data.Tables.TableUpdateMode.Replace);
         var old = Assert.IsType<GetVideoOutputResult.Ready>(await output.HandleAsync(TestCallers.Owner, job.Id, CancellationToken.None));
         Assert.Null((await fixture.JobAsync(job.Id)).VideoOutput().BlobName);
@@ -156,7 +156,7 @@ public sealed class EncodeVideoTests(StorageFixture fixture)
 
         var done = await fixture.JobAsync(job.Id);
         Assert.Equal(JobStatus.Succeeded, done.Status);
-        Assert.Equal([done.VideoOutput().BlobName], await fixture.OutputsOfAsync(job.Id)); // the winner's own; the loser never uploaded, or deleted its upload
+        Assert.Equal([done.VideoOutput().BlobName!], await fixture.OutputsOfAsync(job.Id)); // the winner's own; the loser never uploaded, or deleted its upload
         Assert.Equal("h264", (await DownloadOutputAsync(job.Id)).VideoCodec);
     }
 
