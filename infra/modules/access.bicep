@@ -26,6 +26,7 @@ var blobDelegator = 'db58b8e5-c6ad-4a2a-8342-4190687cbf4a' // Storage Blob Deleg
 var queueDataContributor = '974c5e8b-45b9-4653-ba55-5f855dd0fb88' // Storage Queue Data Contributor
 var queueMessageSender = 'c6a89b2d-59bc-44d0-9896-0f6e12d7b80a' // Storage Queue Data Message Sender: add messages only
 var tableDataContributor = '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3' // Storage Table Data Contributor
+var tableDataReader = '76199698-9eea-4c19-bc75-cec21354c6b6' // Storage Table Data Reader: query only
 var monitoringMetricsPublisher = '3913510d-42f4-4e42-8a64-420c390055eb' // Monitoring Metrics Publisher: telemetry without keys
 var keyVaultSecretsUser = '4633458b-17de-408a-b874-0445c86b69e6' // Key Vault Secrets User: read one secret's value
 
@@ -49,19 +50,22 @@ var containerGrants = concat(flatten(hostGrants), [
 ])
 
 // Only the encode app's queues are scoped: it takes heavy-compute (and the listener moves its last failures to
-// heavy-compute-poison), and only adds messages to watchdog (lease checks) and high-priority (?notify= emails).
-// The api app uses every queue there is (it sends all work and runs every other queue's worker and dead-letter
-// function), so its grant is the account's queues, which are exactly those six.
+// heavy-compute-poison), and only adds messages to watchdog (lease checks), high-priority (?notify= emails) and webhooks
+// (the events of the videos it ends). The api app uses every queue there is (it sends all work and runs every other
+// queue's worker and dead-letter function), so its grant is the account's queues, which are exactly those eight.
 var queueGrants = [
   { app: 'encode', queue: 'heavy-compute', role: queueDataContributor }
   { app: 'encode', queue: 'heavy-compute-poison', role: queueDataContributor }
   { app: 'encode', queue: 'watchdog', role: queueMessageSender }
   { app: 'encode', queue: 'high-priority', role: queueMessageSender }
+  { app: 'encode', queue: 'webhooks', role: queueMessageSender }
 ]
 
 // The encoder runs ffmpeg on untrusted files, so it gets the jobs table (its notification emails are job rows there
 // too), activejobs and jobexpiries (a job that ends leaves the index of unfinished jobs, filed to expire) and quotas
-// (it counts the source seconds it encodes): never apikeys, where a row is a way in, nor idempotency.
+// (it counts the source seconds it encodes), and to publish a video's events it reads the owner's webhook endpoints
+// (read only: it can neither add an endpoint nor change a secret) and indexes the deliveries it queues:
+// never apikeys, where a row is a way in, nor idempotency.
 // The api app uses every table, and its
 // host's diagnostic events go to a table it makes each month (AzureFunctionsDiagnosticEvents<yyyyMM>), a name no
 // role can be scoped to in advance; so its grant is account-wide. (The encode host logs a warning instead.)
@@ -70,6 +74,8 @@ var tableGrants = [
   { app: 'encode', table: 'quotas', role: tableDataContributor }
   { app: 'encode', table: 'activejobs', role: tableDataContributor }
   { app: 'encode', table: 'jobexpiries', role: tableDataContributor }
+  { app: 'encode', table: 'webhooks', role: tableDataReader }
+  { app: 'encode', table: 'webhookdeliveries', role: tableDataContributor }
 ]
 
 var accountGrants = [

@@ -5,11 +5,12 @@ using Offload.Http;
 using Offload.Jobs;
 using Offload.Uploads;
 using Offload.Videos;
+using Offload.Webhooks;
 
 namespace Offload.Server;
 
 /// <summary>
-/// The HTTP routes: thin adapters over the shared <see cref="VideoApi"/>, <see cref="EmailApi"/>, <see cref="JobApi"/>,
+/// The HTTP routes: thin adapters over the shared <see cref="VideoApi"/>, <see cref="EmailApi"/>, <see cref="WebhooksApi"/>, <see cref="JobApi"/>,
 /// <see cref="KeysApi"/> and <see cref="HealthApi"/>. Each group says who may call it: the scope its policy needs.
 /// </summary>
 public static class OffloadApi
@@ -36,6 +37,14 @@ public static class OffloadApi
         emails.MapGet(EmailRoutes.Email, (string id, HttpContext http, EmailApi api, CancellationToken ct) => api.GetAsync(http.User, id, ct));
         emails.MapPost(EmailRoutes.Retry, (string id, HttpContext http, JobApi jobs, CancellationToken ct) =>
             jobs.RetryAsync(http.User, id, EmailJob.Kind, EmailRoutes.StatusPath, ct));
+
+        var webhooks = root.MapGroup("").RequireAuthorization(WebhookRoutes.Policy);
+        webhooks.MapPost(WebhookRoutes.Webhooks, (HttpRequest request, WebhooksApi api, CancellationToken ct) => api.CreateAsync(request, ct));
+        webhooks.MapGet(WebhookRoutes.Webhooks, (HttpContext http, WebhooksApi api, CancellationToken ct) => api.ListAsync(http.User, ct));
+        webhooks.MapDelete(WebhookRoutes.Webhook, (string id, HttpContext http, WebhooksApi api, CancellationToken ct) => api.DeleteAsync(http.User, id, ct));
+        webhooks.MapPost(WebhookRoutes.RotateSecret, (string id, HttpContext http, WebhooksApi api, CancellationToken ct) => api.RotateSecretAsync(http.User, id, ct));
+        webhooks.MapGet(WebhookRoutes.Deliveries, (string id, HttpContext http, WebhooksApi api, CancellationToken ct) => api.ListDeliveriesAsync(http.User, id, ct));
+        webhooks.MapPost(WebhookRoutes.Test, (string id, HttpContext http, WebhooksApi api, CancellationToken ct) => api.TestAsync(http.User, id, ct));
 
         var keys = root.MapGroup("").RequireAuthorization(KeyRoutes.Policy);
         keys.MapPost(KeyRoutes.Keys, (HttpRequest request, KeysApi api, CancellationToken ct) => api.CreateAsync(request, request.HttpContext.User, ct));

@@ -9,6 +9,7 @@ using Offload.Quotas;
 using Offload.Storage;
 using Offload.Uploads;
 using Offload.Videos;
+using Offload.Webhooks;
 
 namespace Offload;
 
@@ -34,6 +35,7 @@ public static class OffloadServiceCollectionExtensions
         services.AddVideos();
         services.AddUploads();
         services.AddEmail();
+        services.AddWebhooks();
 
         services.AddSingleton<CheckHealthHandler>();
         services.AddSingleton<HealthApi>();

@@ -26,6 +26,16 @@ public sealed class HighPriorityDeadLetterFunction(DeadLetterHandler handler)
         handler.HandleAsync(new DeadLetterCommand(QueueNames.HighPriority, message.Body.ToString(), message.DequeueCount), cancellationToken);
 }
 
+/// <summary>webhooks-poison → <see cref="DeadLetterHandler"/>: no delivery outlives its dead message.</summary>
+public sealed class WebhooksDeadLetterFunction(DeadLetterHandler handler)
+{
+    [Function(nameof(WebhooksDeadLetterFunction))]
+    public Task RunAsync(
+        [QueueTrigger(QueueNames.WebhooksPoison, Connection = StorageNames.ConnectionName)] QueueMessage message,
+        CancellationToken cancellationToken) =>
+        handler.HandleAsync(new DeadLetterCommand(QueueNames.Webhooks, message.Body.ToString(), message.DequeueCount), cancellationToken);
+}
+
 /// <summary>watchdog-poison → <see cref="DeadLetterHandler"/>: a dead check is logged; its job keeps its own message.</summary>
 public sealed class WatchdogDeadLetterFunction(DeadLetterHandler handler)
 {

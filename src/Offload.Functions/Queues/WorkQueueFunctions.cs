@@ -29,3 +29,13 @@ public sealed class HighPriorityFunction(JobRunner runner)
         CancellationToken cancellationToken) =>
         runner.HandleAsync(new JobDelivery(QueueNames.HighPriority, message.Body.ToString(), message.DequeueCount), cancellationToken);
 }
+
+/// <summary>webhooks → <see cref="JobRunner"/>: deliveries of events to customers' endpoints, on the api app.</summary>
+public sealed class WebhooksFunction(JobRunner runner)
+{
+    [Function(nameof(WebhooksFunction))]
+    public Task RunAsync(
+        [QueueTrigger(QueueNames.Webhooks, Connection = StorageNames.ConnectionName)] QueueMessage message,
+        CancellationToken cancellationToken) =>
+        runner.HandleAsync(new JobDelivery(QueueNames.Webhooks, message.Body.ToString(), message.DequeueCount), cancellationToken);
+}

@@ -41,6 +41,7 @@ public static class AccessServiceCollectionExtensions
         new AuthorizationBuilder(services)
             .AddPolicy(Scopes.Videos, p => p.AddAuthenticationSchemes(BearerScheme).RequireAuthenticatedUser().AddRequirements(new ScopeRequirement(Scopes.Videos)))
             .AddPolicy(Scopes.Emails, p => p.AddAuthenticationSchemes(BearerScheme).RequireAuthenticatedUser().AddRequirements(new ScopeRequirement(Scopes.Emails)))
+            .AddPolicy(Scopes.Webhooks, p => p.AddAuthenticationSchemes(BearerScheme).RequireAuthenticatedUser().AddRequirements(new ScopeRequirement(Scopes.Webhooks)))
             .AddPolicy(Scopes.Admin, p => p.AddAuthenticationSchemes(BearerScheme).RequireAuthenticatedUser().AddRequirements(new ScopeRequirement(Scopes.Admin)))
             // A route that forgot to say who may call it is closed, not open.
             .SetFallbackPolicy(new AuthorizationPolicyBuilder(BearerScheme).RequireAuthenticatedUser().Build());

@@ -8,9 +8,10 @@ public static class Scopes
 {
     public const string Videos = "videos";
     public const string Emails = "emails";
+    public const string Webhooks = "webhooks";
     public const string Admin = "admin";
 
-    public static IReadOnlyList<string> All { get; } = [Videos, Emails, Admin];
+    public static IReadOnlyList<string> All { get; } = [Videos, Emails, Webhooks, Admin];
 
     public static bool IsKnown(string scope) => All.Contains(scope, StringComparer.Ordinal);
 }

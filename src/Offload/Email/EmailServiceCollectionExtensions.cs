@@ -22,6 +22,9 @@ public static class EmailServiceCollectionExtensions
             kind.ChargeRetry = retry => retry.Services.GetRequiredService<OwnerQuotas>()
                 .TakeEmailAsync(retry.Caller, MimeKit.MailboxAddress.Parse(retry.Payload.To).Address, retry.Payload.Template, retry.CancellationToken);
             kind.LegacyRow = EmailJob.FromLegacyRow;
+            kind.View = EmailJobView.From;
+            kind.Events[JobStatus.Succeeded] = "email.delivered";
+            kind.Events[JobStatus.Failed] = "email.failed";
         });
 
         services.AddSingleton<QueueEmailHandler>();

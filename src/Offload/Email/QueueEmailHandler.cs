@@ -1,4 +1,3 @@
-using Azure;
 using MimeKit;
 using Offload.Http;
 using Offload.Idempotency;
@@ -89,28 +88,7 @@ public sealed class QueueEmailHandler(
             ? mailbox
             : null;
 
-    /// <summary>
-    /// Writes the job and queues its id; for an id that exists, returns that job (and re-sends its message while it is
-    /// queued). Once the row is stored the email is accepted: a message that cannot be sent now is the sweeper's.
-    /// </summary>
-    private async Task<Job> CreateAsync(string id, string owner, EmailPayload email, CancellationToken cancellationToken)
-    {
-        var job = Job.New(id, EmailJob.Kind, owner, jobs.Now, email);
-        try
-        {
-            await jobs.CreateAsync(job, $"Accepted: template '{email.Template}'.", cancellationToken);
-        }
-        catch (RequestFailedException ex) when (ex.Status == 409)
-        {
-            // Already created by an earlier call (a notification, a repeated request): once only. Its message may have
-            // died with that call, so a job still queued gets it again (a duplicate is harmless).
-            var existing = (await jobs.GetAsync(id, cancellationToken))!;
-            if (existing.Status == JobStatus.Queued)
-                await queue.DispatchAsync(existing, cancellationToken);
-            return existing;
-        }
-
-        await queue.DispatchAsync(job, cancellationToken);
-        return job;
-    }
+    /// <summary>Writes the job and queues its id, once only by its id (<see cref="JobQueue.SubmitAsync"/>).</summary>
+    private async Task<Job> CreateAsync(string id, string owner, EmailPayload email, CancellationToken cancellationToken) =>
+        (await queue.SubmitAsync(Job.New(id, EmailJob.Kind, owner, jobs.Now, email), $"Accepted: template '{email.Template}'.", cancellationToken)).Job;
 }

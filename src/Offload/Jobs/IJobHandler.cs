@@ -29,6 +29,9 @@ public sealed class JobContext
     /// <summary>Whose job it is (<see cref="Access.Caller.OwnerId"/>).</summary>
     public string? Owner => _run.Job.Owner;
 
+    /// <summary>When the job was made: a deadline of the work counts from it.</summary>
+    public DateTimeOffset CreatedAt => _run.Job.CreatedAt;
+
     /// <summary>The attempt this run is, from 1.</summary>
     public int Attempt => _run.Job.Attempts;
 
@@ -47,6 +50,9 @@ public sealed class JobContext
 /// </summary>
 public sealed record JobResult(string Summary, object? Output = null)
 {
+    /// <summary>A short code for programs, kept in the history (<see cref="JobEvent.Code"/>): an HTTP status, an SMTP reply.</summary>
+    public string? Code { get; init; }
+
     /// <summary>
     /// Runs when the success could not be recorded (the job was cancelled or taken over at the last moment): removes
     /// what only a recorded success may keep, such as an output blob of this run.

@@ -22,10 +22,17 @@ public sealed class JobEvent : ITableEntity
     public int Attempt { get; set; }
     public string Reason { get; set; } = "";
 
+    /// <summary>
+    /// A short code the work gave for how the step ended, for programs rather than people (an HTTP status a webhook
+    /// endpoint answered, an SMTP reply code); <c>null</c> when it gave none.
+    /// </summary>
+    public string? Code { get; set; }
+
     public static string RowKeyOf(int sequence) => $"{RowKeyPrefix}{sequence:D5}";
 
-    public static JobEvent For(Job job, string reason) => new()
+    public static JobEvent For(Job job, string reason, string? code = null) => new()
     {
+        Code = code,
         PartitionKey = job.Id,
         RowKey = RowKeyOf(job.EventCount),
         At = job.UpdatedAt,
@@ -36,7 +43,7 @@ public sealed class JobEvent : ITableEntity
 }
 
 /// <summary>A history entry as the API shows it.</summary>
-public sealed record JobEventView(DateTimeOffset At, string Status, int Attempt, string Reason)
+public sealed record JobEventView(DateTimeOffset At, string Status, int Attempt, string Reason, string? Code = null)
 {
-    public static JobEventView From(JobEvent e) => new(e.At, e.Status, e.Attempt, e.Reason);
+    public static JobEventView From(JobEvent e) => new(e.At, e.Status, e.Attempt, e.Reason, e.Code);
 }

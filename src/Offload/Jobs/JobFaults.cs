@@ -2,11 +2,19 @@ namespace Offload.Jobs;
 
 /// <summary>The job can never succeed, whatever the number of tries (the upload is not a video; the server refused the address).</summary>
 /// <remarks>The message is the job's error: words for its owner, never a path, host or login (those go to the log).</remarks>
-public sealed class PermanentJobException(string reason, Exception? inner = null) : Exception(reason, inner);
+public sealed class PermanentJobException(string reason, Exception? inner = null, string? code = null) : Exception(reason, inner)
+{
+    /// <summary>A short code for programs (<see cref="JobEvent.Code"/>): an HTTP status, an SMTP reply.</summary>
+    public string? Code { get; } = code;
+}
 
 /// <summary>This attempt failed, a later one may not (a server was unreachable): the job is retried with backoff.</summary>
 /// <remarks>The message is the job's error, as for <see cref="PermanentJobException"/>.</remarks>
-public sealed class TransientJobException(string reason, Exception? inner = null) : Exception(reason, inner);
+public sealed class TransientJobException(string reason, Exception? inner = null, string? code = null) : Exception(reason, inner)
+{
+    /// <summary>A short code for programs (<see cref="JobEvent.Code"/>): an HTTP status, an SMTP reply.</summary>
+    public string? Code { get; } = code;
+}
 
 /// <summary>
 /// What a kind says about an exception of its work it does not wrap itself (<see cref="JobKind.Classify"/>):

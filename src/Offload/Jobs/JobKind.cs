@@ -43,6 +43,15 @@ public abstract class JobKind(string name, string queue)
     /// result its columns hold; false when the kind has no such rows.
     /// </summary>
     internal abstract bool TryReadLegacyRow(TableEntity row, Job job);
+
+    /// <summary>The event a job of this kind raises when it ends in <paramref name="status"/> (<c>video.succeeded</c>); <c>null</c> for none.</summary>
+    public abstract string? EventOf(string status);
+
+    /// <summary>Every event this kind raises.</summary>
+    public abstract IReadOnlyCollection<string> Events { get; }
+
+    /// <summary>The job as its GET route shows it (what an event carries); <c>null</c> when the kind has no route.</summary>
+    public abstract object? ViewOf(Job job, IReadOnlyList<JobEvent> history);
 }
 
 /// <summary>What a kind's registration may say beyond its name and queue.</summary>
@@ -62,6 +71,12 @@ public sealed class JobKindSettings<TPayload> where TPayload : IJobPayload
     /// that succeeded) its result. The row takes the new shape at its next write.
     /// </summary>
     public Func<TableEntity, (TPayload Payload, object? Result)>? LegacyRow { get; set; }
+
+    /// <summary>The events a job raises when it ends, by final status (<c>succeeded</c> → <c>video.succeeded</c>): what webhooks deliver.</summary>
+    public Dictionary<string, string> Events { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The job as its GET route shows it, carried by its events.</summary>
+    public Func<Job, IReadOnlyList<JobEvent>, object>? View { get; set; }
 }
 
 /// <summary>A retry by <paramref name="Caller"/> of <paramref name="Job"/>, whose payload is <paramref name="Payload"/>.</summary>
@@ -82,6 +97,12 @@ internal sealed class JobKind<TPayload, THandler>(string name, string queue, Job
 
     internal override Task<QuotaRefusal?> ChargeRetryAsync(IServiceProvider services, Caller caller, Job job, CancellationToken cancellationToken) =>
         settings.ChargeRetry(new RetryCharge<TPayload>(services, caller, job, PayloadOf(job), cancellationToken));
+
+    public override string? EventOf(string status) => settings.Events.GetValueOrDefault(status);
+
+    public override IReadOnlyCollection<string> Events => settings.Events.Values;
+
+    public override object? ViewOf(Job job, IReadOnlyList<JobEvent> history) => settings.View?.Invoke(job, history);
 
     internal override bool TryReadLegacyRow(TableEntity row, Job job)
     {

@@ -89,12 +89,13 @@ public sealed partial class JobRun : IAsyncDisposable
     /// <summary>Progress in percent (0-100), written with the next heartbeat. Safe to call from any thread.</summary>
     public void ReportProgress(double percent) => Volatile.Write(ref _percent, percent);
 
-    public Task<Job?> SucceedAsync(string reason, Action<Job> change) => EndAsync(JobStatus.Succeeded, reason, change, patience: null);
+    public Task<Job?> SucceedAsync(string reason, Action<Job> change, string? code = null) =>
+        EndAsync(JobStatus.Succeeded, reason, change, patience: null, code);
 
     /// <summary>Ends the job failed: a permanent fault, or the last attempt.</summary>
-    public async Task<Job?> FailAsync(string reason)
+    public async Task<Job?> FailAsync(string reason, string? code = null)
     {
-        var failed = await EndAsync(JobStatus.Failed, reason, j => j.Error = reason, patience: null);
+        var failed = await EndAsync(JobStatus.Failed, reason, j => j.Error = reason, patience: null, code);
         if (failed is not null)
             JobLog.Failed(_logger, reason);
         return failed;
@@ -105,23 +106,30 @@ public sealed partial class JobRun : IAsyncDisposable
     /// <c>nextAttemptAt</c>, and its id goes back on its queue, invisible for the backoff. If the id cannot be queued
     /// again this throws, the listener delivers the current message again, and that delivery waits for the backoff.
     /// </summary>
-    public async Task RetryLaterAsync(string reason, Exception exception)
+    public async Task RetryLaterAsync(string reason, Exception exception, string? code = null)
     {
         if (Job.Attempts >= _policy.MaxAttempts)
         {
             // The job's error says what happened in words for its owner; the exception, with what it names, is the operator's.
             JobLog.LastAttemptFailed(_logger, Job.Attempts, reason, exception);
-            await FailAsync($"Gave up after {Job.Attempts} attempts: {reason}");
+            await FailAsync($"Gave up after {Job.Attempts} attempts: {reason}", code);
             return;
         }
 
         var delay = _policy.DelayAfter(Job.Attempts, Random.Shared.NextDouble());
+        if (_policy.GiveUpAfter is { } window && _jobs.Now + delay - Job.CreatedAt > window)
+        {
+            JobLog.LastAttemptFailed(_logger, Job.Attempts, reason, exception);
+            await FailAsync($"Gave up after {Job.Attempts} attempts in {Words(window)}: {reason}", code);
+            return;
+        }
+
         JobLog.WillRetry(_logger, Job.Attempts, _policy.MaxAttempts, delay.TotalSeconds, reason, exception);
         var retrying = await EndAsync(JobStatus.Retrying, $"Attempt {Job.Attempts} failed: {reason} Next attempt in {delay.TotalSeconds:0.#} s.", j =>
         {
             j.Error = reason;
             j.NextAttemptAt = _jobs.Now + delay;
-        }, patience: null);
+        }, patience: null, code);
         if (retrying is not null)
             await _patience.RunAsync(() => _queue.EnqueueAsync(_queueName, Job.Id, CancellationToken.None, delay), CancellationToken.None);
     }
@@ -163,13 +171,16 @@ public sealed partial class JobRun : IAsyncDisposable
         }
     }
 
-    private async Task<Job?> EndAsync(string status, string reason, Action<Job> change, TimeSpan? patience)
+    private static string Words(TimeSpan window) =>
+        window >= TimeSpan.FromHours(1) ? $"{window.TotalHours:0.#} h" : window >= TimeSpan.FromMinutes(1) ? $"{window.TotalMinutes:0.#} min" : $"{window.TotalSeconds:0.#} s";
+
+    private async Task<Job?> EndAsync(string status, string reason, Action<Job> change, TimeSpan? patience, string? code = null)
     {
         await StopHeartbeatAsync();
         _ended = true;
         while (true)
         {
-            var moved = await _patience.RunAsync(() => _jobs.TryMoveAsync(Job, status, reason, change, CancellationToken.None), CancellationToken.None, patience);
+            var moved = await _patience.RunAsync(() => _jobs.TryMoveAsync(Job, status, reason, change, CancellationToken.None, code), CancellationToken.None, patience);
             if (moved is not null)
                 return Job = moved;
 

@@ -58,7 +58,7 @@ public sealed partial class JobRunner(
                 j.Progress = 100;
                 j.Error = null;
                 j.Result = output;
-            });
+            }, result.Code);
             if (done is not null)
                 LogSucceeded(logger, result.Summary, (done.CompletedAt - done.StartedAt)?.TotalSeconds ?? 0);
             else if (result.Discard is { } discard)
@@ -76,11 +76,11 @@ public sealed partial class JobRunner(
         }
         catch (PermanentJobException ex) when (!run.Ended)
         {
-            await run.FailAsync(ex.Message);
+            await run.FailAsync(ex.Message, ex.Code);
         }
         catch (TransientJobException ex) when (!run.Ended)
         {
-            await run.RetryLaterAsync(ex.Message, ex.InnerException ?? ex);
+            await run.RetryLaterAsync(ex.Message, ex.InnerException ?? ex, ex.Code);
         }
         catch (Exception ex) when (!run.Ended && Classify(run.Kind, ex) is { } fault)
         {

@@ -89,7 +89,7 @@ public sealed class JobStore(TableServiceClient tables, ActiveJobs active, JobKi
     /// ETag, or <c>null</c> when another writer won.
     /// </summary>
     /// <exception cref="InvalidOperationException">The state machine forbids the move: a bug, not a race.</exception>
-    public async Task<Job?> TryMoveAsync(Job job, string status, string reason, Action<Job>? change, CancellationToken cancellationToken)
+    public async Task<Job?> TryMoveAsync(Job job, string status, string reason, Action<Job>? change, CancellationToken cancellationToken, string? code = null)
     {
         if (!JobStatus.CanMove(job.Status, status))
             throw new InvalidOperationException($"A job cannot move from '{job.Status}' to '{status}'.");
@@ -110,7 +110,7 @@ public sealed class JobStore(TableServiceClient tables, ActiveJobs active, JobKi
             var response = await _table.SubmitTransactionAsync(
             [
                 new TableTransactionAction(TableTransactionActionType.UpdateReplace, next, job.ETag),
-                new TableTransactionAction(TableTransactionActionType.Add, JobEvent.For(next, reason)),
+                new TableTransactionAction(TableTransactionActionType.Add, JobEvent.For(next, reason, code)),
             ], cancellationToken);
             next.ETag = response.Value[0].Headers.ETag ?? default;
             JobMetrics.Moved(job, next);

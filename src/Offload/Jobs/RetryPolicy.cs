@@ -8,6 +8,12 @@ namespace Offload.Jobs;
 /// </summary>
 public sealed record RetryPolicy(int MaxAttempts, TimeSpan BaseDelay, TimeSpan MaxDelay)
 {
+    /// <summary>
+    /// When set, the job also gives up once its next attempt would come later than this after it was made (a webhook's
+    /// 24 hours), whatever attempts are left.
+    /// </summary>
+    public TimeSpan? GiveUpAfter { get; init; }
+
     /// <summary>The wait after failed attempt <paramref name="attempt"/> (1-based); <paramref name="jitter"/> in [0, 1) spreads it ±20 %.</summary>
     public TimeSpan DelayAfter(int attempt, double jitter)
     {

@@ -11,8 +11,33 @@ namespace Offload.Messaging;
 /// Puts job ids on the dedicated queues (Base64, as the triggers expect: see StorageClients), with the sender's trace
 /// context, so the worker's span joins the trace of the request (or the delivery) that queued the job.
 /// </summary>
-public sealed partial class JobQueue(QueueServiceClient queues, JobKinds kinds, ILogger<JobQueue> logger)
+public sealed partial class JobQueue(QueueServiceClient queues, JobKinds kinds, JobStore jobs, ILogger<JobQueue> logger)
 {
+    /// <summary>
+    /// Stores a new job and sends its id to its work queue; once only, by its id: when a job with that id exists (an
+    /// earlier call made it: a repeated request, a notification told twice) that job is returned as it is, and its
+    /// message is sent again while it is still queued (the earlier call may have died before sending it; a duplicate
+    /// message is harmless). Once the row is stored the job is accepted: a message that cannot be sent now is the
+    /// sweeper's to send.
+    /// </summary>
+    public async Task<(Job Job, bool Created)> SubmitAsync(Job job, string reason, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await jobs.CreateAsync(job, reason, cancellationToken);
+        }
+        catch (Azure.RequestFailedException ex) when (ex.Status == 409)
+        {
+            var existing = (await jobs.GetAsync(job.Id, cancellationToken))!;
+            if (existing.Status == JobStatus.Queued)
+                await DispatchAsync(existing, cancellationToken);
+            return (existing, false);
+        }
+
+        await DispatchAsync(job, cancellationToken);
+        return (job, true);
+    }
+
     /// <summary>
     /// Sends the id of a job just stored, or sent through again, to its work queue. The stored row is what counts:
     /// should the queue be unreachable now, the job stays queued and the sweeper (<see cref="JobSweeper"/>) sends its

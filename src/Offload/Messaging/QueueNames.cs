@@ -12,6 +12,9 @@ public static class QueueNames
     /// <summary>Short, urgent work (emails), many at a time.</summary>
     public const string HighPriority = "high-priority";
 
+    /// <summary>Webhook deliveries: each waits on someone else's server, so they never hold up an email.</summary>
+    public const string Webhooks = "webhooks";
+
     /// <summary>
     /// Checks on running jobs: is the worker still renewing its lease? Kept apart from the work queues so a check
     /// never waits behind an encode, and never makes the encoder scale out just to read it.
@@ -22,6 +25,8 @@ public static class QueueNames
     public const string HeavyComputePoison = HeavyCompute + "-poison";
 
     public const string HighPriorityPoison = HighPriority + "-poison";
+
+    public const string WebhooksPoison = Webhooks + "-poison";
 
     public const string WatchdogPoison = Watchdog + "-poison";
 

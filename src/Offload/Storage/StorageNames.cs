@@ -18,6 +18,8 @@ public static class StorageNames
     public const string QuotasTable = "quotas";
     public const string ActiveJobsTable = "activejobs";
     public const string JobExpiriesTable = "jobexpiries";
+    public const string WebhooksTable = "webhooks";
+    public const string WebhookDeliveriesTable = "webhookdeliveries";
 
     public static string SourceBlobName(string jobId) => jobId;
 

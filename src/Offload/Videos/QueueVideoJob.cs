@@ -1,4 +1,3 @@
-using Azure;
 using Offload.Jobs;
 using Offload.Messaging;
 
@@ -18,23 +17,10 @@ public sealed record VideoSource(string Owner, string? FileName, string ContentT
 /// </summary>
 public sealed class QueueVideoJob(JobStore jobs, JobQueue queue)
 {
-    public async Task<(Job Job, bool Created)> HandleAsync(string id, VideoSource source, CancellationToken cancellationToken)
+    public Task<(Job Job, bool Created)> HandleAsync(string id, VideoSource source, CancellationToken cancellationToken)
     {
         var job = Job.New(id, VideoJob.Kind, source.Owner, jobs.Now, new VideoPayload(
             source.FileName is null ? null : Path.GetFileName(source.FileName), source.ContentType, source.SizeBytes, source.Notify, source.Snapshot));
-        try
-        {
-            await jobs.CreateAsync(job, $"Accepted: {source.SizeBytes} bytes of {source.ContentType}.", cancellationToken);
-        }
-        catch (RequestFailedException ex) when (ex.Status == 409)
-        {
-            var existing = (await jobs.GetAsync(id, cancellationToken))!;
-            if (existing.Status == JobStatus.Queued)
-                await queue.DispatchAsync(existing, cancellationToken);
-            return (existing, false);
-        }
-
-        await queue.DispatchAsync(job, cancellationToken);
-        return (job, true);
+        return queue.SubmitAsync(job, $"Accepted: {source.SizeBytes} bytes of {source.ContentType}.", cancellationToken);
     }
 }

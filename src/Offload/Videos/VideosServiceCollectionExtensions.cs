@@ -29,6 +29,10 @@ public static class VideosServiceCollectionExtensions
             kind.ChargeRetry = retry => retry.Services.GetRequiredService<OwnerQuotas>()
                 .TakeVideoAsync(retry.Caller, retry.Job.Id, retry.Payload.Notify, retry.CancellationToken);
             kind.LegacyRow = VideoJob.FromLegacyRow;
+            kind.View = VideoJobView.From;
+            kind.Events[JobStatus.Succeeded] = "video.succeeded";
+            kind.Events[JobStatus.Failed] = "video.failed";
+            kind.Events[JobStatus.Cancelled] = "video.cancelled";
         });
         services.AddSingleton<VideoEncoder>();
         services.AddHostedService<WorkFolderCleaner>();

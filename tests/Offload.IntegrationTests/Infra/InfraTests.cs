@@ -48,7 +48,7 @@ public sealed class InfraTests
         // The Functions hosts' containers exist before the hosts start, so each app's role can be scoped to them.
         Assert.Equal(["azure-webjobs-hosts", "azure-webjobs-secrets"], variables.GetProperty("hostContainers").EnumerateArray().Select(c => c.GetString()));
         Assert.Equal(WorkQueues.Everything.Order(), queues.Order());
-        Assert.Equal([StorageNames.JobsTable, StorageNames.IdempotencyTable, StorageNames.ApiKeysTable, StorageNames.QuotasTable, StorageNames.ActiveJobsTable, StorageNames.JobExpiriesTable], tables);
+        Assert.Equal([StorageNames.JobsTable, StorageNames.IdempotencyTable, StorageNames.ApiKeysTable, StorageNames.QuotasTable, StorageNames.ActiveJobsTable, StorageNames.JobExpiriesTable, StorageNames.WebhooksTable, StorageNames.WebhookDeliveriesTable], tables);
         Assert.Single(Bicep.Resources(storage), r => r.GetProperty("type").GetString() == "Microsoft.Storage/storageAccounts/tableServices/tables");
         var lifecycle = Assert.Single(await ResourcesAsync("Microsoft.Storage/storageAccounts/managementPolicies"));
         Assert.Contains("uploads/", lifecycle.GetRawText());
@@ -67,6 +67,7 @@ public sealed class InfraTests
     private const string QueueContributor = "974c5e8b-45b9-4653-ba55-5f855dd0fb88";
     private const string QueueSender = "c6a89b2d-59bc-44d0-9896-0f6e12d7b80a";
     private const string TableContributor = "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3";
+    private const string TableReader = "76199698-9eea-4c19-bc75-cec21354c6b6";
     private const string MetricsPublisher = "3913510d-42f4-4e42-8a64-420c390055eb";
     private const string SecretsUser = "4633458b-17de-408a-b874-0445c86b69e6";
 
@@ -121,10 +122,13 @@ public sealed class InfraTests
             new("encode", QueueContributor, "queues/heavy-compute-poison"),
             new("encode", QueueSender, "queues/watchdog"),
             new("encode", QueueSender, "queues/high-priority"),
+            new("encode", QueueSender, "queues/webhooks"),
             new("encode", TableContributor, "tables/jobs"),
             new("encode", TableContributor, "tables/quotas"),
             new("encode", TableContributor, "tables/activejobs"),
             new("encode", TableContributor, "tables/jobexpiries"),
+            new("encode", TableReader, "tables/webhooks"),
+            new("encode", TableContributor, "tables/webhookdeliveries"),
             new("encode", MetricsPublisher, "insights"),
         }, grants.ToHashSet());
         Assert.Equal(grants.Count, grants.Distinct().Count());

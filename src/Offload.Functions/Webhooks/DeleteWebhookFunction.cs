@@ -1,0 +1,19 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Offload.Functions.Http;
+using Offload.Webhooks;
+
+namespace Offload.Functions.Webhooks;
+
+public sealed class DeleteWebhookFunction(WebhooksApi api)
+{
+    [Function(nameof(DeleteWebhookFunction))]
+    [Authorize(Policy = WebhookRoutes.Policy)]
+    public Task<IActionResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = WebhookRoutes.Webhook)] HttpRequest request,
+        string id,
+        CancellationToken cancellationToken) =>
+        api.DeleteAsync(request.HttpContext.User, id, cancellationToken).ToActionResult();
+}

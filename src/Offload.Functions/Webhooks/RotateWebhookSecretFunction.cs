@@ -1,0 +1,19 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Offload.Functions.Http;
+using Offload.Webhooks;
+
+namespace Offload.Functions.Webhooks;
+
+public sealed class RotateWebhookSecretFunction(WebhooksApi api)
+{
+    [Function(nameof(RotateWebhookSecretFunction))]
+    [Authorize(Policy = WebhookRoutes.Policy)]
+    public Task<IActionResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = WebhookRoutes.RotateSecret)] HttpRequest request,
+        string id,
+        CancellationToken cancellationToken) =>
+        api.RotateSecretAsync(request.HttpContext.User, id, cancellationToken).ToActionResult();
+}

@@ -1,0 +1,19 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Offload.Functions.Http;
+using Offload.Webhooks;
+
+namespace Offload.Functions.Webhooks;
+
+public sealed class TestWebhookFunction(WebhooksApi api)
+{
+    [Function(nameof(TestWebhookFunction))]
+    [Authorize(Policy = WebhookRoutes.Policy)]
+    public Task<IActionResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = WebhookRoutes.Test)] HttpRequest request,
+        string id,
+        CancellationToken cancellationToken) =>
+        api.TestAsync(request.HttpContext.User, id, cancellationToken).ToActionResult();
+}

@@ -1,0 +1,27 @@
+using System.Text.Json;
+using Offload.Jobs;
+
+namespace Offload.Webhooks;
+
+/// <summary>
+/// When a job ends, its kind's event (<c>video.succeeded</c>, <c>email.failed</c> …) goes to every endpoint of the
+/// job's owner that asked for it: one delivery job per endpoint, its data the job as GET shows it. Told twice (a
+/// message can arrive twice), it queues nothing new: the event's id and the delivery's come from the job and its end.
+/// </summary>
+public sealed class PublishWebhookEvents(JobKinds kinds, JobStore jobs, WebhookEndpoints endpoints, WebhookDeliveries deliveries) : IJobEndListener
+{
+    public async Task JobEndedAsync(Job job, CancellationToken cancellationToken)
+    {
+        if (job.Owner is not { } owner || kinds.Find(job.Kind) is not { } kind || kind.EventOf(job.Status) is not { } eventType)
+            return;
+        var subscribed = (await endpoints.ListAsync(owner, cancellationToken)).Where(e => e.EventList.Contains(eventType)).ToList();
+        if (subscribed.Count == 0)
+            return;
+
+        var view = kind.ViewOf(job, await jobs.GetHistoryAsync(job.Id, cancellationToken));
+        var data = JsonSerializer.SerializeToElement(view, Http.ApiResults.Json);
+        var eventId = WebhookDelivery.EventIdOf(job);
+        foreach (var endpoint in subscribed)
+            await deliveries.QueueAsync(owner, endpoint.Id, eventId, eventType, job.CompletedAt ?? job.UpdatedAt, data, cancellationToken);
+    }
+}

@@ -1,0 +1,69 @@
+using System.Text.Json;
+using Azure.Data.Tables;
+using Offload.Jobs;
+using Offload.Messaging;
+using Offload.Storage;
+
+namespace Offload.Webhooks;
+
+/// <summary>A delivery as <c>GET /api/webhooks/{id}/deliveries</c> shows it: its event, its state, and every attempt with what the endpoint answered.</summary>
+public sealed record WebhookDeliveryView(
+    string Id, string EventId, string EventType, string Status, DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt,
+    DateTimeOffset? NextAttemptAt, string? Error, IReadOnlyList<WebhookAttemptView> Attempts);
+
+/// <summary>One attempt: when it ended, the endpoint's HTTP status (or <c>timeout</c>, <c>unreachable</c>, <c>refused</c>), and in words.</summary>
+public sealed record WebhookAttemptView(int Attempt, DateTimeOffset At, string? StatusCode, string Outcome);
+
+/// <summary>
+/// Queues deliveries (one job of kind <see cref="WebhookDelivery.Kind"/> per event and endpoint, once only by its id)
+/// and lists an endpoint's deliveries, newest first, from an index (table <c>webhookdeliveries</c>, partition =
+/// endpoint id, row = the event's time reversed + the delivery id). A delivery's attempts are its job's history.
+/// </summary>
+public sealed class WebhookDeliveries(TableServiceClient tables, JobStore jobs, JobQueue queue)
+{
+    private readonly TableClient _index = tables.GetTableClient(StorageNames.WebhookDeliveriesTable);
+
+    /// <summary>How many deliveries a listing shows.</summary>
+    public const int ListLimit = 50;
+
+    public async Task<Job> QueueAsync(
+        string owner, string endpointId, string eventId, string eventType, DateTimeOffset createdAt, JsonElement data, CancellationToken cancellationToken)
+    {
+        var id = WebhookDelivery.DeliveryIdOf(eventId, endpointId);
+        // In the index first (the same row however often this runs): a stored delivery is always listed.
+        await _index.UpsertEntityAsync(new TableEntity(endpointId, $"{DateTimeOffset.MaxValue.UtcTicks - createdAt.UtcTicks:D19}-{id}")
+        {
+            ["DeliveryId"] = id,
+            ["EventId"] = eventId,
+            ["EventType"] = eventType,
+        }, TableUpdateMode.Replace, cancellationToken);
+        var job = Job.New(id, WebhookDelivery.Kind, owner, jobs.Now, new WebhookDeliveryPayload(endpointId, eventId, eventType, createdAt, data));
+        return (await queue.SubmitAsync(job, $"Accepted: {eventType} for endpoint {endpointId}.", cancellationToken)).Job;
+    }
+
+    public async Task<IReadOnlyList<WebhookDeliveryView>> ListAsync(string endpointId, CancellationToken cancellationToken)
+    {
+        var views = new List<WebhookDeliveryView>();
+        await foreach (var row in _index.QueryAsync<TableEntity>(e => e.PartitionKey == endpointId, maxPerPage: ListLimit, cancellationToken: cancellationToken))
+        {
+            // Expired with its job (Jobs__Retention): the index row goes too.
+            if (await jobs.GetAsync(row.GetString("DeliveryId"), cancellationToken) is not { } job)
+            {
+                await _index.DeleteEntityAsync(row.PartitionKey, row.RowKey, row.ETag, cancellationToken);
+                continue;
+            }
+
+            var history = await jobs.GetHistoryAsync(job.Id, cancellationToken);
+            var attempts = history
+                .Where(e => e.Attempt > 0 && e.Status is JobStatus.Retrying or JobStatus.Failed or JobStatus.Succeeded)
+                .Select(e => new WebhookAttemptView(e.Attempt, e.At, e.Code, e.Reason))
+                .ToList();
+            views.Add(new WebhookDeliveryView(job.Id, row.GetString("EventId"), row.GetString("EventType"), job.Status, job.CreatedAt,
+                job.CompletedAt, job.Status == JobStatus.Retrying ? job.NextAttemptAt : null, job.Error, attempts));
+            if (views.Count == ListLimit)
+                break;
+        }
+
+        return views;
+    }
+}
