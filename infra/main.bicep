@@ -136,6 +136,7 @@ var entraSettings = empty(entraTenantId) ? {} : {
 }
 var encodeRoleSettings = {
   'AzureWebJobs.HealthFunction.Disabled': 'true'
+  'AzureWebJobs.GetOpenApiFunction.Disabled': 'true'
   'AzureWebJobs.UploadVideoFunction.Disabled': 'true'
   'AzureWebJobs.GetVideoFunction.Disabled': 'true'
   'AzureWebJobs.CancelVideoFunction.Disabled': 'true'

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Offload.Access;
 using Offload.Email;
+using Offload.Http;
 using Offload.Messaging;
 using Offload.Storage;
 using Offload.Testing;
@@ -26,7 +27,7 @@ public sealed class FunctionsAppTests
     [Fact]
     public void Metadata_ListsEveryFunctionOfTheApp() =>
         Assert.Equal(
-            ["CancelVideoFunction", "CreateKeyFunction", "CreateUploadFunction", "EncodeVideoDeadLetterFunction", "EncodeVideoFunction", "GetEmailFunction", "GetVideoFunction",
+            ["CancelVideoFunction", "CreateKeyFunction", "CreateUploadFunction", "EncodeVideoDeadLetterFunction", "EncodeVideoFunction", "GetEmailFunction", "GetOpenApiFunction", "GetVideoFunction",
              "GetVideoOutputFunction", "HealthFunction", "ListKeysFunction", "QueueEmailFunction", "RetryEmailFunction", "RetryVideoFunction", "RevokeKeyFunction", "SendEmailDeadLetterFunction", "SendEmailFunction",
              "SubmitUploadFunction", "SweepJobsFunction", "UploadVideoFunction", "WatchdogDeadLetterFunction", "WatchdogFunction"],
             Functions().Keys.Order());
@@ -39,6 +40,7 @@ public sealed class FunctionsAppTests
     [InlineData("RetryEmailFunction", "post", EmailRoutes.Retry)]
     [InlineData("GetVideoOutputFunction", "get", VideoRoutes.Output)]
     [InlineData("HealthFunction", "get", "health")]
+    [InlineData("GetOpenApiFunction", "get", ApiRoutes.Document)]
     [InlineData("QueueEmailFunction", "post", EmailRoutes.Emails)]
     [InlineData("CreateUploadFunction", "post", UploadRoutes.Uploads)]
     [InlineData("SubmitUploadFunction", "post", UploadRoutes.Submit)]

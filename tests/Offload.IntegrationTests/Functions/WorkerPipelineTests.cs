@@ -52,7 +52,7 @@ public sealed class WorkerPipelineTests(StorageFixture fixture)
         (await fixture.Services.GetRequiredService<ApiKeyStore>().CreateAsync("worker pipeline test", scopes, null, CancellationToken.None)).Key;
 
     [Fact]
-    public void EveryHttpFunction_ReturnsTheSharedApisIResult()
+    public void EveryHttpFunction_ReturnsAnIResult()
     {
         var http = typeof(AccessMiddleware).Assembly.GetTypes().SelectMany(t => t.GetMethods())
             .Where(m => m.GetCustomAttribute<FunctionAttribute>() is not null
@@ -60,7 +60,7 @@ public sealed class WorkerPipelineTests(StorageFixture fixture)
             .ToList();
 
         Assert.NotEmpty(http);
-        Assert.All(http, m => Assert.Equal(typeof(Task<IResult>), m.ReturnType));
+        Assert.All(http, m => Assert.Contains(m.ReturnType, new[] { typeof(Task<IResult>), typeof(IResult) }));
     }
 
     [Fact]
