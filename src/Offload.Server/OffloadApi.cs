@@ -12,44 +12,92 @@ namespace Offload.Server;
 /// <summary>
 /// The HTTP routes: thin adapters over the shared <see cref="VideoApi"/>, <see cref="EmailApi"/>, <see cref="WebhooksApi"/>, <see cref="JobApi"/>,
 /// <see cref="KeysApi"/> and <see cref="HealthApi"/>. Each group says who may call it: the scope its policy needs.
+/// Each route says what it is for the API document (<see cref="ApiDocument"/>): its name (the Functions host's
+/// function is that name + "Function"), what it takes when it reads its body by hand, and what it answers.
 /// </summary>
 public static class OffloadApi
 {
     public static IEndpointRouteBuilder MapOffloadApi(this IEndpointRouteBuilder app)
     {
         var root = app.MapGroup(ApiRoutes.Prefix);
-        root.MapGet(HealthApi.Route, (HealthApi health, CancellationToken ct) => health.GetAsync(ct)).AllowAnonymous();
+        root.MapGet(HealthApi.Route, (HealthApi health, CancellationToken ct) => health.GetAsync(ct)).AllowAnonymous()
+            .WithTags("Health").WithName("Health").WithSummary("Whether this instance can work")
+            .WithDescription("200 when storage and ffmpeg answer; 503 with the same body, naming what is down.")
+            .Produces<HealthReport>().Produces<HealthReport>(StatusCodes.Status503ServiceUnavailable);
+        root.MapApiDocument();
 
-        var videos = root.MapGroup("").RequireAuthorization(VideoRoutes.Policy);
-        videos.MapPost(VideoRoutes.Videos, (HttpRequest request, VideoApi api, CancellationToken ct) => api.UploadAsync(request, ct));
-        videos.MapGet(VideoRoutes.Video, (string id, HttpContext http, VideoApi api, CancellationToken ct) => api.GetAsync(http.User, id, ct));
-        videos.MapDelete(VideoRoutes.Video, (string id, HttpContext http, VideoApi api, CancellationToken ct) => api.CancelAsync(http.User, id, ct));
-        videos.MapGet(VideoRoutes.Output, (string id, HttpContext http, VideoApi api, CancellationToken ct) => api.GetOutputAsync(http.User, id, ct));
+        var videos = root.MapGroup("").RequireAuthorization(VideoRoutes.Policy).WithTags("Videos");
+        videos.MapPost(VideoRoutes.Videos, (HttpRequest request, VideoApi api, CancellationToken ct) => api.UploadAsync(request, ct))
+            .WithName("UploadVideo").WithSummary("Upload a video to encode to H.264/AAC MP4").AcceptsVideo().WithIdempotencyKey()
+            .Produces<VideoApi.AcceptedVideo>(StatusCodes.Status202Accepted).ProducesProblems(400, 413, 415, 422, 429, 503);
+        videos.MapGet(VideoRoutes.Video, (string id, HttpContext http, VideoApi api, CancellationToken ct) => api.GetAsync(http.User, id, ct))
+            .WithName("GetVideo").WithSummary("A video job, with its history")
+            .Produces<VideoJobView>().ProducesProblems(400, 404, 503);
+        videos.MapDelete(VideoRoutes.Video, (string id, HttpContext http, VideoApi api, CancellationToken ct) => api.CancelAsync(http.User, id, ct))
+            .WithName("CancelVideo").WithSummary("Cancel a video job that has not ended")
+            .Produces<VideoJobView>().ProducesProblems(400, 404, 409, 503);
+        videos.MapGet(VideoRoutes.Output, (string id, HttpContext http, VideoApi api, CancellationToken ct) => api.GetOutputAsync(http.User, id, ct))
+            .WithName("GetVideoOutput").WithSummary("A redirect to the encoded MP4: a short-lived read-only link")
+            .Produces(StatusCodes.Status302Found).ProducesProblems(400, 404, 409, 503);
         videos.MapPost(VideoRoutes.Retry, (string id, HttpContext http, JobApi jobs, CancellationToken ct) =>
-            jobs.RetryAsync(http.User, id, VideoJob.Kind, VideoRoutes.StatusPath, ct));
+            jobs.RetryAsync(http.User, id, VideoJob.Kind, VideoRoutes.StatusPath, ct))
+            .WithName("RetryVideo").WithSummary("Send a failed or cancelled video job through again")
+            .Produces<JobApi.QueuedJob>(StatusCodes.Status202Accepted).ProducesProblems(400, 404, 409, 429, 503);
 
-        var uploads = root.MapGroup("").RequireAuthorization(UploadRoutes.Policy);
-        uploads.MapPost(UploadRoutes.Uploads, (HttpRequest request, UploadApi api, CancellationToken ct) => api.CreateAsync(request, ct));
-        uploads.MapPost(UploadRoutes.Submit, (string id, HttpContext http, UploadApi api, CancellationToken ct) => api.SubmitAsync(http.User, id, ct));
+        var uploads = root.MapGroup("").RequireAuthorization(UploadRoutes.Policy).WithTags("Videos");
+        uploads.MapPost(UploadRoutes.Uploads, (HttpRequest request, UploadApi api, CancellationToken ct) => api.CreateAsync(request, ct))
+            .WithName("CreateUpload").WithSummary("A write-only link to upload a large video straight to storage")
+            .AcceptsJson<UploadRequest>()
+            .Produces<UploadApi.CreatedUpload>(StatusCodes.Status201Created).ProducesProblems(400, 413, 415, 429, 503);
+        uploads.MapPost(UploadRoutes.Submit, (string id, HttpContext http, UploadApi api, CancellationToken ct) => api.SubmitAsync(http.User, id, ct))
+            .WithName("SubmitUpload").WithSummary("Queue the encode of a video uploaded through its link")
+            .Produces<VideoApi.AcceptedVideo>(StatusCodes.Status202Accepted).ProducesProblems(400, 404, 409, 413, 503);
 
-        var emails = root.MapGroup("").RequireAuthorization(EmailRoutes.Policy);
-        emails.MapPost(EmailRoutes.Emails, (HttpRequest request, EmailApi api, CancellationToken ct) => api.QueueAsync(request, ct));
-        emails.MapGet(EmailRoutes.Email, (string id, HttpContext http, EmailApi api, CancellationToken ct) => api.GetAsync(http.User, id, ct));
+        var emails = root.MapGroup("").RequireAuthorization(EmailRoutes.Policy).WithTags("Emails");
+        emails.MapPost(EmailRoutes.Emails, (HttpRequest request, EmailApi api, CancellationToken ct) => api.QueueAsync(request, ct))
+            .WithName("QueueEmail").WithSummary("Queue an email made from a template and a model").WithIdempotencyKey()
+            .AcceptsJson<EmailRequest>()
+            .Produces<EmailApi.AcceptedEmail>(StatusCodes.Status202Accepted).ProducesProblems(400, 413, 415, 422, 429, 503);
+        emails.MapGet(EmailRoutes.Email, (string id, HttpContext http, EmailApi api, CancellationToken ct) => api.GetAsync(http.User, id, ct))
+            .WithName("GetEmail").WithSummary("An email job, with its history")
+            .Produces<EmailJobView>().ProducesProblems(400, 404, 503);
         emails.MapPost(EmailRoutes.Retry, (string id, HttpContext http, JobApi jobs, CancellationToken ct) =>
-            jobs.RetryAsync(http.User, id, EmailJob.Kind, EmailRoutes.StatusPath, ct));
+            jobs.RetryAsync(http.User, id, EmailJob.Kind, EmailRoutes.StatusPath, ct))
+            .WithName("RetryEmail").WithSummary("Send a failed or cancelled email job through again")
+            .Produces<JobApi.QueuedJob>(StatusCodes.Status202Accepted).ProducesProblems(400, 404, 409, 429, 503);
 
-        var webhooks = root.MapGroup("").RequireAuthorization(WebhookRoutes.Policy);
-        webhooks.MapPost(WebhookRoutes.Webhooks, (HttpRequest request, WebhooksApi api, CancellationToken ct) => api.CreateAsync(request, ct));
-        webhooks.MapGet(WebhookRoutes.Webhooks, (HttpContext http, WebhooksApi api, CancellationToken ct) => api.ListAsync(http.User, ct));
-        webhooks.MapDelete(WebhookRoutes.Webhook, (string id, HttpContext http, WebhooksApi api, CancellationToken ct) => api.DeleteAsync(http.User, id, ct));
-        webhooks.MapPost(WebhookRoutes.RotateSecret, (string id, HttpContext http, WebhooksApi api, CancellationToken ct) => api.RotateSecretAsync(http.User, id, ct));
-        webhooks.MapGet(WebhookRoutes.Deliveries, (string id, HttpContext http, WebhooksApi api, CancellationToken ct) => api.ListDeliveriesAsync(http.User, id, ct));
-        webhooks.MapPost(WebhookRoutes.Test, (string id, HttpContext http, WebhooksApi api, CancellationToken ct) => api.TestAsync(http.User, id, ct));
+        var webhooks = root.MapGroup("").RequireAuthorization(WebhookRoutes.Policy).WithTags("Webhooks");
+        webhooks.MapPost(WebhookRoutes.Webhooks, (HttpRequest request, WebhooksApi api, CancellationToken ct) => api.CreateAsync(request, ct))
+            .WithName("CreateWebhook").WithSummary("Register an endpoint for your events: the signing secret is shown this once")
+            .AcceptsJson<CreateWebhookRequest>()
+            .Produces<WebhooksApi.CreatedWebhook>(StatusCodes.Status201Created).ProducesProblems(400, 409, 413, 415, 503);
+        webhooks.MapGet(WebhookRoutes.Webhooks, (HttpContext http, WebhooksApi api, CancellationToken ct) => api.ListAsync(http.User, ct))
+            .WithName("ListWebhooks").WithSummary("Your endpoints, never their secrets")
+            .Produces<WebhooksApi.WebhookList>().ProducesProblems(503);
+        webhooks.MapDelete(WebhookRoutes.Webhook, (string id, HttpContext http, WebhooksApi api, CancellationToken ct) => api.DeleteAsync(http.User, id, ct))
+            .WithName("DeleteWebhook").WithSummary("Delete an endpoint: its deliveries not yet made fail")
+            .Produces(StatusCodes.Status204NoContent).ProducesProblems(400, 404, 503);
+        webhooks.MapPost(WebhookRoutes.RotateSecret, (string id, HttpContext http, WebhooksApi api, CancellationToken ct) => api.RotateSecretAsync(http.User, id, ct))
+            .WithName("RotateWebhookSecret").WithSummary("A new signing secret, shown this once; the old one keeps signing for Webhooks__RotationOverlap")
+            .Produces<WebhooksApi.RotatedSecret>().ProducesProblems(400, 404, 503);
+        webhooks.MapGet(WebhookRoutes.Deliveries, (string id, HttpContext http, WebhooksApi api, CancellationToken ct) => api.ListDeliveriesAsync(http.User, id, ct))
+            .WithName("ListWebhookDeliveries").WithSummary("An endpoint's newest deliveries, each attempt with what the endpoint answered")
+            .Produces<WebhooksApi.DeliveryList>().ProducesProblems(400, 404, 503);
+        webhooks.MapPost(WebhookRoutes.Test, (string id, HttpContext http, WebhooksApi api, CancellationToken ct) => api.TestAsync(http.User, id, ct))
+            .WithName("TestWebhook").WithSummary("Send a webhook.test event to an endpoint, delivered like any other")
+            .Produces<WebhooksApi.TestDelivery>(StatusCodes.Status202Accepted).ProducesProblems(400, 404, 503);
 
-        var keys = root.MapGroup("").RequireAuthorization(KeyRoutes.Policy);
-        keys.MapPost(KeyRoutes.Keys, (HttpRequest request, KeysApi api, CancellationToken ct) => api.CreateAsync(request, request.HttpContext.User, ct));
-        keys.MapGet(KeyRoutes.Keys, (KeysApi api, CancellationToken ct) => api.ListAsync(ct));
-        keys.MapDelete(KeyRoutes.Key, (string id, KeysApi api, CancellationToken ct) => api.RevokeAsync(id, ct));
+        var keys = root.MapGroup("").RequireAuthorization(KeyRoutes.Policy).WithTags("Keys");
+        keys.MapPost(KeyRoutes.Keys, (HttpRequest request, KeysApi api, CancellationToken ct) => api.CreateAsync(request, request.HttpContext.User, ct))
+            .WithName("CreateKey").WithSummary("Make an API key with scopes: the key is shown this once")
+            .AcceptsJson<CreateKeyRequest>()
+            .Produces<KeysApi.CreatedKey>(StatusCodes.Status201Created).ProducesProblems(400, 413, 415, 503);
+        keys.MapGet(KeyRoutes.Keys, (KeysApi api, CancellationToken ct) => api.ListAsync(ct))
+            .WithName("ListKeys").WithSummary("Every API key, never its secret")
+            .Produces<KeysApi.KeyList>().ProducesProblems(503);
+        keys.MapDelete(KeyRoutes.Key, (string id, KeysApi api, CancellationToken ct) => api.RevokeAsync(id, ct))
+            .WithName("RevokeKey").WithSummary("Revoke an API key, on every instance within Auth__KeyCacheDuration")
+            .Produces<KeysApi.KeyView>().ProducesProblems(400, 404, 503);
         return app;
     }
 }

@@ -1,8 +1,6 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
-using Offload.Functions.Http;
 using Offload.Webhooks;
 
 namespace Offload.Functions.Webhooks;
@@ -11,8 +9,8 @@ public sealed class CreateWebhookFunction(WebhooksApi api)
 {
     [Function(nameof(CreateWebhookFunction))]
     [Authorize(Policy = WebhookRoutes.Policy)]
-    public Task<IActionResult> RunAsync(
+    public Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = WebhookRoutes.Webhooks)] HttpRequest request,
         CancellationToken cancellationToken) =>
-        api.CreateAsync(request, cancellationToken).ToActionResult();
+        api.CreateAsync(request, cancellationToken);
 }

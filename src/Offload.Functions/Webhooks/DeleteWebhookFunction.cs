@@ -1,8 +1,6 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
-using Offload.Functions.Http;
 using Offload.Webhooks;
 
 namespace Offload.Functions.Webhooks;
@@ -11,9 +9,9 @@ public sealed class DeleteWebhookFunction(WebhooksApi api)
 {
     [Function(nameof(DeleteWebhookFunction))]
     [Authorize(Policy = WebhookRoutes.Policy)]
-    public Task<IActionResult> RunAsync(
+    public Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = WebhookRoutes.Webhook)] HttpRequest request,
         string id,
         CancellationToken cancellationToken) =>
-        api.DeleteAsync(request.HttpContext.User, id, cancellationToken).ToActionResult();
+        api.DeleteAsync(request.HttpContext.User, id, cancellationToken);
 }

@@ -1,8 +1,6 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
-using Offload.Functions.Http;
 using Offload.Webhooks;
 
 namespace Offload.Functions.Webhooks;
@@ -11,9 +9,9 @@ public sealed class RotateWebhookSecretFunction(WebhooksApi api)
 {
     [Function(nameof(RotateWebhookSecretFunction))]
     [Authorize(Policy = WebhookRoutes.Policy)]
-    public Task<IActionResult> RunAsync(
+    public Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = WebhookRoutes.RotateSecret)] HttpRequest request,
         string id,
         CancellationToken cancellationToken) =>
-        api.RotateSecretAsync(request.HttpContext.User, id, cancellationToken).ToActionResult();
+        api.RotateSecretAsync(request.HttpContext.User, id, cancellationToken);
 }

@@ -3,9 +3,6 @@ using System.Text.Json;
 using System.Text;
 using Azure.Storage.Queues.Models;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc.Abstractions;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Offload.Access;
 using Offload.Email;
@@ -44,10 +41,11 @@ public sealed class FunctionClassesTests(StorageFixture fixture)
         return context;
     }
 
-    private static async Task<(int Status, HttpContext Context, JsonElement Body)> RunAsync(HttpContext context, Task<IActionResult> function)
+    /// <summary>Writes the function's result to its HttpContext, as the worker's ASP.NET Core integration does (WorkerPipelineTests).</summary>
+    private static async Task<(int Status, HttpContext Context, JsonElement Body)> RunAsync(HttpContext context, Task<IResult> function)
     {
         var result = await function;
-        await result.ExecuteResultAsync(new ActionContext(context, new RouteData(), new ActionDescriptor()));
+        await result.ExecuteAsync(context);
         var text = Encoding.UTF8.GetString(((MemoryStream)context.Response.Body).ToArray());
         var body = text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
         return (context.Response.StatusCode, context, body);

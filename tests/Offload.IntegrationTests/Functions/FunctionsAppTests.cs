@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Offload.Access;
 using Offload.Email;
+using Offload.Http;
 using Offload.Messaging;
 using Offload.Storage;
 using Offload.Testing;
@@ -78,6 +79,7 @@ public sealed class FunctionsAppTests
     [InlineData("RetryEmailFunction", "post", EmailRoutes.Retry)]
     [InlineData("GetVideoOutputFunction", "get", VideoRoutes.Output)]
     [InlineData("HealthFunction", "get", "health")]
+    [InlineData("GetOpenApiFunction", "get", ApiRoutes.Document)]
     [InlineData("QueueEmailFunction", "post", EmailRoutes.Emails)]
     [InlineData("CreateUploadFunction", "post", UploadRoutes.Uploads)]
     [InlineData("SubmitUploadFunction", "post", UploadRoutes.Submit)]
