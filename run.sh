@@ -136,6 +136,8 @@ export ASPNETCORE_URLS="${ASPNETCORE_URLS:-http://127.0.0.1:7071}"
 URL="${ASPNETCORE_URLS%%;*}"
 log "starting Offload.Server on $URL"
 export Email__LinkBaseUrl="${Email__LinkBaseUrl:-$URL}"
+# Local development: a webhook receiver on this machine (http://127.0.0.1:<port>/...) may get events. Never in Azure.
+export Webhooks__AllowLoopbackHttp="${Webhooks__AllowLoopbackHttp:-true}"
 dotnet "src/Offload.Server/bin/$CONFIGURATION/net10.0/Offload.Server.dll" "$@" &
 SERVER_PID=$!
 
@@ -153,7 +155,9 @@ for _ in $(seq 1 150); do
   status    curl -H "Authorization: Bearer \$KEY" $URL/api/videos/<id>
   download  curl -L -o out.mp4 -H "Authorization: Bearer \$KEY" $URL/api/videos/<id>/output
   email     curl -i -X POST -H "Authorization: Bearer \$KEY" -H 'Content-Type: application/json' -d '{"to":"you@example.com","template":"welcome","model":{"name":"You"}}' $URL/api/emails
-  new key   curl -X POST -H "Authorization: Bearer \$KEY" -H 'Content-Type: application/json' -d '{"name":"my app","scopes":["videos","emails"]}' $URL/api/keys
+  webhook   curl -X POST -H "Authorization: Bearer \$KEY" -H 'Content-Type: application/json' -d '{"url":"http://127.0.0.1:9000/hooks","events":["video.succeeded","video.failed"]}' $URL/api/webhooks
+  new key   curl -X POST -H "Authorization: Bearer \$KEY" -H 'Content-Type: application/json' -d '{"name":"my app","scopes":["videos","emails","webhooks"]}' $URL/api/keys
+  API docs  $URL/api/reference   (OpenAPI: $URL/api/openapi.json)
 $( [ -n "$MAIL_UI" ] && printf '  mailbox   %s   (every email the app sends lands here)\n' "$MAIL_UI")
   Ctrl-C stops everything this script started
 

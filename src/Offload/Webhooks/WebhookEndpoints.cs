@@ -55,9 +55,12 @@ public sealed class WebhookEndpoints(TableServiceClient tables, IOptions<Webhook
 
     public async Task<bool> DeleteAsync(string owner, string id, CancellationToken cancellationToken)
     {
+        // Read first: a delete of a row that is not there is not an error everywhere (Azurite answers 204).
+        if (await GetAsync(owner, id, cancellationToken) is not { } endpoint)
+            return false;
         try
         {
-            await _table.DeleteEntityAsync(WebhookEndpoint.OwnerKey(owner), id, ETag.All, cancellationToken);
+            await _table.DeleteEntityAsync(endpoint.PartitionKey, endpoint.RowKey, ETag.All, cancellationToken);
             return true;
         }
         catch (RequestFailedException ex) when (ex.Status == 404)

@@ -22,7 +22,8 @@ public sealed class WebhookSender : IDisposable
             ConnectTimeout = TimeSpan.FromSeconds(10),
             ConnectCallback = async (context, cancellationToken) =>
             {
-                var addresses = await WebhookUrls.ResolveAsync(context.DnsEndPoint.Host, allowLoopbackHttp, cancellationToken);
+                var loopback = context.InitialRequestMessage.RequestUri is { } url && WebhookUrls.IsLoopbackHttp(url, allowLoopbackHttp);
+                var addresses = await WebhookUrls.ResolveAsync(context.DnsEndPoint.Host, loopback, cancellationToken);
                 var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
                 try
                 {

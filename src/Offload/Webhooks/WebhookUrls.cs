@@ -24,14 +24,14 @@ public static class WebhookUrls
             return false;
         }
 
-        var loopbackHttp = allowLoopbackHttp && parsed.Scheme == Uri.UriSchemeHttp && parsed.Host == "127.0.0.1";
+        var loopbackHttp = IsLoopbackHttp(parsed, allowLoopbackHttp);
         if (parsed.Scheme != Uri.UriSchemeHttps && !loopbackHttp)
             problem = "'url' must use https.";
         else if (parsed.UserInfo.Length > 0)
             problem = "'url' must not carry a user name or password: verify deliveries by their signature.";
         else if (parsed.Fragment.Length > 0)
             problem = "'url' must not have a fragment.";
-        else if (IPAddress.TryParse(parsed.IdnHost, out var literal) && !IsAllowed(literal, allowLoopbackHttp))
+        else if (IPAddress.TryParse(parsed.IdnHost, out var literal) && !IsAllowed(literal, loopbackHttp))
             problem = $"'url' points at {literal}, which is not a public address.";
         else
         {
@@ -43,25 +43,33 @@ public static class WebhookUrls
     }
 
     /// <summary>
-    /// The addresses of <paramref name="host"/> a delivery may connect to.
+    /// The development exception (<see cref="WebhookOptions.AllowLoopbackHttp"/>): plain http to the literal 127.0.0.1,
+    /// nothing else (not https to it, not a name that resolves to it).
+    /// </summary>
+    public static bool IsLoopbackHttp(Uri url, bool allowLoopbackHttp) =>
+        allowLoopbackHttp && url.Scheme == Uri.UriSchemeHttp && url.Host == "127.0.0.1";
+
+    /// <summary>
+    /// The addresses of <paramref name="host"/> a delivery may connect to; 127.0.0.1 only with <paramref name="allowLoopback"/>
+    /// (<see cref="IsLoopbackHttp"/>).
     /// </summary>
     /// <exception cref="WebhookAddressException">The host resolves to an address that is not public (any of its addresses).</exception>
     /// <exception cref="SocketException">The host does not resolve (may pass: retried).</exception>
-    public static async Task<IPAddress[]> ResolveAsync(string host, bool allowLoopbackHttp, CancellationToken cancellationToken)
+    public static async Task<IPAddress[]> ResolveAsync(string host, bool allowLoopback, CancellationToken cancellationToken)
     {
         var addresses = IPAddress.TryParse(host, out var literal) ? [literal] : await Dns.GetHostAddressesAsync(host, cancellationToken);
         // All must be public: a name with one internal address among public ones could be made to use it.
-        if (addresses.FirstOrDefault(a => !IsAllowed(a, allowLoopbackHttp)) is { } internalAddress)
+        if (addresses.FirstOrDefault(a => !IsAllowed(a, allowLoopback)) is { } internalAddress)
             throw new WebhookAddressException($"The endpoint's host resolves to {internalAddress}, which is not a public address.");
         return addresses;
     }
 
-    /// <summary>A public unicast address (or 127.0.0.1 when <paramref name="allowLoopbackHttp"/>).</summary>
-    public static bool IsAllowed(IPAddress address, bool allowLoopbackHttp)
+    /// <summary>A public unicast address (or 127.0.0.1 when <paramref name="allowLoopback"/>).</summary>
+    public static bool IsAllowed(IPAddress address, bool allowLoopback)
     {
         if (address.IsIPv4MappedToIPv6)
             address = address.MapToIPv4();
-        if (allowLoopbackHttp && address.Equals(IPAddress.Loopback))
+        if (allowLoopback && address.Equals(IPAddress.Loopback))
             return true;
         return address.AddressFamily switch
         {

@@ -48,7 +48,7 @@ public sealed class WebhooksApi(
                 return ApiResults.InvalidField("url", problem);
             try
             {
-                await WebhookUrls.ResolveAsync(url.IdnHost, allowLoopbackHttp, cancellationToken);
+                await WebhookUrls.ResolveAsync(url.IdnHost, WebhookUrls.IsLoopbackHttp(url, allowLoopbackHttp), cancellationToken);
             }
             catch (WebhookAddressException ex)
             {

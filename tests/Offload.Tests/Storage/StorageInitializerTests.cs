@@ -6,6 +6,7 @@ using Azure.Storage;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Logging.Abstractions;
+using Offload.Messaging;
 using Offload.Storage;
 
 namespace Offload.Tests.Storage;
@@ -20,7 +21,7 @@ public class StorageInitializerTests
 
         await Initializer(HttpStatusCode.Forbidden, answered).EnsureCreatedAsync(CancellationToken.None);
 
-        Assert.Equal(2 + 6 + 6, answered.Count); // every container, table and queue was tried, none stopped the rest
+        Assert.Equal(2 + 8 + WorkQueues.Everything.Count, answered.Count); // every container, table and queue was tried, none stopped the rest
     }
 
     [Fact]
