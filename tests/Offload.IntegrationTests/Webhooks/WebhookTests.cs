@@ -94,6 +94,26 @@ public sealed class WebhookTests(WebhookServerFixture fixture) : IClassFixture<W
     }
 
     [Fact]
+    public async Task TheReadmesNodeVerifier_AcceptsARealDelivery_AndRefusesATamperedOne()
+    {
+        var owner = await OwnerAsync();
+        await using var receiver = WebhookReceiver.Start();
+        var (endpoint, secret) = await RegisterAsync(owner, receiver.Url, "email.delivered");
+        using (var test = await owner.PostAsync($"/api/webhooks/{endpoint}/test", null))
+            Assert.Equal(HttpStatusCode.Accepted, test.StatusCode);
+        var request = Assert.Single(await receiver.WaitForAsync(1));
+
+        var readme = await File.ReadAllTextAsync(Path.Combine(Repo.Root, "README.md"));
+        var verifier = System.Text.RegularExpressions.Regex.Match(readme, "```js\n(.*?)```", System.Text.RegularExpressions.RegexOptions.Singleline).Groups[1].Value;
+        var call = $"console.log(isFromOffload({JsonSerializer.Serialize(request.Header(WebhookSignature.Header))}, {JsonSerializer.Serialize(request.Body)}, {JsonSerializer.Serialize(secret)}), " +
+                   $"isFromOffload({JsonSerializer.Serialize(request.Header(WebhookSignature.Header))}, {JsonSerializer.Serialize(request.Body + " ")}, {JsonSerializer.Serialize(secret)}))";
+        var node = await Command.ExecAsync("node", ["-e", verifier + "\n" + call]);
+
+        Assert.True(node.ExitCode == 0, node.Error);
+        Assert.Equal("true false", node.Output.Trim());
+    }
+
+    [Fact]
     public async Task AVideoThatIsEncoded_RaisesVideoSucceeded_FromTheEncoder()
     {
         var owner = fixture.Server.Client((await fixture.Server.CreateKeyAsync(Scopes.Videos, Scopes.Webhooks)).Key);
