@@ -65,6 +65,9 @@ public static class OffloadServiceCollectionExtensions
 
         services.AddOptions<EmailOptions>().BindConfiguration(EmailOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(sp => new EmailLinks(sp.GetRequiredService<IOptions<EmailOptions>>().Value.LinkHosts));
+        services.AddSingleton<EmailTemplateSources>();
+        services.AddSingleton(sp => sp.GetRequiredService<EmailTemplateSources>().Load());
+        services.AddHostedService<EmailTemplatesStartup>();
         services.AddSingleton<SmtpSender>();
         services.AddSingleton<QueueEmailHandler>();
         services.AddSingleton<SendEmailHandler>();

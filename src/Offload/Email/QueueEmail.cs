@@ -33,7 +33,7 @@ public abstract record QueueEmailResult
 /// never waits for SMTP, and an encode backlog on <c>heavy-compute</c> never delays it.
 /// </summary>
 public sealed class QueueEmailHandler(
-    JobStore jobs, JobQueue queue, IdempotencyKeys keys, EmailLinks links, OwnerQuotas quotas)
+    JobStore jobs, JobQueue queue, IdempotencyKeys keys, EmailTemplates templates, EmailLinks links, OwnerQuotas quotas)
 {
     private const string KeyScope = "emails";
 
@@ -41,11 +41,11 @@ public sealed class QueueEmailHandler(
     {
         if (!EmailAddress.TryParse(command.To, out var to))
             return new QueueEmailResult.Invalid("to", $"'to' must be {EmailAddress.Requirement}.");
-        if (!EmailTemplates.Exists(command.Template))
-            return new QueueEmailResult.Invalid("template", $"'template' must be one of: {string.Join(", ", EmailTemplates.Names)}.");
+        if (!templates.Exists(command.Template))
+            return new QueueEmailResult.Invalid("template", $"'template' must be one of: {string.Join(", ", templates.Names.Order(StringComparer.Ordinal))}.");
 
         var model = command.Model?.ToDictionary() ?? [];
-        if (EmailTemplates.Validate(command.Template!, model, links) is { } problem)
+        if (templates.Validate(command.Template!, model, links) is { } problem)
             return new QueueEmailResult.Invalid(problem.Field, problem.Message);
 
         var email = (To: to.ToString(), Template: command.Template!, Model: EmailTemplates.Serialize(model));

@@ -20,7 +20,7 @@ public sealed record SendEmailCommand(string Message, long DequeueCount);
 /// rejects for good (5xx) fails the job at once; connection faults and 4xx answers are retried.
 /// </summary>
 public sealed partial class SendEmailHandler(
-    JobWorker worker, SmtpSender smtp, IOptions<EmailOptions> options, ILogger<SendEmailHandler> logger)
+    JobWorker worker, EmailTemplates templates, SmtpSender smtp, IOptions<EmailOptions> options, ILogger<SendEmailHandler> logger)
 {
     public async Task HandleAsync(SendEmailCommand command, CancellationToken cancellationToken)
     {
@@ -35,7 +35,7 @@ public sealed partial class SendEmailHandler(
     {
         var job = run.Job;
         var model = JsonSerializer.Deserialize<Dictionary<string, string>>(job.EmailModel ?? "{}") ?? [];
-        var rendered = EmailTemplates.Render(job.EmailTemplate!, model);
+        var rendered = templates.Render(job.EmailTemplate!, model);
         var mime = new MimeMessage
         {
             Subject = rendered.Subject,
