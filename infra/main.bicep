@@ -146,6 +146,8 @@ var encodeRoleSettings = {
   'AzureWebJobs.SubmitUploadFunction.Disabled': 'true'
   'AzureWebJobs.QueueEmailFunction.Disabled': 'true'
   'AzureWebJobs.GetEmailFunction.Disabled': 'true'
+  'AzureWebJobs.ListEmailTemplatesFunction.Disabled': 'true'
+  'AzureWebJobs.PreviewEmailTemplateFunction.Disabled': 'true'
   'AzureWebJobs.CreateKeyFunction.Disabled': 'true'
   'AzureWebJobs.ListKeysFunction.Disabled': 'true'
   'AzureWebJobs.RevokeKeyFunction.Disabled': 'true'

@@ -9,8 +9,8 @@ using Offload.Videos;
 namespace Offload.Server;
 
 /// <summary>
-/// The HTTP routes: thin adapters over the shared <see cref="VideoApi"/>, <see cref="EmailApi"/>, <see cref="JobApi"/>,
-/// <see cref="KeysApi"/> and <see cref="HealthApi"/>. Each group says who may call it: the scope its policy needs.
+/// The HTTP routes: thin adapters over the shared <see cref="VideoApi"/>, <see cref="EmailApi"/>,
+/// <see cref="EmailTemplatesApi"/>, <see cref="JobApi"/>, <see cref="KeysApi"/> and <see cref="HealthApi"/>. Each group says who may call it: the scope its policy needs.
 /// </summary>
 public static class OffloadApi
 {
@@ -36,6 +36,9 @@ public static class OffloadApi
         emails.MapGet(EmailRoutes.Email, (string id, HttpContext http, EmailApi api, CancellationToken ct) => api.GetAsync(http.User, id, ct));
         emails.MapPost(EmailRoutes.Retry, (string id, HttpContext http, JobApi jobs, CancellationToken ct) =>
             jobs.RetryAsync(http.User, id, JobKinds.Email, EmailRoutes.StatusPath, ct));
+        emails.MapGet(EmailRoutes.Templates, (EmailTemplatesApi api) => api.List());
+        emails.MapPost(EmailRoutes.TemplatePreview, (string name, HttpRequest request, EmailTemplatesApi api, CancellationToken ct) =>
+            api.PreviewAsync(request, name, ct));
 
         var keys = root.MapGroup("").RequireAuthorization(KeyRoutes.Policy);
         keys.MapPost(KeyRoutes.Keys, (HttpRequest request, KeysApi api, CancellationToken ct) => api.CreateAsync(request, request.HttpContext.User, ct));

@@ -73,6 +73,7 @@ public static class OffloadServiceCollectionExtensions
         services.AddSingleton<SendEmailHandler>();
         services.AddSingleton<GetEmailHandler>();
         services.AddSingleton<EmailApi>();
+        services.AddSingleton<EmailTemplatesApi>();
 
         services.AddSingleton<CheckHealthHandler>();
         services.AddSingleton<HealthApi>();

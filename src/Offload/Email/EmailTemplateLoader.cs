@@ -122,7 +122,7 @@ public static partial class EmailTemplateLoader
         {
             if (!files.TryGetValue((name, part), out var partFile))
                 problems.Add($"{declarationFile.File.Origin}: the template '{name}' has no {part} part: add {name}.{part}.liquid.");
-            else if (Parse(partFile.File, declaration.Variables, problems) is { } template)
+            else if (Parse(name, partFile.File, declaration.Variables, problems) is { } template)
                 parsed[part] = template;
         }
 
@@ -194,7 +194,7 @@ public static partial class EmailTemplateLoader
             problems.Add($"{file.Origin}: '{added.Name}' must be optional: the built-in template '{name}' has no such variable, so the app and its callers do not send it.");
     }
 
-    private static IFluidTemplate? Parse(EmailTemplateFile file, IReadOnlyList<EmailTemplateVariable> declared, List<string> problems)
+    private static IFluidTemplate? Parse(string name, EmailTemplateFile file, IReadOnlyList<EmailTemplateVariable> declared, List<string> problems)
     {
         if (!Parser.TryParse(file.Content, out var template, out var error))
         {
@@ -212,7 +212,7 @@ public static partial class EmailTemplateLoader
         foreach (var variable in usage.Read.Where(v => !known.Contains(v)))
         {
             problems.Add($"{file.Origin} line {LineOfUse(file.Content, variable)}: '{variable}' is not a variable of this template: " +
-                         $"declare it in its .json ({(declared.Count == 0 ? "it declares none" : "it declares " + string.Join(", ", declared.Select(v => v.Name)))}).");
+                         $"declare it in {name}.json ({(declared.Count == 0 ? "it declares none" : "it declares " + string.Join(", ", declared.Select(v => v.Name)))}).");
         }
 
         foreach (var filter in usage.Filters)

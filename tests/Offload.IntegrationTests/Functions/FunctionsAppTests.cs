@@ -27,7 +27,7 @@ public sealed class FunctionsAppTests
     public void Metadata_ListsEveryFunctionOfTheApp() =>
         Assert.Equal(
             ["CancelVideoFunction", "CreateKeyFunction", "CreateUploadFunction", "EncodeVideoDeadLetterFunction", "EncodeVideoFunction", "GetEmailFunction", "GetVideoFunction",
-             "GetVideoOutputFunction", "HealthFunction", "ListKeysFunction", "QueueEmailFunction", "RetryEmailFunction", "RetryVideoFunction", "RevokeKeyFunction", "SendEmailDeadLetterFunction", "SendEmailFunction",
+             "GetVideoOutputFunction", "HealthFunction", "ListEmailTemplatesFunction", "ListKeysFunction", "PreviewEmailTemplateFunction", "QueueEmailFunction", "RetryEmailFunction", "RetryVideoFunction", "RevokeKeyFunction", "SendEmailDeadLetterFunction", "SendEmailFunction",
              "SubmitUploadFunction", "SweepJobsFunction", "UploadVideoFunction", "WatchdogDeadLetterFunction", "WatchdogFunction"],
             Functions().Keys.Order());
 
@@ -43,6 +43,8 @@ public sealed class FunctionsAppTests
     [InlineData("CreateUploadFunction", "post", UploadRoutes.Uploads)]
     [InlineData("SubmitUploadFunction", "post", UploadRoutes.Submit)]
     [InlineData("GetEmailFunction", "get", EmailRoutes.Email)]
+    [InlineData("ListEmailTemplatesFunction", "get", EmailRoutes.Templates)]
+    [InlineData("PreviewEmailTemplateFunction", "post", EmailRoutes.TemplatePreview)]
     [InlineData("CreateKeyFunction", "post", KeyRoutes.Keys)]
     [InlineData("ListKeysFunction", "get", KeyRoutes.Keys)]
     [InlineData("RevokeKeyFunction", "delete", KeyRoutes.Key)]
