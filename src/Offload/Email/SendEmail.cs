@@ -34,6 +34,13 @@ public sealed partial class SendEmailHandler(
     private async Task SendAsync(JobRun run)
     {
         var job = run.Job;
+        if (!templates.Exists(job.EmailTemplate))
+        {
+            // Templates are files now: one can be gone after a restart. No attempt would find it.
+            await run.FailAsync($"The email template '{job.EmailTemplate}' no longer exists: restore it, then retry the email.");
+            return;
+        }
+
         var model = JsonSerializer.Deserialize<Dictionary<string, string>>(job.EmailModel ?? "{}") ?? [];
         var rendered = templates.Render(job.EmailTemplate!, model);
         var mime = new MimeMessage
