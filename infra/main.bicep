@@ -121,48 +121,36 @@ module access 'modules/access.bicep' = {
   dependsOn: [monitoring]
 }
 
-// Each app runs only the functions of its role (names as in functions.metadata) and takes as many messages as its
-// role wants: host.json's queue settings are app-wide, so these app settings override them per app.
-var apiRoleSettings = {
-  'AzureWebJobs.EncodeVideoFunction.Disabled': 'true'
-  // Emails: 16 per batch, the next batch when 16 remain, so 32 at a time per instance.
-  AzureFunctionsJobHost__extensions__queues__batchSize: '16'
-  AzureFunctionsJobHost__extensions__queues__newBatchThreshold: '16'
+// Each app runs only the functions of its role and takes as many messages at once as its queues want. Both come from
+// one place each: infra/functions.json says which app runs which function (every other function is disabled there),
+// and src/Offload/Messaging/queues.json gives each queue's concurrency and app. host.json's queue settings are
+// app-wide, so these app settings override them per app; queues that share an app share its concurrency.
+var functionApps = loadJsonContent('functions.json')
+var workQueues = loadJsonContent('../src/Offload/Messaging/queues.json').queues
+var allFunctions = union(functionApps.api, functionApps.encode)
+
+@description('Disables every function of the package that the app does not run.')
+func disabledExcept(all array, runs array) object =>
+  toObject(filter(all, f => !contains(runs, f)), f => 'AzureWebJobs.${f}.Disabled', f => 'true')
+
+@description('The WebJobs listener keeps batchSize + newBatchThreshold messages in flight: half and half, as the server does (WorkQueue.ListenerSettings).')
+func listenerSettings(concurrency int) object => {
+  AzureFunctionsJobHost__extensions__queues__batchSize: string(min(max((concurrency + 1) / 2, 1), 32))
+  AzureFunctionsJobHost__extensions__queues__newBatchThreshold: string(concurrency - min(max((concurrency + 1) / 2, 1), 32))
 }
+
+@description('The concurrency of the work queues an app serves (they share one: the listener settings are app-wide).')
+func concurrencyOf(queues array, app string) int => first(filter(queues, q => q.app == app)).concurrency
+
+// Emails (and the watchdog's checks, and the sweeper's timer) on the api app, many at a time.
+var apiRoleSettings = union(disabledExcept(allFunctions, functionApps.api), listenerSettings(concurrencyOf(workQueues, 'api')))
 // Only the api app serves HTTP, so only it needs to know whose Entra ID tokens to accept (API keys always work).
 var entraSettings = empty(entraTenantId) ? {} : {
   Auth__Entra__TenantId: entraTenantId
   Auth__Entra__Audience: entraAudience
 }
-var encodeRoleSettings = {
-  'AzureWebJobs.HealthFunction.Disabled': 'true'
-  'AzureWebJobs.UploadVideoFunction.Disabled': 'true'
-  'AzureWebJobs.GetVideoFunction.Disabled': 'true'
-  'AzureWebJobs.CancelVideoFunction.Disabled': 'true'
-  'AzureWebJobs.RetryVideoFunction.Disabled': 'true'
-  'AzureWebJobs.RetryEmailFunction.Disabled': 'true'
-  'AzureWebJobs.GetVideoOutputFunction.Disabled': 'true'
-  'AzureWebJobs.CreateUploadFunction.Disabled': 'true'
-  'AzureWebJobs.SubmitUploadFunction.Disabled': 'true'
-  'AzureWebJobs.QueueEmailFunction.Disabled': 'true'
-  'AzureWebJobs.GetEmailFunction.Disabled': 'true'
-  'AzureWebJobs.ListEmailTemplatesFunction.Disabled': 'true'
-  'AzureWebJobs.PreviewEmailTemplateFunction.Disabled': 'true'
-  'AzureWebJobs.CreateKeyFunction.Disabled': 'true'
-  'AzureWebJobs.ListKeysFunction.Disabled': 'true'
-  'AzureWebJobs.RevokeKeyFunction.Disabled': 'true'
-  'AzureWebJobs.SendEmailFunction.Disabled': 'true'
-  'AzureWebJobs.EncodeVideoDeadLetterFunction.Disabled': 'true'
-  'AzureWebJobs.SendEmailDeadLetterFunction.Disabled': 'true'
-  // The watchdog runs beside the emails on the api app: checks are cheap and must not scale out the encoder.
-  'AzureWebJobs.WatchdogFunction.Disabled': 'true'
-  'AzureWebJobs.WatchdogDeadLetterFunction.Disabled': 'true'
-  // So does the sweeper (a timer: one instance sweeps).
-  'AzureWebJobs.SweepJobsFunction.Disabled': 'true'
-  // One encode per instance: more encodes means more instances, never a shared CPU.
-  AzureFunctionsJobHost__extensions__queues__batchSize: '1'
-  AzureFunctionsJobHost__extensions__queues__newBatchThreshold: '0'
-}
+// One encode per instance: more encodes means more instances, never a shared CPU.
+var encodeRoleSettings = union(disabledExcept(allFunctions, functionApps.encode), listenerSettings(concurrencyOf(workQueues, 'encode')))
 
 // Only the api app talks to SMTP, so only it gets the SMTP settings and the password's Key Vault reference. The
 // encoder queues notification emails for it and needs just the base of their links (EmailOptions' other settings

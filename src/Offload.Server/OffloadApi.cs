@@ -11,39 +11,79 @@ namespace Offload.Server;
 /// <summary>
 /// The HTTP routes: thin adapters over the shared <see cref="VideoApi"/>, <see cref="EmailApi"/>,
 /// <see cref="EmailTemplatesApi"/>, <see cref="JobApi"/>, <see cref="KeysApi"/> and <see cref="HealthApi"/>. Each group says who may call it: the scope its policy needs.
+/// Each route says what it is for the API document (<see cref="ApiDocument"/>): its name (the Functions host's
+/// function is that name + "Function"), what it takes when it reads its body by hand, and what it answers.
 /// </summary>
 public static class OffloadApi
 {
     public static IEndpointRouteBuilder MapOffloadApi(this IEndpointRouteBuilder app)
     {
         var root = app.MapGroup(ApiRoutes.Prefix);
-        root.MapGet(HealthApi.Route, (HealthApi health, CancellationToken ct) => health.GetAsync(ct)).AllowAnonymous();
+        root.MapGet(HealthApi.Route, (HealthApi health, CancellationToken ct) => health.GetAsync(ct)).AllowAnonymous()
+            .WithTags("Health").WithName("Health").WithSummary("Whether this instance can work")
+            .WithDescription("200 when storage and ffmpeg answer; 503 with the same body, naming what is down.")
+            .Produces<HealthReport>().Produces<HealthReport>(StatusCodes.Status503ServiceUnavailable);
+        root.MapApiDocument();
 
-        var videos = root.MapGroup("").RequireAuthorization(VideoRoutes.Policy);
-        videos.MapPost(VideoRoutes.Videos, (HttpRequest request, VideoApi api, CancellationToken ct) => api.UploadAsync(request, ct));
-        videos.MapGet(VideoRoutes.Video, (string id, HttpContext http, VideoApi api, CancellationToken ct) => api.GetAsync(http.User, id, ct));
-        videos.MapDelete(VideoRoutes.Video, (string id, HttpContext http, VideoApi api, CancellationToken ct) => api.CancelAsync(http.User, id, ct));
-        videos.MapGet(VideoRoutes.Output, (string id, HttpContext http, VideoApi api, CancellationToken ct) => api.GetOutputAsync(http.User, id, ct));
+        var videos = root.MapGroup("").RequireAuthorization(VideoRoutes.Policy).WithTags("Videos");
+        videos.MapPost(VideoRoutes.Videos, (HttpRequest request, VideoApi api, CancellationToken ct) => api.UploadAsync(request, ct))
+            .WithName("UploadVideo").WithSummary("Upload a video to encode to H.264/AAC MP4").AcceptsVideo().WithIdempotencyKey()
+            .Produces<VideoApi.AcceptedVideo>(StatusCodes.Status202Accepted).ProducesProblems(400, 413, 415, 422, 429, 503);
+        videos.MapGet(VideoRoutes.Video, (string id, HttpContext http, VideoApi api, CancellationToken ct) => api.GetAsync(http.User, id, ct))
+            .WithName("GetVideo").WithSummary("A video job, with its history")
+            .Produces<VideoJobView>().ProducesProblems(400, 404, 503);
+        videos.MapDelete(VideoRoutes.Video, (string id, HttpContext http, VideoApi api, CancellationToken ct) => api.CancelAsync(http.User, id, ct))
+            .WithName("CancelVideo").WithSummary("Cancel a video job that has not ended")
+            .Produces<VideoJobView>().ProducesProblems(400, 404, 409, 503);
+        videos.MapGet(VideoRoutes.Output, (string id, HttpContext http, VideoApi api, CancellationToken ct) => api.GetOutputAsync(http.User, id, ct))
+            .WithName("GetVideoOutput").WithSummary("A redirect to the encoded MP4: a short-lived read-only link")
+            .Produces(StatusCodes.Status302Found).ProducesProblems(400, 404, 409, 503);
         videos.MapPost(VideoRoutes.Retry, (string id, HttpContext http, JobApi jobs, CancellationToken ct) =>
-            jobs.RetryAsync(http.User, id, JobKinds.Video, VideoRoutes.StatusPath, ct));
+            jobs.RetryAsync(http.User, id, VideoJob.Kind, VideoRoutes.StatusPath, ct))
+            .WithName("RetryVideo").WithSummary("Send a failed or cancelled video job through again")
+            .Produces<JobApi.QueuedJob>(StatusCodes.Status202Accepted).ProducesProblems(400, 404, 409, 429, 503);
 
-        var uploads = root.MapGroup("").RequireAuthorization(UploadRoutes.Policy);
-        uploads.MapPost(UploadRoutes.Uploads, (HttpRequest request, UploadApi api, CancellationToken ct) => api.CreateAsync(request, ct));
-        uploads.MapPost(UploadRoutes.Submit, (string id, HttpContext http, UploadApi api, CancellationToken ct) => api.SubmitAsync(http.User, id, ct));
+        var uploads = root.MapGroup("").RequireAuthorization(UploadRoutes.Policy).WithTags("Videos");
+        uploads.MapPost(UploadRoutes.Uploads, (HttpRequest request, UploadApi api, CancellationToken ct) => api.CreateAsync(request, ct))
+            .WithName("CreateUpload").WithSummary("A write-only link to upload a large video straight to storage")
+            .AcceptsJson<UploadRequest>()
+            .Produces<UploadApi.CreatedUpload>(StatusCodes.Status201Created).ProducesProblems(400, 413, 415, 429, 503);
+        uploads.MapPost(UploadRoutes.Submit, (string id, HttpContext http, UploadApi api, CancellationToken ct) => api.SubmitAsync(http.User, id, ct))
+            .WithName("SubmitUpload").WithSummary("Queue the encode of a video uploaded through its link")
+            .Produces<VideoApi.AcceptedVideo>(StatusCodes.Status202Accepted).ProducesProblems(400, 404, 409, 413, 503);
 
-        var emails = root.MapGroup("").RequireAuthorization(EmailRoutes.Policy);
-        emails.MapPost(EmailRoutes.Emails, (HttpRequest request, EmailApi api, CancellationToken ct) => api.QueueAsync(request, ct));
-        emails.MapGet(EmailRoutes.Email, (string id, HttpContext http, EmailApi api, CancellationToken ct) => api.GetAsync(http.User, id, ct));
+        var emails = root.MapGroup("").RequireAuthorization(EmailRoutes.Policy).WithTags("Emails");
+        emails.MapPost(EmailRoutes.Emails, (HttpRequest request, EmailApi api, CancellationToken ct) => api.QueueAsync(request, ct))
+            .WithName("QueueEmail").WithSummary("Queue an email made from a template and a model").WithIdempotencyKey()
+            .AcceptsJson<EmailRequest>()
+            .Produces<EmailApi.AcceptedEmail>(StatusCodes.Status202Accepted).ProducesProblems(400, 413, 415, 422, 429, 503);
+        emails.MapGet(EmailRoutes.Email, (string id, HttpContext http, EmailApi api, CancellationToken ct) => api.GetAsync(http.User, id, ct))
+            .WithName("GetEmail").WithSummary("An email job, with its history")
+            .Produces<EmailJobView>().ProducesProblems(400, 404, 503);
         emails.MapPost(EmailRoutes.Retry, (string id, HttpContext http, JobApi jobs, CancellationToken ct) =>
-            jobs.RetryAsync(http.User, id, JobKinds.Email, EmailRoutes.StatusPath, ct));
-        emails.MapGet(EmailRoutes.Templates, (EmailTemplatesApi api) => api.List());
+            jobs.RetryAsync(http.User, id, EmailJob.Kind, EmailRoutes.StatusPath, ct))
+            .WithName("RetryEmail").WithSummary("Send a failed or cancelled email job through again")
+            .Produces<JobApi.QueuedJob>(StatusCodes.Status202Accepted).ProducesProblems(400, 404, 409, 429, 503);
+        emails.MapGet(EmailRoutes.Templates, (EmailTemplatesApi api) => api.List())
+            .WithName("ListEmailTemplates").WithSummary("Every email template, with its variables and where its files came from")
+            .Produces<EmailTemplatesApi.TemplateList>();
         emails.MapPost(EmailRoutes.TemplatePreview, (string name, HttpRequest request, EmailTemplatesApi api, CancellationToken ct) =>
-            api.PreviewAsync(request, name, ct));
+            api.PreviewAsync(request, name, ct))
+            .WithName("PreviewEmailTemplate").WithSummary("Render an email template with a model, without sending it")
+            .AcceptsJson<EmailPreviewRequest>()
+            .Produces<EmailTemplatesApi.Preview>().ProducesProblems(400, 404, 413, 415);
 
-        var keys = root.MapGroup("").RequireAuthorization(KeyRoutes.Policy);
-        keys.MapPost(KeyRoutes.Keys, (HttpRequest request, KeysApi api, CancellationToken ct) => api.CreateAsync(request, request.HttpContext.User, ct));
-        keys.MapGet(KeyRoutes.Keys, (KeysApi api, CancellationToken ct) => api.ListAsync(ct));
-        keys.MapDelete(KeyRoutes.Key, (string id, KeysApi api, CancellationToken ct) => api.RevokeAsync(id, ct));
+        var keys = root.MapGroup("").RequireAuthorization(KeyRoutes.Policy).WithTags("Keys");
+        keys.MapPost(KeyRoutes.Keys, (HttpRequest request, KeysApi api, CancellationToken ct) => api.CreateAsync(request, request.HttpContext.User, ct))
+            .WithName("CreateKey").WithSummary("Make an API key with scopes: the key is shown this once")
+            .AcceptsJson<CreateKeyRequest>()
+            .Produces<KeysApi.CreatedKey>(StatusCodes.Status201Created).ProducesProblems(400, 413, 415, 503);
+        keys.MapGet(KeyRoutes.Keys, (KeysApi api, CancellationToken ct) => api.ListAsync(ct))
+            .WithName("ListKeys").WithSummary("Every API key, never its secret")
+            .Produces<KeysApi.KeyList>().ProducesProblems(503);
+        keys.MapDelete(KeyRoutes.Key, (string id, KeysApi api, CancellationToken ct) => api.RevokeAsync(id, ct))
+            .WithName("RevokeKey").WithSummary("Revoke an API key, on every instance within Auth__KeyCacheDuration")
+            .Produces<KeysApi.KeyView>().ProducesProblems(400, 404, 503);
         return app;
     }
 }

@@ -15,12 +15,13 @@ builder.Services.AddOffload(builder.Configuration);  // the application, exactly
 builder.Services.AddOffloadQueueTriggers();          // WebJobs SDK queue listeners: host.json + --queues/--concurrency
 builder.Services.AddHostedService<SweeperService>(); // re-sends lost messages (one process at a time sweeps)
 builder.AddOffloadTelemetry("offload-server");       // traces, metrics, logs over OTLP / to App Insights, when configured
+builder.Services.AddOffloadApiDocument();            // the OpenAPI document of the routes, at /api/openapi.json
 
 var app = builder.Build();
 app.UseExceptionHandler();                           // any unexpected error: 500 as application/problem+json
 app.UseStatusCodePages();                            // unknown routes and methods: problem+json too
 app.UseAuthentication();                             // Authorization: Bearer <API key | Entra ID token>
 app.UseAuthorization();                              // each route's scope; 401/403 as problem+json
-app.MapOffloadApi();                                 // the same routes as the Functions host, under /api
+app.MapOffloadApi();                                 // the same routes as the Functions host, under /api, and their document
 app.Run();
 return 0;

@@ -84,7 +84,10 @@ public sealed class ServerProcess : IAsyncDisposable
         while (DateTime.UtcNow < deadline)
         {
             if (process.HasExited)
+            {
+                process.WaitForExit(); // without a timeout it also waits for the output handlers to drain, or the tail may miss the last lines
                 throw new InvalidOperationException($"The server exited with code {process.ExitCode}:\n{output.Tail()}");
+            }
             try
             {
                 using var response = await server.Http.GetAsync("/api/health");

@@ -1,9 +1,7 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Offload.Access;
-using Offload.Functions.Http;
 
 namespace Offload.Functions.Access;
 
@@ -11,8 +9,8 @@ public sealed class CreateKeyFunction(KeysApi api)
 {
     [Function(nameof(CreateKeyFunction))]
     [Authorize(Policy = KeyRoutes.Policy)]
-    public Task<IActionResult> RunAsync(
+    public Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = KeyRoutes.Keys)] HttpRequest request,
         CancellationToken cancellationToken) =>
-        api.CreateAsync(request, request.HttpContext.User, cancellationToken).ToActionResult();
+        api.CreateAsync(request, request.HttpContext.User, cancellationToken);
 }

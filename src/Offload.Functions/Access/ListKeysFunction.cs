@@ -1,9 +1,7 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Offload.Access;
-using Offload.Functions.Http;
 
 namespace Offload.Functions.Access;
 
@@ -11,8 +9,8 @@ public sealed class ListKeysFunction(KeysApi api)
 {
     [Function(nameof(ListKeysFunction))]
     [Authorize(Policy = KeyRoutes.Policy)]
-    public Task<IActionResult> RunAsync(
+    public Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = KeyRoutes.Keys)] HttpRequest request,
         CancellationToken cancellationToken) =>
-        api.ListAsync(cancellationToken).ToActionResult();
+        api.ListAsync(cancellationToken);
 }

@@ -1,9 +1,7 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Offload.Access;
-using Offload.Functions.Http;
 
 namespace Offload.Functions.Access;
 
@@ -11,9 +9,9 @@ public sealed class RevokeKeyFunction(KeysApi api)
 {
     [Function(nameof(RevokeKeyFunction))]
     [Authorize(Policy = KeyRoutes.Policy)]
-    public Task<IActionResult> RunAsync(
+    public Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = KeyRoutes.Key)] HttpRequest request,
         string id,
         CancellationToken cancellationToken) =>
-        api.RevokeAsync(id, cancellationToken).ToActionResult();
+        api.RevokeAsync(id, cancellationToken);
 }

@@ -1,9 +1,7 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Offload.Email;
-using Offload.Functions.Http;
 
 namespace Offload.Functions.Email;
 
@@ -11,9 +9,9 @@ public sealed class GetEmailFunction(EmailApi api)
 {
     [Function(nameof(GetEmailFunction))]
     [Authorize(Policy = EmailRoutes.Policy)]
-    public Task<IActionResult> RunAsync(
+    public Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = EmailRoutes.Email)] HttpRequest request,
         string id,
         CancellationToken cancellationToken) =>
-        api.GetAsync(request.HttpContext.User, id, cancellationToken).ToActionResult();
+        api.GetAsync(request.HttpContext.User, id, cancellationToken);
 }

@@ -1,9 +1,7 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Offload.Email;
-using Offload.Functions.Http;
 
 namespace Offload.Functions.Email;
 
@@ -11,9 +9,9 @@ public sealed class PreviewEmailTemplateFunction(EmailTemplatesApi api)
 {
     [Function(nameof(PreviewEmailTemplateFunction))]
     [Authorize(Policy = EmailRoutes.Policy)]
-    public Task<IActionResult> RunAsync(
+    public Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = EmailRoutes.TemplatePreview)] HttpRequest request,
         string name,
         CancellationToken cancellationToken) =>
-        api.PreviewAsync(request, name, cancellationToken).ToActionResult();
+        api.PreviewAsync(request, name, cancellationToken);
 }

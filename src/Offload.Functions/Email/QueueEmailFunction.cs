@@ -1,9 +1,7 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Offload.Email;
-using Offload.Functions.Http;
 
 namespace Offload.Functions.Email;
 
@@ -11,8 +9,8 @@ public sealed class QueueEmailFunction(EmailApi api)
 {
     [Function(nameof(QueueEmailFunction))]
     [Authorize(Policy = EmailRoutes.Policy)]
-    public Task<IActionResult> RunAsync(
+    public Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = EmailRoutes.Emails)] HttpRequest request,
         CancellationToken cancellationToken) =>
-        api.QueueAsync(request, cancellationToken).ToActionResult();
+        api.QueueAsync(request, cancellationToken);
 }

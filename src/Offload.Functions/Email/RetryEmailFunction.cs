@@ -1,9 +1,7 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Offload.Email;
-using Offload.Functions.Http;
 using Offload.Jobs;
 
 namespace Offload.Functions.Email;
@@ -12,9 +10,9 @@ public sealed class RetryEmailFunction(JobApi api)
 {
     [Function(nameof(RetryEmailFunction))]
     [Authorize(Policy = EmailRoutes.Policy)]
-    public Task<IActionResult> RunAsync(
+    public Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = EmailRoutes.Retry)] HttpRequest request,
         string id,
         CancellationToken cancellationToken) =>
-        api.RetryAsync(request.HttpContext.User, id, JobKinds.Email, EmailRoutes.StatusPath, cancellationToken).ToActionResult();
+        api.RetryAsync(request.HttpContext.User, id, EmailJob.Kind, EmailRoutes.StatusPath, cancellationToken);
 }

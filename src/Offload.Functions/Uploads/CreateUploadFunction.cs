@@ -1,8 +1,6 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
-using Offload.Functions.Http;
 using Offload.Uploads;
 
 namespace Offload.Functions.Uploads;
@@ -11,8 +9,8 @@ public sealed class CreateUploadFunction(UploadApi api)
 {
     [Function(nameof(CreateUploadFunction))]
     [Authorize(Policy = UploadRoutes.Policy)]
-    public Task<IActionResult> RunAsync(
+    public Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = UploadRoutes.Uploads)] HttpRequest request,
         CancellationToken cancellationToken) =>
-        api.CreateAsync(request, cancellationToken).ToActionResult();
+        api.CreateAsync(request, cancellationToken);
 }

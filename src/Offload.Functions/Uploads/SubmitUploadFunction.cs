@@ -1,8 +1,6 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
-using Offload.Functions.Http;
 using Offload.Uploads;
 
 namespace Offload.Functions.Uploads;
@@ -11,9 +9,9 @@ public sealed class SubmitUploadFunction(UploadApi api)
 {
     [Function(nameof(SubmitUploadFunction))]
     [Authorize(Policy = UploadRoutes.Policy)]
-    public Task<IActionResult> RunAsync(
+    public Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = UploadRoutes.Submit)] HttpRequest request,
         string id,
         CancellationToken cancellationToken) =>
-        api.SubmitAsync(request.HttpContext.User, id, cancellationToken).ToActionResult();
+        api.SubmitAsync(request.HttpContext.User, id, cancellationToken);
 }

@@ -1,8 +1,6 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
-using Offload.Functions.Http;
 using Offload.Videos;
 
 namespace Offload.Functions.Videos;
@@ -11,9 +9,9 @@ public sealed class CancelVideoFunction(VideoApi api)
 {
     [Function(nameof(CancelVideoFunction))]
     [Authorize(Policy = VideoRoutes.Policy)]
-    public Task<IActionResult> RunAsync(
+    public Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = VideoRoutes.Video)] HttpRequest request,
         string id,
         CancellationToken cancellationToken) =>
-        api.CancelAsync(request.HttpContext.User, id, cancellationToken).ToActionResult();
+        api.CancelAsync(request.HttpContext.User, id, cancellationToken);
 }

@@ -1,8 +1,6 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
-using Offload.Functions.Http;
 using Offload.Videos;
 
 namespace Offload.Functions.Videos;
@@ -11,9 +9,9 @@ public sealed class GetVideoFunction(VideoApi api)
 {
     [Function(nameof(GetVideoFunction))]
     [Authorize(Policy = VideoRoutes.Policy)]
-    public Task<IActionResult> RunAsync(
+    public Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = VideoRoutes.Video)] HttpRequest request,
         string id,
         CancellationToken cancellationToken) =>
-        api.GetAsync(request.HttpContext.User, id, cancellationToken).ToActionResult();
+        api.GetAsync(request.HttpContext.User, id, cancellationToken);
 }

@@ -1,8 +1,6 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
-using Offload.Functions.Http;
 using Offload.Videos;
 
 namespace Offload.Functions.Videos;
@@ -11,9 +9,9 @@ public sealed class GetVideoOutputFunction(VideoApi api)
 {
     [Function(nameof(GetVideoOutputFunction))]
     [Authorize(Policy = VideoRoutes.Policy)]
-    public Task<IActionResult> RunAsync(
+    public Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = VideoRoutes.Output)] HttpRequest request,
         string id,
         CancellationToken cancellationToken) =>
-        api.GetOutputAsync(request.HttpContext.User, id, cancellationToken).ToActionResult();
+        api.GetOutputAsync(request.HttpContext.User, id, cancellationToken);
 }

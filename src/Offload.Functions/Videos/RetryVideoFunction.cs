@@ -1,8 +1,6 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
-using Offload.Functions.Http;
 using Offload.Jobs;
 using Offload.Videos;
 
@@ -12,9 +10,9 @@ public sealed class RetryVideoFunction(JobApi api)
 {
     [Function(nameof(RetryVideoFunction))]
     [Authorize(Policy = VideoRoutes.Policy)]
-    public Task<IActionResult> RunAsync(
+    public Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = VideoRoutes.Retry)] HttpRequest request,
         string id,
         CancellationToken cancellationToken) =>
-        api.RetryAsync(request.HttpContext.User, id, JobKinds.Video, VideoRoutes.StatusPath, cancellationToken).ToActionResult();
+        api.RetryAsync(request.HttpContext.User, id, VideoJob.Kind, VideoRoutes.StatusPath, cancellationToken);
 }

@@ -4,10 +4,8 @@ using Microsoft.Azure.WebJobs;
 using Microsoft.Azure.WebJobs.Host.Timers;
 using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Options;
-using Offload.Email;
 using Offload.Jobs;
 using Offload.Messaging;
-using Offload.Videos;
 
 namespace Offload.Server.Queues;
 
@@ -32,15 +30,10 @@ public sealed partial class QueueTriggers(
     public const string HostJsonOverridePrefix = "AzureFunctionsJobHost__";
     private static readonly TimeSpan RestartDelay = TimeSpan.FromSeconds(5);
 
-    // Each queue's job host also serves its poison queue, so no job outlives its dead message, and the watchdog, so
-    // every worker process can bring back the jobs of a worker that died (each trigger has its own listener and slots).
-    private static readonly Type[] Watchdog = [typeof(WatchdogTrigger), typeof(WatchdogDeadLetterTrigger)];
-
-    private static readonly Dictionary<string, Type[]> Triggers = new()
-    {
-        [QueueNames.HeavyCompute] = [typeof(EncodeVideoTrigger), typeof(EncodeVideoDeadLetterTrigger), .. Watchdog],
-        [QueueNames.HighPriority] = [typeof(SendEmailTrigger), typeof(SendEmailDeadLetterTrigger), .. Watchdog],
-    };
+    // Each queue's job host serves the queue, its poison queue, so no job outlives its dead message, and the watchdog,
+    // so every worker process can bring back the jobs of a worker that died (each trigger has its own listener and slots).
+    private static readonly Type[] Triggers =
+        [typeof(WorkQueueTrigger), typeof(WorkQueueDeadLetterTrigger), typeof(WatchdogTrigger), typeof(WatchdogDeadLetterTrigger)];
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.WhenAll(worker.Value.ServedQueues.Select(queue => ServeAsync(queue, worker.Value.ConcurrencyOf(queue), stoppingToken)));
@@ -75,21 +68,25 @@ public sealed partial class QueueTriggers(
     private IHost BuildJobHost(string queue, int concurrency, TaskCompletionSource<Exception> failure) =>
         new HostBuilder()
             .UseContentRoot(AppContext.BaseDirectory)
-            .ConfigureAppConfiguration(c => c.AddConfiguration(configuration))
+            .ConfigureAppConfiguration(c => c.AddConfiguration(configuration).AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                [ServedQueue.NameSetting] = queue,
+                [ServedQueue.PoisonSetting] = QueueNames.PoisonOf(queue),
+            }))
             .ConfigureWebJobs(webJobs => webJobs.AddAzureStorageQueues(options =>
             {
                 ReadHostJson().GetSection("extensions:queues").Bind(options);
-                (options.BatchSize, options.NewBatchThreshold) = WorkerOptions.ListenerSettings(concurrency);
+                (options.BatchSize, options.NewBatchThreshold) = WorkQueue.ListenerSettings(concurrency);
             }))
             .ConfigureServices(services =>
             {
                 // The trigger classes get the application's own handlers (and its logging), not copies.
                 services.AddSingleton<ILoggerFactory>(new ReadableScopes(app.GetRequiredService<ILoggerFactory>()));
-                services.AddSingleton(app.GetRequiredService<EncodeVideoHandler>());
-                services.AddSingleton(app.GetRequiredService<SendEmailHandler>());
-                services.AddSingleton(app.GetRequiredService<HandleDeadLetter>());
+                services.AddSingleton(new ServedQueue(queue));
+                services.AddSingleton(app.GetRequiredService<JobRunner>());
+                services.AddSingleton(app.GetRequiredService<DeadLetterHandler>());
                 services.AddSingleton(app.GetRequiredService<WatchdogHandler>());
-                services.AddSingleton<ITypeLocator>(new QueueTriggerTypes(Triggers[queue]));
+                services.AddSingleton<ITypeLocator>(new QueueTriggerTypes(Triggers));
                 services.AddSingleton<IWebJobsExceptionHandlerFactory>(new RestartOnFailure(failure));
                 // The listener's own storage client rides out an outage instead of stopping this job host.
                 services.AddAzureClients(clients => clients.ConfigureDefaults(options =>
@@ -145,6 +142,14 @@ public static class QueueTriggersExtensions
     public static IServiceCollection AddOffloadQueueTriggers(this IServiceCollection services)
     {
         services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        // The WebJobs queue listener holds each message it delivers for 10 minutes (renewed while it runs); the
+        // functionTimeout of host.json is the one the Functions host would impose, so the server holds to it too.
+        services.Configure<HostFacts>(facts =>
+        {
+            facts.MessageHold = TimeSpan.FromMinutes(10);
+            facts.FunctionTimeout = TimeSpan.TryParse(QueueTriggers.ReadHostJson()["functionTimeout"], System.Globalization.CultureInfo.InvariantCulture, out var timeout)
+                ? timeout : null;
+        });
         return services.AddHostedService<QueueTriggers>();
     }
 }

@@ -12,8 +12,8 @@ public sealed class WatchdogTrigger(WatchdogHandler handler)
         handler.HandleAsync(new WatchdogCommand(message), cancellationToken);
 }
 
-/// <summary>watchdog-poison → <see cref="HandleDeadLetter"/>. The WebJobs twin of the Functions host's WatchdogDeadLetterFunction.</summary>
-public sealed class WatchdogDeadLetterTrigger(HandleDeadLetter handler)
+/// <summary>watchdog-poison → <see cref="DeadLetterHandler"/>. The WebJobs twin of the Functions host's WatchdogDeadLetterFunction.</summary>
+public sealed class WatchdogDeadLetterTrigger(DeadLetterHandler handler)
 {
     [FunctionName("WatchdogDeadLetterFunction")]
     public Task RunAsync([QueueTrigger(QueueNames.WatchdogPoison)] string message, long dequeueCount, CancellationToken cancellationToken) =>

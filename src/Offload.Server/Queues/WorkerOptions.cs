@@ -26,38 +26,20 @@ public sealed class WorkerOptions : IValidatableObject
     [Range(1, 512)]
     public int? Concurrency { get; set; }
 
-    /// <summary>Encodes at once: each takes the CPU it can get, so one per instance by default.</summary>
-    [Range(1, 512)]
-    public int HeavyComputeConcurrency { get; set; } = 1;
-
-    /// <summary>Emails at once: short and I/O-bound, so many.</summary>
-    [Range(1, 512)]
-    public int HighPriorityConcurrency { get; set; } = 32;
-
     public IReadOnlyList<string> ServedQueues =>
-        string.IsNullOrWhiteSpace(Queues) ? QueueNames.All
+        string.IsNullOrWhiteSpace(Queues) ? WorkQueues.Names
         : Queues.Trim() == "none" ? []
         : Queues.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
-    public int ConcurrencyOf(string queue) =>
-        Concurrency ?? (queue == QueueNames.HeavyCompute ? HeavyComputeConcurrency : HighPriorityConcurrency);
-
-    /// <summary>
-    /// The WebJobs listener keeps batchSize + newBatchThreshold messages in flight and fetches a new batch once at
-    /// most newBatchThreshold are still running: half and half gives <paramref name="concurrency"/> at once, refilled early.
-    /// </summary>
-    public static (int BatchSize, int NewBatchThreshold) ListenerSettings(int concurrency)
-    {
-        var batchSize = Math.Clamp((concurrency + 1) / 2, 1, 32); // the queue service hands out at most 32 per call
-        return (batchSize, concurrency - batchSize);
-    }
+    /// <summary><see cref="Concurrency"/> when set, else the queue's own (<see cref="WorkQueues"/>, queues.json).</summary>
+    public int ConcurrencyOf(string queue) => Concurrency ?? WorkQueues.Get(queue).Concurrency;
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        foreach (var queue in ServedQueues.Where(q => !QueueNames.All.Contains(q)))
+        foreach (var queue in ServedQueues.Where(q => !WorkQueues.IsWorkQueue(q)))
         {
             yield return new ValidationResult(
-                $"Worker:Queues names '{queue}'; the queues are: {string.Join(", ", QueueNames.All)} (or 'none').", [nameof(Queues)]);
+                $"Worker:Queues names '{queue}'; the work queues are: {string.Join(", ", WorkQueues.Names)} (or 'none').", [nameof(Queues)]);
         }
     }
 }

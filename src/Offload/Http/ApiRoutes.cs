@@ -7,4 +7,10 @@ namespace Offload.Http;
 public static class ApiRoutes
 {
     public const string Prefix = "/api";
+
+    /// <summary>
+    /// The OpenAPI document of every route, served by both hosts without a credential: the server generates it from
+    /// its endpoints, the Functions host serves the copy of it checked in beside it.
+    /// </summary>
+    public const string Document = "openapi.json";
 }

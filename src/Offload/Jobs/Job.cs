@@ -20,7 +20,8 @@ public sealed class Job : ITableEntity
 
     [IgnoreDataMember]
     public string Id => PartitionKey;
-    public string Kind { get; set; } = JobKinds.Video;
+    /// <summary>Which registered kind of work this is (<see cref="JobKind"/>): it says which handler runs it, on which queue.</summary>
+    public string Kind { get; set; } = "";
     public string Status { get; set; } = JobStatus.Queued;
     public int Progress { get; set; }
     public int Attempts { get; set; }
@@ -44,37 +45,25 @@ public sealed class Job : ITableEntity
     /// <summary>How often a person sent the failed or cancelled job through again.</summary>
     public int Retries { get; set; }
     public string? Error { get; set; }
-    public string? Notify { get; set; }
     /// <summary>Who made the job (<see cref="Access.Caller.OwnerId"/>): only they, and admins, can see it.</summary>
     public string? Owner { get; set; }
 
-    public string? SourceFileName { get; set; }
-    public string SourceContentType { get; set; } = "";
-    public long SourceSizeBytes { get; set; }
-    /// <summary>The snapshot of the source a direct upload's submit checked; the encoder reads only that version.</summary>
-    public string? SourceSnapshot { get; set; }
-
     /// <summary>
-    /// The blob in <c>outputs</c> that is the job's result, written by the run that succeeded
-    /// (<see cref="Storage.StorageNames.OutputBlobName"/>); <c>null</c> for rows from before outputs were named per run.
+    /// What the job's kind needs to do its work, as JSON (<see cref="JobPayload"/>): a video's source, an email's
+    /// recipient and template. Versioned by <see cref="PayloadVersion"/>, so a worker knows a payload it can read.
     /// </summary>
-    public string? OutputBlobName { get; set; }
-    public long? OutputSizeBytes { get; set; }
-    public double? OutputDurationSeconds { get; set; }
-    public int? OutputWidth { get; set; }
-    public int? OutputHeight { get; set; }
-    public string? OutputVideoCodec { get; set; }
-    public string? OutputAudioCodec { get; set; }
+    public string? Payload { get; set; }
+    public int PayloadVersion { get; set; }
 
-    public string? EmailTo { get; set; }
-    public string? EmailTemplate { get; set; }
-    /// <summary>The template model as a JSON object of strings.</summary>
-    public string? EmailModel { get; set; }
+    /// <summary>What the work produced, as JSON, written by the move to succeeded (a video's output and its blob).</summary>
+    public string? Result { get; set; }
 
     [IgnoreDataMember]
     public bool IsFinal => JobStatus.IsFinal(Status);
 
-    public static Job New(string id, string kind, string owner, DateTimeOffset now) => new()
+    /// <summary>A new queued job of <paramref name="kind"/> with its payload.</summary>
+    public static Job New<TPayload>(string id, string kind, string owner, DateTimeOffset now, TPayload payload)
+        where TPayload : IJobPayload => new()
     {
         PartitionKey = id,
         Kind = kind,
@@ -82,13 +71,17 @@ public sealed class Job : ITableEntity
         Status = JobStatus.Queued,
         CreatedAt = now,
         UpdatedAt = now,
+        Payload = JobPayload.Serialize(payload),
+        PayloadVersion = TPayload.Version,
     };
 
-    public Job Copy() => (Job)MemberwiseClone();
-}
+    /// <summary>The job's payload as <typeparamref name="TPayload"/>; <c>null</c> when it has none or another version.</summary>
+    public TPayload? PayloadAs<TPayload>() where TPayload : class, IJobPayload =>
+        Payload is { } json && PayloadVersion == TPayload.Version ? JobPayload.Deserialize<TPayload>(json) : null;
 
-public static class JobKinds
-{
-    public const string Video = "video";
-    public const string Email = "email";
+    /// <summary>The job's result as <typeparamref name="TResult"/>; <c>null</c> before it succeeded.</summary>
+    public TResult? ResultAs<TResult>() where TResult : class =>
+        Result is { } json ? JobPayload.Deserialize<TResult>(json) : null;
+
+    public Job Copy() => (Job)MemberwiseClone();
 }

@@ -19,7 +19,7 @@ namespace Offload.Jobs;
 /// </remarks>
 public sealed partial class JobRun : IAsyncDisposable
 {
-    private readonly JobWorker _worker;
+    private readonly StoragePatience _patience;
     private readonly JobStore _jobs;
     private readonly JobQueue _queue;
     private readonly JobOptions _options;
@@ -37,12 +37,13 @@ public sealed partial class JobRun : IAsyncDisposable
     private bool _ended;
 
     internal JobRun(
-        Job job, string queueName, RetryPolicy policy, JobWorker worker, JobStore jobs, JobQueue queue, JobOptions options, ILogger logger,
-        CancellationToken hostStopping)
+        Job job, JobKind kind, string queueName, RetryPolicy policy, StoragePatience patience, JobStore jobs, JobQueue queue, JobOptions options,
+        ILogger logger, CancellationToken hostStopping)
     {
         Job = job;
+        Kind = kind;
         RunId = job.LeaseOwner ?? throw new ArgumentException("A claimed job has a lease owner.", nameof(job));
-        (_queueName, _policy, _worker, _jobs, _queue, _options, _logger) = (queueName, policy, worker, jobs, queue, options, logger);
+        (_queueName, _policy, _patience, _jobs, _queue, _options, _logger) = (queueName, policy, patience, jobs, queue, options, logger);
         _work = CancellationTokenSource.CreateLinkedTokenSource(hostStopping);
         _hostStopping = hostStopping;
         _fence = new LeaseFence(_jobs.Clock, options, (job.LeaseExpiresAt ?? _jobs.Now) - _jobs.Now, OnFenced);
@@ -51,6 +52,12 @@ public sealed partial class JobRun : IAsyncDisposable
 
     /// <summary>This run's own id (the <see cref="Job.LeaseOwner"/> its claim wrote): names what only this run writes.</summary>
     public string RunId { get; }
+
+    /// <summary>The kind of work the job is.</summary>
+    public JobKind Kind { get; }
+
+    /// <summary>Attempts and backoff of the job's kind.</summary>
+    public RetryPolicy Policy => _policy;
 
     /// <summary>The job as last stored by this run.</summary>
     public Job Job { get; private set; }
@@ -89,7 +96,7 @@ public sealed partial class JobRun : IAsyncDisposable
     {
         var failed = await EndAsync(JobStatus.Failed, reason, j => j.Error = reason, patience: null);
         if (failed is not null)
-            JobWorker.LogFailed(_logger, reason);
+            JobLog.Failed(_logger, reason);
         return failed;
     }
 
@@ -103,20 +110,20 @@ public sealed partial class JobRun : IAsyncDisposable
         if (Job.Attempts >= _policy.MaxAttempts)
         {
             // The job's error says what happened in words for its owner; the exception, with what it names, is the operator's.
-            JobWorker.LogLastAttemptFailed(_logger, Job.Attempts, reason, exception);
+            JobLog.LastAttemptFailed(_logger, Job.Attempts, reason, exception);
             await FailAsync($"Gave up after {Job.Attempts} attempts: {reason}");
             return;
         }
 
         var delay = _policy.DelayAfter(Job.Attempts, Random.Shared.NextDouble());
-        JobWorker.LogWillRetry(_logger, Job.Attempts, _policy.MaxAttempts, delay.TotalSeconds, reason, exception);
+        JobLog.WillRetry(_logger, Job.Attempts, _policy.MaxAttempts, delay.TotalSeconds, reason, exception);
         var retrying = await EndAsync(JobStatus.Retrying, $"Attempt {Job.Attempts} failed: {reason} Next attempt in {delay.TotalSeconds:0.#} s.", j =>
         {
             j.Error = reason;
             j.NextAttemptAt = _jobs.Now + delay;
         }, patience: null);
         if (retrying is not null)
-            await _worker.Patiently(() => _queue.EnqueueAsync(_queueName, Job.Id, CancellationToken.None, delay), CancellationToken.None);
+            await _patience.RunAsync(() => _queue.EnqueueAsync(_queueName, Job.Id, CancellationToken.None, delay), CancellationToken.None);
     }
 
     /// <summary>
@@ -147,7 +154,7 @@ public sealed partial class JobRun : IAsyncDisposable
             if (handedBack is not null)
             {
                 LogHandedBack(_logger, attempt, free ? "not counted" : "counted");
-                await _worker.Patiently(() => _queue.EnqueueAsync(_queueName, Job.Id, CancellationToken.None), CancellationToken.None, ShutdownPatience);
+                await _patience.RunAsync(() => _queue.EnqueueAsync(_queueName, Job.Id, CancellationToken.None), CancellationToken.None, ShutdownPatience);
             }
         }
         catch (Exception ex) when (StorageFaults.IsUnavailable(ex))
@@ -162,11 +169,11 @@ public sealed partial class JobRun : IAsyncDisposable
         _ended = true;
         while (true)
         {
-            var moved = await _worker.Patiently(() => _jobs.TryMoveAsync(Job, status, reason, change, CancellationToken.None), CancellationToken.None, patience);
+            var moved = await _patience.RunAsync(() => _jobs.TryMoveAsync(Job, status, reason, change, CancellationToken.None), CancellationToken.None, patience);
             if (moved is not null)
                 return Job = moved;
 
-            var current = await _worker.Patiently(() => _jobs.GetAsync(Job.Id, CancellationToken.None), CancellationToken.None, patience);
+            var current = await _patience.RunAsync(() => _jobs.GetAsync(Job.Id, CancellationToken.None), CancellationToken.None, patience);
             if (current is not null && current.Status == status && current.EventCount == Job.EventCount + 1)
                 return Job = current; // this move was stored, but its answer was lost and the retry found it done
             if (current is { Status: JobStatus.Processing } && current.LeaseOwner == Job.LeaseOwner)
@@ -237,7 +244,7 @@ public sealed partial class JobRun : IAsyncDisposable
         if (Cancelled)
             LogCancelled(_logger);
         else
-            JobWorker.LogLostRace(_logger);
+            JobLog.LostRace(_logger);
         await _work.CancelAsync();
         return false;
     }
@@ -288,7 +295,7 @@ public sealed partial class JobRun : IAsyncDisposable
                 }, _hostStopping.IsCancellationRequested ? ShutdownPatience : null);
             if (handedBack is null)
                 return;
-            await _worker.Patiently(() => _queue.EnqueueAsync(_queueName, Job.Id, CancellationToken.None), CancellationToken.None);
+            await _patience.RunAsync(() => _queue.EnqueueAsync(_queueName, Job.Id, CancellationToken.None), CancellationToken.None);
             LogFencedHandedBack(_logger, attempt);
         }
         catch (Exception ex) when (StorageFaults.IsUnavailable(ex))

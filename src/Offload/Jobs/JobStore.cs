@@ -11,7 +11,7 @@ namespace Offload.Jobs;
 /// of one message race, exactly one move wins and the other sees <c>null</c>. A move and its history row
 /// (<see cref="JobEvent"/>) are one entity-group transaction in the job's partition: both are stored, or neither.
 /// </summary>
-public sealed class JobStore(TableServiceClient tables, ActiveJobs active, TimeProvider clock)
+public sealed class JobStore(TableServiceClient tables, ActiveJobs active, JobKinds kinds, TimeProvider clock)
 {
     private readonly TableClient _table = tables.GetTableClient(StorageNames.JobsTable);
 
@@ -40,7 +40,24 @@ public sealed class JobStore(TableServiceClient tables, ActiveJobs active, TimeP
     public async Task<Job?> GetAsync(string id, CancellationToken cancellationToken)
     {
         var response = await _table.GetEntityIfExistsAsync<Job>(id, Job.RowKeyValue, cancellationToken: cancellationToken);
-        return response.HasValue ? response.Value : null;
+        if (!response.HasValue)
+            return null;
+        var job = response.Value!;
+        return job.Payload is null ? await ReadLegacyAsync(job, cancellationToken) : job;
+    }
+
+    /// <summary>
+    /// A row stored before payloads keeps its kind's own columns (a video's source and output, an email's recipient):
+    /// its kind reads them as the payload and result, so jobs stored by an earlier version run, show and download as
+    /// they did. The row takes the new shape at its next write, which replaces it (with this ETag).
+    /// </summary>
+    private async Task<Job> ReadLegacyAsync(Job job, CancellationToken cancellationToken)
+    {
+        var row = (await _table.GetEntityAsync<TableEntity>(job.Id, Job.RowKeyValue, cancellationToken: cancellationToken)).Value;
+        if (row.ETag != job.ETag)
+            return await GetAsync(job.Id, cancellationToken) ?? job; // written between the two reads: read it again
+        kinds.Find(job.Kind)?.TryReadLegacyRow(row, job);
+        return job;
     }
 
     /// <summary>

@@ -19,7 +19,7 @@ public sealed record SweepResult(int Looked, int Resent, int Removed);
 /// minutes), so a long backlog is not flooded with copies.
 /// </summary>
 public sealed partial class JobSweeper(
-    ActiveJobs index, JobStore jobs, JobQueue queue, Retention retention, IOptions<JobOptions> options, ILogger<JobSweeper> logger)
+    ActiveJobs index, JobStore jobs, JobQueue queue, JobKinds kinds, Retention retention, IOptions<JobOptions> options, ILogger<JobSweeper> logger)
 {
     /// <summary>The name of the lease that lets one instance sweep at a time.</summary>
     public const string LeaseName = "sweeper";
@@ -183,7 +183,7 @@ public sealed partial class JobSweeper(
 
         using var scope = logger.BeginJobScope(job.Id);
         LogResending(logger, job.Status, (now - job.UpdatedAt).TotalSeconds, row.Resent + 1);
-        await queue.EnqueueAsync(QueueNames.For(job.Kind), job.Id, cancellationToken);
+        await queue.EnqueueAsync(kinds.QueueOf(job.Kind), job.Id, cancellationToken);
         row.Resent++;
         row.ResentAt = now;
         await index.TryUpdateAsync(row, cancellationToken);

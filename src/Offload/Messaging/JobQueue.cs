@@ -11,7 +11,7 @@ namespace Offload.Messaging;
 /// Puts job ids on the dedicated queues (Base64, as the triggers expect: see StorageClients), with the sender's trace
 /// context, so the worker's span joins the trace of the request (or the delivery) that queued the job.
 /// </summary>
-public sealed partial class JobQueue(QueueServiceClient queues, ILogger<JobQueue> logger)
+public sealed partial class JobQueue(QueueServiceClient queues, JobKinds kinds, ILogger<JobQueue> logger)
 {
     /// <summary>
     /// Sends the id of a job just stored, or sent through again, to its work queue. The stored row is what counts:
@@ -23,7 +23,7 @@ public sealed partial class JobQueue(QueueServiceClient queues, ILogger<JobQueue
     {
         try
         {
-            await EnqueueAsync(QueueNames.For(job.Kind), job.Id, cancellationToken);
+            await EnqueueAsync(kinds.QueueOf(job.Kind), job.Id, cancellationToken);
             return true;
         }
         catch (Exception ex) when (StorageFaults.IsUnavailable(ex))

@@ -1,10 +1,8 @@
-using Offload.Jobs;
-
 namespace Offload.Messaging;
 
 /// <summary>
-/// The dedicated queues. The trigger attributes of both hosts and the senders use these constants,
-/// so a queue cannot be renamed in one place only.
+/// Queue names as constants, for the trigger attributes of both hosts (an attribute takes only constants). The work
+/// queues are declared in <see cref="WorkQueues"/> (queues.json); a test holds these constants to it.
 /// </summary>
 public static class QueueNames
 {
@@ -27,21 +25,6 @@ public static class QueueNames
 
     public const string WatchdogPoison = Watchdog + "-poison";
 
-    /// <summary>The work queues, each served by its own worker with its own concurrency.</summary>
-    public static IReadOnlyList<string> All { get; } = [HeavyCompute, HighPriority];
-
-    /// <summary>Every queue the application uses, poison queues included (created at start-up and by infra/).</summary>
-    public static IReadOnlyList<string> Everything { get; } =
-        [HeavyCompute, HeavyComputePoison, HighPriority, HighPriorityPoison, Watchdog, WatchdogPoison];
-
     /// <summary>The queue the trigger moves a message to after its last delivery.</summary>
     public static string PoisonOf(string queue) => queue + "-poison";
-
-    /// <summary>The work queue that carries jobs of <paramref name="kind"/>.</summary>
-    public static string For(string kind) => kind switch
-    {
-        JobKinds.Video => HeavyCompute,
-        JobKinds.Email => HighPriority,
-        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "No queue carries this kind of job."),
-    };
 }

@@ -49,7 +49,7 @@ public sealed partial class StorageInitializer(
         await CreateAsync(StorageNames.QuotasTable, () => tables.CreateTableIfNotExistsAsync(StorageNames.QuotasTable, cancellationToken));
         await CreateAsync(StorageNames.ActiveJobsTable, () => tables.CreateTableIfNotExistsAsync(StorageNames.ActiveJobsTable, cancellationToken));
         await CreateAsync(StorageNames.JobExpiriesTable, () => tables.CreateTableIfNotExistsAsync(StorageNames.JobExpiriesTable, cancellationToken));
-        foreach (var queue in QueueNames.Everything)
+        foreach (var queue in WorkQueues.Everything)
             await CreateAsync(queue, () => queues.GetQueueClient(queue).CreateIfNotExistsAsync(cancellationToken: cancellationToken));
     }
 

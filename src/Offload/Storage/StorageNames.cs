@@ -28,11 +28,11 @@ public static class StorageNames
     /// The output of one run of a job (<paramref name="runId"/> = the run's <c>LeaseOwner</c>): every run writes a blob
     /// of its own, so two workers that both believe they hold the job (one cut off from the table, one that took the
     /// job over) never write the same blob, and a stale run's late upload cannot replace the result. The job records
-    /// which one is its result (<c>Job.OutputBlobName</c>) in the same compare-and-set that moves it to succeeded.
+    /// which one is its result (<c>VideoOutput.BlobName</c>, in the job's result) in the same compare-and-set that moves it to succeeded.
     /// </summary>
     public static string OutputBlobName(string jobId, string runId) => $"{jobId}/{runId}.mp4";
 
-    /// <summary>Where jobs that succeeded before outputs were named per run keep theirs (their row has no <c>OutputBlobName</c>).</summary>
+    /// <summary>Where jobs that succeeded before outputs were named per run keep theirs (their result names no blob).</summary>
     public static string LegacyOutputBlobName(string jobId) => $"{jobId}.mp4";
 
     /// <summary>A job's result: the blob its row names, or the old fixed name for rows written before that.</summary>

@@ -10,9 +10,9 @@ namespace Offload.Telemetry;
 /// (<see cref="JobMessage.TraceParent"/>), and the worker's span is its child, in whichever process it runs.
 /// </summary>
 /// <remarks>
-/// The delivery span is started by the handler, on the line that opens its job scope, not inside
-/// <see cref="JobWorker.ReadAsync"/>: <see cref="Activity.Current"/> is an async local, and one set inside an
-/// <c>async</c> method is gone when the method returns, so the claim, the SMTP send and the encode would not be
+/// The delivery span is started in <see cref="JobRunner.HandleAsync"/>, the method that awaits the claim and the work,
+/// on the line that opens the job's log scope: <see cref="Activity.Current"/> is an async local, and one set inside a
+/// helper <c>async</c> method would be gone when it returns, so the claim, the SMTP send and the encode would not be
 /// its children.
 /// </remarks>
 public static class JobTracing

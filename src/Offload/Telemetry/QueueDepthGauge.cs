@@ -44,7 +44,7 @@ public sealed class QueueDepthGauge : IDisposable
         try
         {
             var counts = new List<Measurement<long>>();
-            foreach (var queue in QueueNames.Everything)
+            foreach (var queue in WorkQueues.Everything)
             {
                 try
                 {

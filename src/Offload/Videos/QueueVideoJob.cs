@@ -20,12 +20,8 @@ public sealed class QueueVideoJob(JobStore jobs, JobQueue queue)
 {
     public async Task<(Job Job, bool Created)> HandleAsync(string id, VideoSource source, CancellationToken cancellationToken)
     {
-        var job = Job.New(id, JobKinds.Video, source.Owner, jobs.Now);
-        job.SourceFileName = source.FileName is null ? null : Path.GetFileName(source.FileName);
-        job.SourceContentType = source.ContentType;
-        job.SourceSizeBytes = source.SizeBytes;
-        job.Notify = source.Notify;
-        job.SourceSnapshot = source.Snapshot;
+        var job = Job.New(id, VideoJob.Kind, source.Owner, jobs.Now, new VideoPayload(
+            source.FileName is null ? null : Path.GetFileName(source.FileName), source.ContentType, source.SizeBytes, source.Notify, source.Snapshot));
         try
         {
             await jobs.CreateAsync(job, $"Accepted: {source.SizeBytes} bytes of {source.ContentType}.", cancellationToken);

@@ -14,13 +14,12 @@ namespace Offload.Videos;
 /// fails, is sent through again by a person and fails again has had one "failed" email, and one "ready" email
 /// should it succeed at last. Nobody is told the same news twice.
 /// </summary>
-public sealed class VideoNotifications(JobStore jobs, QueueEmailHandler emails, IOptions<EmailOptions> options)
+public sealed class VideoNotifications(QueueEmailHandler emails, IOptions<EmailOptions> options) : IJobEndListener
 {
-    public async Task NotifyIfFinalAsync(string videoId, CancellationToken cancellationToken)
+    public async Task JobEndedAsync(Job video, CancellationToken cancellationToken)
     {
-        var video = await jobs.GetAsync(videoId, cancellationToken);
         // A cancelled video needs no email: whoever cancelled it knows. (A job from before owners existed has none to send for.)
-        if (video is not { Kind: JobKinds.Video, Status: JobStatus.Succeeded or JobStatus.Failed, Notify: { } to, Owner: { } owner })
+        if (video is not { Kind: VideoJob.Kind, Status: JobStatus.Succeeded or JobStatus.Failed, Owner: { } owner } || video.PayloadAs<VideoPayload>()?.Notify is not { } to)
             return;
 
         var baseUrl = options.Value.LinkBaseUrl.TrimEnd('/');

@@ -22,8 +22,8 @@ public sealed class SendEmailTests(StorageFixture fixture)
     }
 
     private Task SendAsync(string jobId, IServiceProvider? services = null, long dequeueCount = 1) =>
-        (services ?? fixture.Services).GetRequiredService<SendEmailHandler>()
-            .HandleAsync(new SendEmailCommand(JobMessage.For(jobId).ToJson(), dequeueCount), CancellationToken.None);
+        (services ?? fixture.Services).GetRequiredService<JobRunner>()
+            .HandleAsync(new JobDelivery(QueueNames.HighPriority, JobMessage.For(jobId).ToJson(), dequeueCount), CancellationToken.None);
 
     [Fact]
     public async Task Send_DeliversSubjectTextAndHtml_WithTheLink()
@@ -119,7 +119,7 @@ public sealed class SendEmailTests(StorageFixture fixture)
         await SendAsync(job.Id, noServer);
         Assert.Equal(JobStatus.Failed, (await fixture.JobAsync(job.Id)).Status);
 
-        var retried = await fixture.Services.GetRequiredService<RetryJobHandler>().HandleAsync(TestCallers.Owner, job.Id, JobKinds.Email, CancellationToken.None);
+        var retried = await fixture.Services.GetRequiredService<RetryJobHandler>().HandleAsync(TestCallers.Owner, job.Id, EmailJob.Kind, CancellationToken.None);
         await SendAsync(job.Id); // the mail server is back
 
         var queued = Assert.IsType<RetryJobResult.Queued>(retried).Job;
@@ -127,7 +127,7 @@ public sealed class SendEmailTests(StorageFixture fixture)
         var sent = await fixture.JobAsync(job.Id);
         Assert.Equal((JobStatus.Succeeded, 1), (sent.Status, sent.Attempts));
         Assert.Single(await fixture.Mail.WaitForAsync(e => e.To == to));
-        var wrongKind = await fixture.Services.GetRequiredService<RetryJobHandler>().HandleAsync(TestCallers.Owner, job.Id, JobKinds.Video, CancellationToken.None);
+        var wrongKind = await fixture.Services.GetRequiredService<RetryJobHandler>().HandleAsync(TestCallers.Owner, job.Id, VideoJob.Kind, CancellationToken.None);
         Assert.IsType<RetryJobResult.NotFound>(wrongKind);
     }
 
@@ -145,12 +145,12 @@ public sealed class SendEmailTests(StorageFixture fixture)
         await SendAsync(job.Id, noServer);
         for (var i = 0; i < 2; i++)
         {
-            Assert.IsType<RetryJobResult.Queued>(await retry.HandleAsync(TestCallers.Owner, job.Id, JobKinds.Email, CancellationToken.None));
+            Assert.IsType<RetryJobResult.Queued>(await retry.HandleAsync(TestCallers.Owner, job.Id, EmailJob.Kind, CancellationToken.None));
             await SendAsync(job.Id, noServer);
         }
         var before = await fixture.JobAsync(job.Id);
 
-        var refused = await retry.HandleAsync(TestCallers.Owner, job.Id, JobKinds.Email, CancellationToken.None);
+        var refused = await retry.HandleAsync(TestCallers.Owner, job.Id, EmailJob.Kind, CancellationToken.None);
 
         Assert.Equal(new RetryJobResult.RetryLimitReached(2, 2), refused);
         var after = await fixture.JobAsync(job.Id);
@@ -184,10 +184,10 @@ public sealed class SendEmailTests(StorageFixture fixture)
         var upload = await fixture.Services.GetRequiredService<UploadVideoHandler>()
             .HandleAsync(new UploadVideoCommand(TestCallers.Owner, clip, "video/x-msvideo", null, to), CancellationToken.None);
         var video = Assert.IsType<UploadVideoResult.Accepted>(upload).Job;
-        var encode = fixture.Services.GetRequiredService<EncodeVideoHandler>();
+        var encode = fixture.Services.GetRequiredService<JobRunner>();
 
-        await encode.HandleAsync(new EncodeVideoCommand(JobMessage.For(video.Id).ToJson(), 1), CancellationToken.None);
-        await encode.HandleAsync(new EncodeVideoCommand(JobMessage.For(video.Id).ToJson(), 2), CancellationToken.None);
+        await encode.HandleAsync(new JobDelivery(QueueNames.HeavyCompute, JobMessage.For(video.Id).ToJson(), 1), CancellationToken.None);
+        await encode.HandleAsync(new JobDelivery(QueueNames.HeavyCompute, JobMessage.For(video.Id).ToJson(), 2), CancellationToken.None);
 
         // One email job. Its message may be sent twice (a job still queued gets its message again, in case the
         // first sender died before sending it): every delivery is made, and still one email arrives.
@@ -217,8 +217,8 @@ public sealed class SendEmailTests(StorageFixture fixture)
             .HandleAsync(new UploadVideoCommand(TestCallers.Owner, new MemoryStream(noise), "video/mp4", null, to), CancellationToken.None);
         var video = Assert.IsType<UploadVideoResult.Accepted>(upload).Job;
 
-        await fixture.Services.GetRequiredService<EncodeVideoHandler>()
-            .HandleAsync(new EncodeVideoCommand(JobMessage.For(video.Id).ToJson(), 1), CancellationToken.None);
+        await fixture.Services.GetRequiredService<JobRunner>()
+            .HandleAsync(new JobDelivery(QueueNames.HeavyCompute, JobMessage.For(video.Id).ToJson(), 1), CancellationToken.None);
         await SendAsync(VideoNotifications.NotificationId(video.Id, JobStatus.Failed));
 
         var email = Assert.Single(await fixture.Mail.WaitForAsync(e => e.To == to));

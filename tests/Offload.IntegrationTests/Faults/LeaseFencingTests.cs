@@ -6,6 +6,7 @@ using Offload.IntegrationTests.Infrastructure;
 using Offload.Jobs;
 using Offload.Storage;
 using Offload.Testing;
+using Offload.Videos;
 using Xunit.Abstractions;
 
 namespace Offload.IntegrationTests.Faults;
@@ -75,7 +76,7 @@ public sealed class LeaseFencingTests(ITestOutputHelper output)
             .GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, prefix: id, CancellationToken.None))
             outputs.Add((blob.Name, blob.Properties.LastModified!.Value));
         var result = Assert.Single(outputs);
-        Assert.Equal(final.OutputBlobName, result.Name);
+        Assert.Equal(final.VideoOutput().BlobName, result.Name);
         Assert.Equal(StorageNames.OutputBlobName(id, taken.LeaseOwner!), result.Name); // B's own
         Assert.NotEqual(StorageNames.OutputBlobName(id, runOfA), result.Name);
         Assert.True(result.Written <= final.CompletedAt, "the result was written after the job succeeded");

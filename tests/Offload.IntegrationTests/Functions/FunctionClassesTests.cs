@@ -1,13 +1,11 @@
 using System.Net;
-using System.Text;
 using System.Text.Json;
+using System.Text;
 using Azure.Storage.Queues.Models;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.Abstractions;
-using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Offload.Access;
+using Offload.Email;
 using Offload.Functions.Health;
 using Offload.Functions.Videos;
 using Offload.IntegrationTests.Infrastructure;
@@ -43,10 +41,11 @@ public sealed class FunctionClassesTests(StorageFixture fixture)
         return context;
     }
 
-    private static async Task<(int Status, HttpContext Context, JsonElement Body)> RunAsync(HttpContext context, Task<IActionResult> function)
+    /// <summary>Writes the function's result to its HttpContext, as the worker's ASP.NET Core integration does (WorkerPipelineTests).</summary>
+    private static async Task<(int Status, HttpContext Context, JsonElement Body)> RunAsync(HttpContext context, Task<IResult> function)
     {
         var result = await function;
-        await result.ExecuteResultAsync(new ActionContext(context, new RouteData(), new ActionDescriptor()));
+        await result.ExecuteAsync(context);
         var text = Encoding.UTF8.GetString(((MemoryStream)context.Response.Body).ToArray());
         var body = text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
         return (context.Response.StatusCode, context, body);
@@ -66,7 +65,7 @@ public sealed class FunctionClassesTests(StorageFixture fixture)
         Assert.Equal("queued", body.GetProperty("status").GetString());
 
         var message = QueuesModelFactory.QueueMessage("1", "pop", JobMessage.For(id).ToJson(), dequeueCount: 1);
-        await Create<EncodeVideoFunction>().RunAsync(message, CancellationToken.None);
+        await Create<Offload.Functions.Queues.HeavyComputeFunction>().RunAsync(message, CancellationToken.None);
 
         var get = Request("GET", $"/api/videos/{id}");
         var (getStatus, _, job) = await RunAsync(get, Create<GetVideoFunction>().RunAsync(get.Request, id, CancellationToken.None));
@@ -94,7 +93,7 @@ public sealed class FunctionClassesTests(StorageFixture fixture)
         var retry = Request("POST", $"/api/videos/{id}/retry");
         var (retryStatus, retryContext, _) = await RunAsync(retry, Create<RetryVideoFunction>().RunAsync(retry.Request, id, CancellationToken.None));
         var check = QueuesModelFactory.QueueMessage("2", "pop", JobMessage.For(id).ToJson(), dequeueCount: 1);
-        await Create<Offload.Functions.Jobs.WatchdogFunction>().RunAsync(check, CancellationToken.None); // queued: nothing to watch
+        await Create<Offload.Functions.Queues.WatchdogFunction>().RunAsync(check, CancellationToken.None); // queued: nothing to watch
 
         Assert.Equal((200, "cancelled"), (cancelStatus, cancelled.GetProperty("status").GetString()));
         Assert.Equal(202, retryStatus);
@@ -134,7 +133,7 @@ public sealed class FunctionClassesTests(StorageFixture fixture)
         // A job stored without its message ten minutes ago: overdue for the sweeper.
         await using var services = fixture.CreateServices(new Dictionary<string, string?> { ["Jobs:RedeliverAfter"] = "00:00:01" });
         var jobs = services.GetRequiredService<Offload.Jobs.JobStore>();
-        var job = Offload.Jobs.Job.New(Offload.Jobs.JobId.New(), Offload.Jobs.JobKinds.Email, TestCallers.Owner.OwnerId, jobs.Now - TimeSpan.FromMinutes(10));
+        var job = TestJobs.New(Offload.Jobs.JobId.New(), Offload.Email.EmailJob.Kind, TestCallers.Owner.OwnerId, jobs.Now - TimeSpan.FromMinutes(10));
         await jobs.CreateAsync(job, "Accepted.", CancellationToken.None);
         var function = ActivatorUtilities.CreateInstance<Offload.Functions.Jobs.SweepJobsFunction>(services);
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Offload.Access;
 using Offload.Email;
+using Offload.Http;
 using Offload.Messaging;
 using Offload.Storage;
 using Offload.Testing;
@@ -23,13 +24,52 @@ public sealed class FunctionsAppTests
     private static JsonElement Trigger(JsonElement function) =>
         function.GetProperty("bindings").EnumerateArray().Single(b => b.GetProperty("type").GetString()!.EndsWith("Trigger", StringComparison.Ordinal));
 
+    /// <summary>infra/functions.json: which app runs which function.</summary>
+    private static Dictionary<string, List<string>> FunctionApps()
+    {
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(Repo.Root, "infra", "functions.json")));
+        return json.RootElement.EnumerateObject().Where(p => !p.Name.StartsWith('$'))
+            .ToDictionary(p => p.Name, p => p.Value.EnumerateArray().Select(f => f.GetString()!).ToList());
+    }
+
     [Fact]
-    public void Metadata_ListsEveryFunctionOfTheApp() =>
-        Assert.Equal(
-            ["CancelVideoFunction", "CreateKeyFunction", "CreateUploadFunction", "EncodeVideoDeadLetterFunction", "EncodeVideoFunction", "GetEmailFunction", "GetVideoFunction",
-             "GetVideoOutputFunction", "HealthFunction", "ListEmailTemplatesFunction", "ListKeysFunction", "PreviewEmailTemplateFunction", "QueueEmailFunction", "RetryEmailFunction", "RetryVideoFunction", "RevokeKeyFunction", "SendEmailDeadLetterFunction", "SendEmailFunction",
-             "SubmitUploadFunction", "SweepJobsFunction", "UploadVideoFunction", "WatchdogDeadLetterFunction", "WatchdogFunction"],
-            Functions().Keys.Order());
+    public void InfraFunctionsJson_ListsEveryFunctionOfTheMetadata_InExactlyOneApp()
+    {
+        var apps = FunctionApps();
+
+        Assert.Equal(["api", "encode"], apps.Keys.Order());
+        Assert.Equal(Functions().Keys.Order(), apps.Values.SelectMany(f => f).Order());
+        foreach (var function in Functions().Keys)
+            Assert.Single(apps, app => app.Value.Contains(function));
+    }
+
+    [Fact]
+    public void EachWorkQueue_HasOneFunctionInTheAppThatServesIt_AndOneDeadLetterFunctionInTheApiApp()
+    {
+        var apps = FunctionApps();
+        var queueFunctions = Functions().Where(f => Trigger(f.Value).GetProperty("type").GetString() == "queueTrigger")
+            .ToDictionary(f => f.Key, f => Trigger(f.Value).GetProperty("queueName").GetString()!);
+
+        foreach (var queue in WorkQueues.All)
+        {
+            var work = Assert.Single(queueFunctions, f => f.Value == queue.Name).Key;
+            var poison = Assert.Single(queueFunctions, f => f.Value == queue.Poison).Key;
+            Assert.Contains(work, apps[queue.App]);
+            Assert.Contains(poison, apps["api"]); // cheap work never scales out the encoder
+        }
+        // The rest are the watchdog's, beside the emails on the api app; every HTTP and timer function is there too.
+        Assert.All(queueFunctions.Where(f => f.Value is QueueNames.Watchdog or QueueNames.WatchdogPoison), f => Assert.Contains(f.Key, apps["api"]));
+        Assert.All(Functions().Where(f => Trigger(f.Value).GetProperty("type").GetString() != "queueTrigger"), f => Assert.Contains(f.Key, apps["api"]));
+    }
+
+    [Fact]
+    public void WorkQueues_AreTheQueueNameConstants_AndQueuesOfOneAppShareTheirConcurrency()
+    {
+        Assert.Equal([QueueNames.HeavyCompute, QueueNames.HighPriority], WorkQueues.Names.Order());
+        Assert.All(WorkQueues.All.GroupBy(q => q.App), app => Assert.Single(app.Select(q => q.Concurrency).Distinct()));
+        Assert.Equal(1, WorkQueues.Get(QueueNames.HeavyCompute).Concurrency);
+        Assert.Equal(32, WorkQueues.Get(QueueNames.HighPriority).Concurrency);
+    }
 
     [Theory]
     [InlineData("UploadVideoFunction", "post", VideoRoutes.Videos)]
@@ -39,6 +79,7 @@ public sealed class FunctionsAppTests
     [InlineData("RetryEmailFunction", "post", EmailRoutes.Retry)]
     [InlineData("GetVideoOutputFunction", "get", VideoRoutes.Output)]
     [InlineData("HealthFunction", "get", "health")]
+    [InlineData("GetOpenApiFunction", "get", ApiRoutes.Document)]
     [InlineData("QueueEmailFunction", "post", EmailRoutes.Emails)]
     [InlineData("CreateUploadFunction", "post", UploadRoutes.Uploads)]
     [InlineData("SubmitUploadFunction", "post", UploadRoutes.Submit)]
@@ -69,10 +110,10 @@ public sealed class FunctionsAppTests
     }
 
     [Theory]
-    [InlineData("EncodeVideoFunction", QueueNames.HeavyCompute)]
-    [InlineData("SendEmailFunction", QueueNames.HighPriority)]
-    [InlineData("EncodeVideoDeadLetterFunction", "heavy-compute-poison")]
-    [InlineData("SendEmailDeadLetterFunction", "high-priority-poison")]
+    [InlineData("HeavyComputeFunction", QueueNames.HeavyCompute)]
+    [InlineData("HighPriorityFunction", QueueNames.HighPriority)]
+    [InlineData("HeavyComputeDeadLetterFunction", "heavy-compute-poison")]
+    [InlineData("HighPriorityDeadLetterFunction", "high-priority-poison")]
     [InlineData("WatchdogFunction", QueueNames.Watchdog)]
     [InlineData("WatchdogDeadLetterFunction", "watchdog-poison")]
     public void Metadata_QueueFunctionsListenOnTheirOwnQueueThroughTheSharedConnection(string name, string queue)

@@ -79,6 +79,12 @@ public static class Bicep
     public static IEnumerable<JsonElement> Predicted(JsonElement snapshot, string type) =>
         snapshot.GetProperty("predictedResources").EnumerateArray().Where(r => r.GetProperty("type").GetString() == type);
 
+    /// <summary>The app settings a deployment gives the function app of <paramref name="role"/> (<c>api</c>, <c>encode</c>), every expression evaluated.</summary>
+    public static async Task<JsonElement> AppSettingsAsync(string role) =>
+        Predicted(await SnapshotAsync(), "Microsoft.Web/sites/config")
+            .Single(c => c.GetProperty("name").GetString()!.StartsWith($"func-{role}-", StringComparison.Ordinal))
+            .GetProperty("properties");
+
     /// <summary>Every resource of the template and of its nested module templates (not the <c>existing</c> ones it only refers to).</summary>
     public static IEnumerable<JsonElement> Resources(JsonElement template)
     {

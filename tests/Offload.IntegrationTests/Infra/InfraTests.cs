@@ -47,7 +47,7 @@ public sealed class InfraTests
         Assert.Equal([StorageNames.UploadsContainer, StorageNames.OutputsContainer, StorageNames.EmailTemplatesContainer], containers);
         // The Functions hosts' containers exist before the hosts start, so each app's role can be scoped to them.
         Assert.Equal(["azure-webjobs-hosts", "azure-webjobs-secrets"], variables.GetProperty("hostContainers").EnumerateArray().Select(c => c.GetString()));
-        Assert.Equal(QueueNames.Everything.Order(), queues.Order());
+        Assert.Equal(WorkQueues.Everything.Order(), queues.Order());
         Assert.Equal([StorageNames.JobsTable, StorageNames.IdempotencyTable, StorageNames.ApiKeysTable, StorageNames.QuotasTable, StorageNames.ActiveJobsTable, StorageNames.JobExpiriesTable], tables);
         Assert.Single(Bicep.Resources(storage), r => r.GetProperty("type").GetString() == "Microsoft.Storage/storageAccounts/tableServices/tables");
         var lifecycle = Assert.Single(await ResourcesAsync("Microsoft.Storage/storageAccounts/managementPolicies"));
@@ -284,9 +284,8 @@ public sealed class InfraTests
     public async Task EncodeApp_RunsOneEncodePerBigInstance_AndApiAppManyEmails()
     {
         var template = await Bicep.TemplateAsync();
-        var variables = template.GetProperty("variables");
-        var api = variables.GetProperty("apiRoleSettings");
-        var encode = variables.GetProperty("encodeRoleSettings");
+        var api = await Bicep.AppSettingsAsync("api");
+        var encode = await Bicep.AppSettingsAsync("encode");
         var encodeParameters = Bicep.Module(template, "encode-app").GetProperty("parameters");
 
         Assert.Equal("1", encode.GetProperty("AzureFunctionsJobHost__extensions__queues__batchSize").GetString());

@@ -9,6 +9,6 @@ public static class DirectStorage
     public static JobStore Jobs(string connectionString)
     {
         var tables = new TableServiceClient(connectionString);
-        return new JobStore(tables, new ActiveJobs(tables, TimeProvider.System, Microsoft.Extensions.Options.Options.Create(new JobOptions())), TimeProvider.System);
+        return new JobStore(tables, new ActiveJobs(tables, TimeProvider.System, Microsoft.Extensions.Options.Options.Create(new JobOptions())), new JobKinds([]), TimeProvider.System);
     }
 }

@@ -65,7 +65,7 @@ public sealed class StorageFixture : IAsyncLifetime
     /// </summary>
     public async Task ClearQueuesAsync()
     {
-        foreach (var queue in Offload.Messaging.QueueNames.Everything)
+        foreach (var queue in Offload.Messaging.WorkQueues.Everything)
             await Queues.GetQueueClient(queue).ClearMessagesAsync();
     }
 

@@ -3,6 +3,7 @@ using Offload.IntegrationTests.Infrastructure;
 using Offload.Jobs;
 using Offload.Messaging;
 using Offload.Testing;
+using Offload.Videos;
 
 namespace Offload.IntegrationTests.Jobs;
 
@@ -12,7 +13,7 @@ public sealed class DeadLetterTests(StorageFixture fixture)
 {
     private async Task<Job> JobInAsync(string status, string? error = null)
     {
-        var job = Job.New(JobId.New(), JobKinds.Video, TestCallers.Owner.OwnerId, fixture.Jobs.Now);
+        var job = TestJobs.New(JobId.New(), VideoJob.Kind, TestCallers.Owner.OwnerId, fixture.Jobs.Now);
         await fixture.Jobs.CreateAsync(job, "test", CancellationToken.None);
         if (status == JobStatus.Queued)
             return job;
@@ -23,7 +24,7 @@ public sealed class DeadLetterTests(StorageFixture fixture)
     }
 
     private Task DieAsync(string body) =>
-        fixture.Services.GetRequiredService<HandleDeadLetter>()
+        fixture.Services.GetRequiredService<DeadLetterHandler>()
             .HandleAsync(new DeadLetterCommand(QueueNames.HeavyCompute, body, 1), CancellationToken.None);
 
     [Theory]

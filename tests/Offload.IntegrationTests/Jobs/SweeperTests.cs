@@ -1,9 +1,11 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using Offload.Email;
 using Offload.IntegrationTests.Infrastructure;
 using Offload.Jobs;
 using Offload.Messaging;
 using Offload.Testing;
+using Offload.Videos;
 
 namespace Offload.IntegrationTests.Jobs;
 
@@ -28,9 +30,9 @@ public sealed class SweeperTests(StorageFixture fixture) : IClassFixture<Storage
     public void Dispose() => _services?.Dispose();
 
     /// <summary>A job stored as the API stores it, its message never sent (the queue was down, the process died).</summary>
-    private async Task<Job> StoredWithoutMessageAsync(string kind = JobKinds.Email)
+    private async Task<Job> StoredWithoutMessageAsync(string kind = EmailJob.Kind)
     {
-        var job = Job.New(JobId.New(), kind, TestCallers.Owner.OwnerId, Jobs.Now);
+        var job = TestJobs.New(JobId.New(), kind, TestCallers.Owner.OwnerId, Jobs.Now);
         await Jobs.CreateAsync(job, "Accepted.", CancellationToken.None);
         return job;
     }
@@ -69,7 +71,7 @@ public sealed class SweeperTests(StorageFixture fixture) : IClassFixture<Storage
     public async Task AJobThatMoves_BetweenTwoLooks_IsLeftAlone()
     {
         await fixture.ClearQueuesAsync();
-        var job = await StoredWithoutMessageAsync(JobKinds.Video);
+        var job = await StoredWithoutMessageAsync(VideoJob.Kind);
         _clock.Advance(RedeliverAfter + TimeSpan.FromSeconds(1));
         await Sweeper.SweepAsync(CancellationToken.None); // first look
 
@@ -89,7 +91,7 @@ public sealed class SweeperTests(StorageFixture fixture) : IClassFixture<Storage
     {
         await fixture.ClearQueuesAsync();
         var retrying = await StoredWithoutMessageAsync();
-        var processing = await StoredWithoutMessageAsync(JobKinds.Video);
+        var processing = await StoredWithoutMessageAsync(VideoJob.Kind);
         retrying = (await Jobs.TryMoveAsync(retrying, JobStatus.Processing, "Attempt 1 started.", j => j.Attempts = 1, CancellationToken.None))!;
         await Jobs.TryMoveAsync(retrying, JobStatus.Retrying, "Attempt 1 failed.", j => j.NextAttemptAt = Jobs.Now + TimeSpan.FromSeconds(30), CancellationToken.None);
         await Jobs.TryMoveAsync(processing, JobStatus.Processing, "Attempt 1 started.", j =>
@@ -118,7 +120,7 @@ public sealed class SweeperTests(StorageFixture fixture) : IClassFixture<Storage
         var done = await StoredWithoutMessageAsync();
         await Jobs.TryMoveAsync(done, JobStatus.Cancelled, "Cancelled.", null, CancellationToken.None);
         var orphan = JobId.New();
-        await index.AddAsync(orphan, JobKinds.Email, 0, CancellationToken.None); // the request died before the job's row
+        await index.AddAsync(orphan, EmailJob.Kind, 0, CancellationToken.None); // the request died before the job's row
 
         var ids = await IndexedAsync(index);
         Assert.DoesNotContain(done.Id, ids); // a final move takes the job out at once

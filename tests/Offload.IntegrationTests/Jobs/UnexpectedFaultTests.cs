@@ -23,26 +23,26 @@ public sealed class UnexpectedFaultTests(StorageFixture fixture)
             ["Email:RetryBaseDelay"] = "00:00:00",
         });
         var jobs = services.GetRequiredService<JobStore>();
-        // A row no API would write: its model is not JSON, so rendering it throws what the email worker never expects.
-        var job = Job.New(JobId.New(), JobKinds.Email, TestCallers.Owner.OwnerId, jobs.Now);
-        (job.EmailTo, job.EmailTemplate, job.EmailModel) = ("x@example.com", "welcome", "{not json");
+        // A row no API would write: its template does not exist, so rendering it throws what the email worker never expects.
+        var job = Job.New(JobId.New(), EmailJob.Kind, TestCallers.Owner.OwnerId, jobs.Now,
+            new EmailPayload("x@example.com", "no-such-template", new Dictionary<string, string>()));
         await jobs.CreateAsync(job, "Accepted.", CancellationToken.None);
-        var handler = services.GetRequiredService<SendEmailHandler>();
+        var handler = services.GetRequiredService<JobRunner>();
 
-        await handler.HandleAsync(new SendEmailCommand(JobMessage.For(job.Id).ToJson(), 1), CancellationToken.None);
+        await handler.HandleAsync(new JobDelivery(QueueNames.HighPriority, JobMessage.For(job.Id).ToJson(), 1), CancellationToken.None);
         var retrying = await fixture.JobAsync(job.Id);
         Assert.Equal((JobStatus.Retrying, 1), (retrying.Status, retrying.Attempts));
-        Assert.StartsWith("JsonException: ", retrying.Error);
+        Assert.StartsWith("KeyNotFoundException: ", retrying.Error);
 
-        await handler.HandleAsync(new SendEmailCommand(JobMessage.For(job.Id).ToJson(), 2), CancellationToken.None);
+        await handler.HandleAsync(new JobDelivery(QueueNames.HighPriority, JobMessage.For(job.Id).ToJson(), 2), CancellationToken.None);
         var failed = await fixture.JobAsync(job.Id);
         Assert.Equal((JobStatus.Failed, 2), (failed.Status, failed.Attempts));
-        Assert.StartsWith("Gave up after 2 attempts: JsonException: ", failed.Error);
+        Assert.StartsWith("Gave up after 2 attempts: KeyNotFoundException: ", failed.Error);
 
         var history = await jobs.GetHistoryAsync(job.Id, CancellationToken.None);
-        Assert.Contains(history, e => e.Status == JobStatus.Retrying && e.Reason.Contains("JsonException", StringComparison.Ordinal));
+        Assert.Contains(history, e => e.Status == JobStatus.Retrying && e.Reason.Contains("KeyNotFoundException", StringComparison.Ordinal));
         Assert.DoesNotContain(history, e => e.Reason.Contains("stopped renewing its lease", StringComparison.Ordinal));
         // The stack trace is in the log, with the job id in scope.
-        Assert.Contains(fixture.Logs.Entries, e => e.EventId.Id == 1014 && e.Exception is System.Text.Json.JsonException && e.Scopes.Contains($"Job {job.Id}"));
+        Assert.Contains(fixture.Logs.Entries, e => e.EventId.Id == 1014 && e.Exception is KeyNotFoundException && e.Scopes.Contains($"Job {job.Id}"));
     }
 }

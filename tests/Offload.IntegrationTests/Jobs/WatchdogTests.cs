@@ -14,7 +14,7 @@ public sealed class WatchdogTests(StorageFixture fixture)
     /// <summary>A video job as a worker left it when it was claimed and then died, its lease ending at <paramref name="leaseEnd"/>.</summary>
     private async Task<Job> ClaimedJobAsync(DateTimeOffset leaseEnd)
     {
-        var job = Job.New(JobId.New(), JobKinds.Video, TestCallers.Owner.OwnerId, fixture.Jobs.Now);
+        var job = TestJobs.New(JobId.New(), VideoJob.Kind, TestCallers.Owner.OwnerId, fixture.Jobs.Now);
         await fixture.Jobs.CreateAsync(job, "test", CancellationToken.None);
         return (await fixture.Jobs.TryMoveAsync(job, JobStatus.Processing, "Attempt 1 started.", j =>
         {
@@ -103,8 +103,8 @@ public sealed class WatchdogTests(StorageFixture fixture)
             j.LeaseExpiresAt = fixture.Jobs.Now - TimeSpan.FromSeconds(1);
         }, CancellationToken.None);
 
-        await fixture.Services.GetRequiredService<EncodeVideoHandler>()
-            .HandleAsync(new EncodeVideoCommand(JobMessage.For(job.Id).ToJson(), 2), CancellationToken.None);
+        await fixture.Services.GetRequiredService<JobRunner>()
+            .HandleAsync(new JobDelivery(QueueNames.HeavyCompute, JobMessage.For(job.Id).ToJson(), 2), CancellationToken.None);
 
         var done = await fixture.JobAsync(job.Id);
         Assert.Equal((JobStatus.Succeeded, 2), (done.Status, done.Attempts));
@@ -118,8 +118,8 @@ public sealed class WatchdogTests(StorageFixture fixture)
         await fixture.ClearQueuesAsync();
         var job = await ClaimedJobAsync(leaseEnd: fixture.Jobs.Now + TimeSpan.FromMinutes(1));
 
-        await fixture.Services.GetRequiredService<EncodeVideoHandler>()
-            .HandleAsync(new EncodeVideoCommand(JobMessage.For(job.Id).ToJson(), 1), CancellationToken.None);
+        await fixture.Services.GetRequiredService<JobRunner>()
+            .HandleAsync(new JobDelivery(QueueNames.HeavyCompute, JobMessage.For(job.Id).ToJson(), 1), CancellationToken.None);
 
         var same = await fixture.JobAsync(job.Id);
         Assert.Equal(job.ETag, same.ETag); // not touched
@@ -134,8 +134,8 @@ public sealed class WatchdogTests(StorageFixture fixture)
         var job = await fixture.UploadAsync(Clip.Long, slow);
         var leases = new List<DateTimeOffset>();
 
-        var encode = slow.GetRequiredService<EncodeVideoHandler>()
-            .HandleAsync(new EncodeVideoCommand(JobMessage.For(job.Id).ToJson(), 1), CancellationToken.None);
+        var encode = slow.GetRequiredService<JobRunner>()
+            .HandleAsync(new JobDelivery(QueueNames.HeavyCompute, JobMessage.For(job.Id).ToJson(), 1), CancellationToken.None);
         while (!encode.IsCompleted)
         {
             if ((await fixture.JobAsync(job.Id)).LeaseExpiresAt is { } lease)

@@ -1,9 +1,10 @@
-using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Net;
 using System.Text.Json;
 using Offload.IntegrationTests.Infrastructure;
 using Offload.Testing;
+using Offload.Videos;
 
 namespace Offload.IntegrationTests.Server;
 
@@ -178,7 +179,7 @@ public sealed class ServerEndToEndTests(ServerFixture fixture)
         // A job whose message died without its worker ever recording why (e.g. the listener gave up on it).
         var storage = new Azure.Data.Tables.TableServiceClient(fixture.Azurite.ConnectionString).GetTableClient("jobs");
         var id = Offload.Jobs.JobId.New();
-        await storage.AddEntityAsync(Offload.Jobs.Job.New(id, Offload.Jobs.JobKinds.Video, ServerProcess.AdminOwner, DateTimeOffset.UtcNow));
+        await storage.AddEntityAsync(TestJobs.New(id, Offload.Videos.VideoJob.Kind, ServerProcess.AdminOwner, DateTimeOffset.UtcNow));
         var poison = new Azure.Storage.Queues.QueueClient(fixture.Azurite.ConnectionString, "heavy-compute-poison",
             new Azure.Storage.Queues.QueueClientOptions { MessageEncoding = Azure.Storage.Queues.QueueMessageEncoding.Base64 });
 

@@ -138,13 +138,13 @@ public sealed class DirectUploadTests(StorageFixture fixture)
 
         Assert.Equal(upload.Id, first.Id);
         Assert.Equal(first.Id, second.Id);
-        Assert.Equal(("holiday.mov", "video/quicktime", new FileInfo(clip).Length), (first.SourceFileName, first.SourceContentType, first.SourceSizeBytes));
+        Assert.Equal(("holiday.mov", "video/quicktime", new FileInfo(clip).Length), (first.PayloadAs<VideoPayload>()!.FileName, first.PayloadAs<VideoPayload>()!.ContentType, first.PayloadAs<VideoPayload>()!.SizeBytes));
         var messages = (await fixture.Queues.GetQueueClient(QueueNames.HeavyCompute).PeekMessagesAsync(32)).Value
             .Count(m => m.Body.ToString().Contains(upload.Id, StringComparison.Ordinal));
         Assert.Equal(1, messages);
 
-        await fixture.Services.GetRequiredService<EncodeVideoHandler>()
-            .HandleAsync(new EncodeVideoCommand(JobMessage.For(upload.Id).ToJson(), 1), CancellationToken.None);
+        await fixture.Services.GetRequiredService<JobRunner>()
+            .HandleAsync(new JobDelivery(QueueNames.HeavyCompute, JobMessage.For(upload.Id).ToJson(), 1), CancellationToken.None);
         var done = await fixture.Services.GetRequiredService<JobStore>().GetAsync(upload.Id, CancellationToken.None);
         Assert.Equal(JobStatus.Succeeded, done!.Status);
     }

@@ -14,7 +14,7 @@ namespace Offload.IntegrationTests.Videos;
 public sealed class CancelAndTimeLimitTests(StorageFixture fixture)
 {
     private static Task EncodeAsync(IServiceProvider services, string jobId) =>
-        services.GetRequiredService<EncodeVideoHandler>().HandleAsync(new EncodeVideoCommand(JobMessage.For(jobId).ToJson(), 1), CancellationToken.None);
+        services.GetRequiredService<JobRunner>().HandleAsync(new JobDelivery(QueueNames.HeavyCompute, JobMessage.For(jobId).ToJson(), 1), CancellationToken.None);
 
     private Task<CancelVideoResult> CancelAsync(string jobId) =>
         fixture.Services.GetRequiredService<CancelVideoHandler>().HandleAsync(TestCallers.Owner, jobId, CancellationToken.None);

@@ -18,7 +18,7 @@ namespace Offload.IntegrationTests.Videos;
 public sealed class EncodeVideoLimitsTests(StorageFixture fixture)
 {
     private static Task EncodeAsync(IServiceProvider services, string jobId) =>
-        services.GetRequiredService<EncodeVideoHandler>().HandleAsync(new EncodeVideoCommand(JobMessage.For(jobId).ToJson(), 1), CancellationToken.None);
+        services.GetRequiredService<JobRunner>().HandleAsync(new JobDelivery(QueueNames.HeavyCompute, JobMessage.For(jobId).ToJson(), 1), CancellationToken.None);
 
     private ServiceProvider WithEncoding(string setting, string value) =>
         fixture.CreateServices(new Dictionary<string, string?> { [$"Encoding:{setting}"] = value });

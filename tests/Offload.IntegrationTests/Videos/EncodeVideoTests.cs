@@ -14,17 +14,17 @@ namespace Offload.IntegrationTests.Videos;
 [Collection(StorageCollection.Name)]
 public sealed class EncodeVideoTests(StorageFixture fixture)
 {
-    private static EncodeVideoCommand Delivery(string jobId, long dequeueCount = 1) =>
-        new(JobMessage.For(jobId).ToJson(), dequeueCount);
+    private static JobDelivery Delivery(string jobId, long dequeueCount = 1) =>
+        new(QueueNames.HeavyCompute, JobMessage.For(jobId).ToJson(), dequeueCount);
 
     private Task EncodeAsync(string jobId, IServiceProvider? services = null, long dequeueCount = 1) =>
-        (services ?? fixture.Services).GetRequiredService<EncodeVideoHandler>().HandleAsync(Delivery(jobId, dequeueCount), CancellationToken.None);
+        (services ?? fixture.Services).GetRequiredService<JobRunner>().HandleAsync(Delivery(jobId, dequeueCount), CancellationToken.None);
 
     private async Task<MediaFacts> DownloadOutputAsync(string id)
     {
         var path = Path.Combine(fixture.WorkingDirectory, $"check-{id}.mp4");
         Directory.CreateDirectory(fixture.WorkingDirectory);
-        await fixture.Blobs.GetBlobContainerClient(StorageNames.OutputsContainer).GetBlobClient((await fixture.JobAsync(id)).OutputBlobName).DownloadToAsync(path);
+        await fixture.Blobs.GetBlobContainerClient(StorageNames.OutputsContainer).GetBlobClient((await fixture.JobAsync(id)).VideoOutput().BlobName).DownloadToAsync(path);
         return await Ffmpeg.ProbeAsync(path);
     }
 
@@ -54,7 +54,7 @@ public sealed class EncodeVideoTests(StorageFixture fixture)
         Assert.Equal(audio ? "aac" : null, output.AudioCodec);
         Assert.True(output.MoovBeforeMdat, "moov must come before mdat (+faststart)");
         Assert.InRange(output.DurationSeconds, TestClips.SourceDurationSeconds(clip) - 0.5, TestClips.SourceDurationSeconds(clip) + 0.5);
-        Assert.Equal((width, height, "h264", audio ? "aac" : null), (done.OutputWidth, done.OutputHeight, done.OutputVideoCodec, done.OutputAudioCodec));
+        Assert.Equal((width, height, "h264", audio ? "aac" : null), (done.VideoOutput().Width, done.VideoOutput().Height, done.VideoOutput().VideoCodec, done.VideoOutput().AudioCodec));
         if (clip == Clip.HighFrameRate)
             Assert.InRange(output.FrameRate, 59.9, 60.1);
     }
@@ -135,15 +135,15 @@ public sealed class EncodeVideoTests(StorageFixture fixture)
         var output = fixture.Services.GetRequiredService<GetVideoOutputHandler>();
 
         var link = Assert.IsType<GetVideoOutputResult.Ready>(await output.HandleAsync(TestCallers.Owner, job.Id, CancellationToken.None));
-        Assert.StartsWith($"{job.Id}/", done.OutputBlobName, StringComparison.Ordinal);
-        Assert.Contains($"/{StorageNames.OutputsContainer}/{done.OutputBlobName}?", link.DownloadUrl.ToString(), StringComparison.Ordinal);
+        Assert.StartsWith($"{job.Id}/", done.VideoOutput().BlobName, StringComparison.Ordinal);
+        Assert.Contains($"/{StorageNames.OutputsContainer}/{done.VideoOutput().BlobName}?", link.DownloadUrl.ToString(), StringComparison.Ordinal);
 
-        // A row written before outputs were named per run: no OutputBlobName, the video at outputs/{id}.mp4.
+        // A row written before outputs were named per run: its result names no blob, the video is at outputs/{id}.mp4.
         var before = done.Copy();
-        before.OutputBlobName = null;
+        before.Result = Offload.Jobs.JobPayload.Serialize(done.VideoOutput() with { BlobName = null });
         await fixture.Tables.GetTableClient(StorageNames.JobsTable).UpdateEntityAsync(before, done.ETag, Azure.Data.Tables.TableUpdateMode.Replace);
         var old = Assert.IsType<GetVideoOutputResult.Ready>(await output.HandleAsync(TestCallers.Owner, job.Id, CancellationToken.None));
-        Assert.Null((await fixture.JobAsync(job.Id)).OutputBlobName);
+        Assert.Null((await fixture.JobAsync(job.Id)).VideoOutput().BlobName);
         Assert.Contains($"/{StorageNames.OutputsContainer}/{StorageNames.LegacyOutputBlobName(job.Id)}?", old.DownloadUrl.ToString(), StringComparison.Ordinal);
     }
 
@@ -156,7 +156,7 @@ public sealed class EncodeVideoTests(StorageFixture fixture)
 
         var done = await fixture.JobAsync(job.Id);
         Assert.Equal(JobStatus.Succeeded, done.Status);
-        Assert.Equal([done.OutputBlobName!], await fixture.OutputsOfAsync(job.Id)); // the winner's own; the loser never uploaded, or deleted its upload
+        Assert.Equal([done.VideoOutput().BlobName!], await fixture.OutputsOfAsync(job.Id)); // the winner's own; the loser never uploaded, or deleted its upload
         Assert.Equal("h264", (await DownloadOutputAsync(job.Id)).VideoCodec);
     }
 
@@ -192,10 +192,10 @@ public sealed class EncodeVideoTests(StorageFixture fixture)
     [InlineData("""{"v":1,"jobId":"0193a0b1c2d3e4f5a6b7c8d9e0ffffff"}""")] // well formed, no such job
     public async Task Encode_MovesMessagesItCanNeverHandleToThePoisonQueue(string body)
     {
-        var handler = fixture.Services.GetRequiredService<EncodeVideoHandler>();
+        var runner = fixture.Services.GetRequiredService<JobRunner>();
         await fixture.ClearQueuesAsync();
 
-        await handler.HandleAsync(new EncodeVideoCommand(body, 1), CancellationToken.None);
+        await runner.HandleAsync(new JobDelivery(QueueNames.HeavyCompute, body, 1), CancellationToken.None);
 
         var poison = fixture.Queues.GetQueueClient(QueueNames.PoisonOf(QueueNames.HeavyCompute));
         var bodies = new List<string>();
@@ -295,9 +295,10 @@ public sealed class EncodeVideoTests(StorageFixture fixture)
 
         var stored = await fixture.JobAsync(job.Id);
         Assert.Equal(JobStatus.Queued, stored.Status);
-        Assert.Equal((long)bytes.Length, stored.SourceSizeBytes);
-        Assert.Equal("video/quicktime", stored.SourceContentType);
-        Assert.Equal("holiday.mov", stored.SourceFileName);
+        var source = stored.PayloadAs<VideoPayload>()!;
+        Assert.Equal((long)bytes.Length, source.SizeBytes);
+        Assert.Equal("video/quicktime", source.ContentType);
+        Assert.Equal("holiday.mov", source.FileName);
         var blob = fixture.Blobs.GetBlobContainerClient(StorageNames.UploadsContainer).GetBlobClient(job.Id);
         Assert.Equal(bytes, (await blob.DownloadContentAsync()).Value.Content.ToArray());
 

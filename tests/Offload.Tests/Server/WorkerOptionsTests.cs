@@ -14,18 +14,18 @@ public class WorkerOptionsTests
     [InlineData(100, 32, 68)]
     public void ListenerSettings_KeepExactlyTheConcurrencyInFlight(int concurrency, int batchSize, int threshold)
     {
-        var settings = WorkerOptions.ListenerSettings(concurrency);
+        var settings = WorkQueue.ListenerSettings(concurrency);
 
         Assert.Equal((batchSize, threshold), settings);
         Assert.Equal(concurrency, settings.BatchSize + settings.NewBatchThreshold);
     }
 
     [Fact]
-    public void Defaults_ServeBothQueues_OneEncodeAndManyEmailsAtOnce()
+    public void Defaults_ServeEveryWorkQueue_WithItsDeclaredConcurrency_OneEncodeAndManyEmailsAtOnce()
     {
         var options = new WorkerOptions();
 
-        Assert.Equal(QueueNames.All, options.ServedQueues);
+        Assert.Equal(WorkQueues.Names, options.ServedQueues);
         Assert.Equal(1, options.ConcurrencyOf(QueueNames.HeavyCompute));
         Assert.True(options.ConcurrencyOf(QueueNames.HighPriority) >= 32);
     }

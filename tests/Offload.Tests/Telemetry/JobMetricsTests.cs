@@ -35,7 +35,7 @@ public sealed class JobMetricsTests : IDisposable
 
     private Job At(string status, DateTimeOffset updated, Action<Job>? change = null)
     {
-        var job = Job.New("0193a0b1c2d3e4f5a6b7c8d9e0f1a2b3", _kind, "key:test", T0);
+        var job = Job.New("0193a0b1c2d3e4f5a6b7c8d9e0f1a2b3", _kind, "key:test", T0, new Offload.Videos.VideoPayload("clip.avi", "video/x-msvideo", 1));
         job.Status = status;
         job.UpdatedAt = updated;
         change?.Invoke(job);

@@ -4,7 +4,7 @@ using Offload.Jobs;
 using Offload.Messaging;
 using Offload.Storage;
 
-namespace Offload.Functions.Jobs;
+namespace Offload.Functions.Queues;
 
 /// <summary>watchdog → <see cref="WatchdogHandler"/>: brings back the jobs of workers that died.</summary>
 public sealed class WatchdogFunction(WatchdogHandler handler)

@@ -25,7 +25,7 @@ public abstract record RetryJobResult
 /// was lost can simply be asked for again. A job may be sent through again <see cref="JobOptions.MaxRetries"/> times.
 /// </summary>
 public sealed partial class RetryJobHandler(
-    JobStore jobs, JobQueue queue, OwnerQuotas quotas, IOptions<JobOptions> options, ILogger<RetryJobHandler> logger)
+    JobStore jobs, JobQueue queue, JobKinds kinds, IServiceProvider services, IOptions<JobOptions> options, ILogger<RetryJobHandler> logger)
 {
     public async Task<RetryJobResult> HandleAsync(Caller caller, string id, string kind, CancellationToken cancellationToken)
     {
@@ -43,10 +43,7 @@ public sealed partial class RetryJobHandler(
                 return new RetryJobResult.RetryLimitReached(job.Retries, options.Value.MaxRetries);
             }
             // Another run is new work: it counts like a new video or email, so retries are no way around the quotas.
-            var refusal = job.Kind == JobKinds.Video
-                ? await quotas.TakeVideoAsync(caller, id, job.Notify, cancellationToken)
-                : await quotas.TakeEmailAsync(caller, job.EmailTo ?? "", job.EmailTemplate ?? "", cancellationToken);
-            if (refusal is not null)
+            if (await kinds.Find(job.Kind)!.ChargeRetryAsync(services, caller, job, cancellationToken) is { } refusal)
                 return new RetryJobResult.OverQuota(refusal);
             var was = job.Error is null ? job.Status : $"{job.Status}: {job.Error}";
             var queued = await jobs.TryMoveAsync(job, JobStatus.Queued, $"Sent through again by request; it had {was}", j =>

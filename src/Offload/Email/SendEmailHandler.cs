@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using System.Text.Json;
 using MailKit;
 using MailKit.Net.Smtp;
 using MailKit.Security;
@@ -7,55 +6,36 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MimeKit;
 using Offload.Jobs;
-using Offload.Messaging;
-using Offload.Telemetry;
 
 namespace Offload.Email;
 
-/// <summary>One delivery of a <c>high-priority</c> message.</summary>
-public sealed record SendEmailCommand(string Message, long DequeueCount);
-
 /// <summary>
-/// The email worker: claims the email job, renders its template and sends it over SMTP. A recipient the server
-/// rejects for good (5xx) fails the job at once; connection faults and 4xx answers are retried.
+/// The work of an <c>email</c> job: renders its template and sends it over SMTP. A recipient the server rejects for
+/// good (5xx) fails the job at once; connection faults and 4xx answers are retried.
 /// </summary>
-public sealed partial class SendEmailHandler(
-    JobWorker worker, EmailTemplates templates, SmtpSender smtp, IOptions<EmailOptions> options, ILogger<SendEmailHandler> logger)
+public sealed partial class SendEmailHandler(EmailTemplates templates, SmtpSender smtp, IOptions<EmailOptions> options, ILogger<SendEmailHandler> logger)
+    : IJobHandler<EmailPayload>
 {
-    public async Task HandleAsync(SendEmailCommand command, CancellationToken cancellationToken)
+    public async Task<JobResult> RunAsync(EmailPayload email, JobContext context, CancellationToken cancellationToken)
     {
-        if (await worker.ReadAsync(QueueNames.HighPriority, command.Message, cancellationToken) is not { } message)
-            return;
+        // Templates are files now: one can be gone after a restart, and no attempt would find it.
+        if (!templates.Exists(email.Template))
+            throw new PermanentJobException($"The email template '{email.Template}' no longer exists: restore it, then retry the email.");
 
-        using var delivery = JobTracing.BeginDelivery(QueueNames.HighPriority, message, logger);
-        await worker.RunAsync(QueueNames.HighPriority, JobKinds.Email, message, command.Message, options.Value.Retry, SendAsync, cancellationToken);
-    }
-
-    private async Task SendAsync(JobRun run)
-    {
-        var job = run.Job;
-        if (!templates.Exists(job.EmailTemplate))
-        {
-            // Templates are files now: one can be gone after a restart. No attempt would find it.
-            await run.FailAsync($"The email template '{job.EmailTemplate}' no longer exists: restore it, then retry the email.");
-            return;
-        }
-
-        var model = JsonSerializer.Deserialize<Dictionary<string, string>>(job.EmailModel ?? "{}") ?? [];
-        var rendered = templates.Render(job.EmailTemplate!, model);
+        var rendered = templates.Render(email.Template, email.Model);
         var mime = new MimeMessage
         {
             Subject = rendered.Subject,
             Body = new BodyBuilder { TextBody = rendered.Text, HtmlBody = rendered.Html }.ToMessageBody(),
         };
         mime.From.Add(smtp.From);
-        mime.To.Add(MailboxAddress.Parse(job.EmailTo!));
-        mime.Headers.Add("X-Offload-Job", job.Id);
+        mime.To.Add(MailboxAddress.Parse(email.To));
+        mime.Headers.Add("X-Offload-Job", context.JobId);
 
         try
         {
             // A run that was fenced, taken over or cancelled before the send does not send: another worker may.
-            run.Token.ThrowIfCancellationRequested();
+            cancellationToken.ThrowIfCancellationRequested();
             // Not stopped with the host: a send takes moments (at most the SMTP timeout), and one cut off after the
             // server took the message would be sent again by the next attempt.
             await smtp.SendAsync(mime, CancellationToken.None);
@@ -63,19 +43,17 @@ public sealed partial class SendEmailHandler(
         catch (SmtpCommandException ex) when ((int)ex.StatusCode >= 500)
         {
             LogRefused(logger, options.Value.SmtpHost, options.Value.SmtpPort, (int)ex.StatusCode, ex);
-            await run.FailAsync($"The mail server refused the message for good (SMTP {(int)ex.StatusCode}).");
-            return;
+            throw new PermanentJobException($"The mail server refused the message for good (SMTP {(int)ex.StatusCode}).", ex);
         }
         catch (Exception ex) when (ex is SmtpCommandException or SmtpProtocolException or ServiceNotConnectedException
                                        or AuthenticationException or SocketException or IOException or TimeoutException)
         {
             LogSendFailed(logger, options.Value.SmtpHost, options.Value.SmtpPort, options.Value.SmtpUser ?? "", ex);
-            await run.RetryLaterAsync(Describe(ex), ex);
-            return;
+            throw new TransientJobException(Describe(ex), ex);
         }
 
-        if (await run.SucceedAsync("Sent: the mail server accepted the message.", j => j.Progress = 100) is { } sent)
-            LogSent(logger, job.EmailTemplate!, (sent.CompletedAt - sent.CreatedAt)?.TotalMilliseconds ?? 0);
+        LogSent(logger, email.Template);
+        return new JobResult("Sent: the mail server accepted the message.");
     }
 
     /// <summary>
@@ -92,8 +70,8 @@ public sealed partial class SendEmailHandler(
         _ => "The connection to the mail server broke off.",
     };
 
-    [LoggerMessage(EventId = 3101, Level = LogLevel.Information, Message = "Email '{Template}' sent, {LatencyMs:0} ms after it was queued")]
-    private static partial void LogSent(ILogger logger, string template, double latencyMs);
+    [LoggerMessage(EventId = 3101, Level = LogLevel.Information, Message = "Email '{Template}' accepted by the mail server")]
+    private static partial void LogSent(ILogger logger, string template);
 
     [LoggerMessage(EventId = 3102, Level = LogLevel.Warning, Message = "Sending through the mail server {SmtpHost}:{SmtpPort} as '{SmtpUser}' failed")]
     private static partial void LogSendFailed(ILogger logger, string smtpHost, int smtpPort, string smtpUser, Exception exception);

@@ -4,21 +4,13 @@ using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Offload.Jobs;
-using Offload.Messaging;
 using Offload.Quotas;
 using Offload.Storage;
-using Offload.Telemetry;
 
 namespace Offload.Videos;
 
-/// <summary>One delivery of a <c>heavy-compute</c> message: its raw body and how often the queue has delivered it.</summary>
-public sealed record EncodeVideoCommand(string Message, long DequeueCount);
-
-/// <summary>The job can never succeed, whatever the number of tries (e.g. the upload is not a video).</summary>
-public sealed class PermanentJobException(string reason) : Exception(reason);
-
 /// <summary>
-/// The encode worker: claims the job, downloads the source, probes it, refuses it when it is over a limit
+/// The work of a <c>video</c> job: downloads the source, probes it, refuses it when it is over a limit
 /// (<see cref="EncodeLimits"/>: an encode bomb fails at once, never retried), encodes it to a web-playable MP4,
 /// checks the result and uploads it under a name of this run's own (<see cref="StorageNames.OutputBlobName"/>), which the
 /// success move records on the job. Idempotent: a redelivered message for a finished job does nothing, and every status
@@ -26,54 +18,36 @@ public sealed class PermanentJobException(string reason) : Exception(reason);
 /// stops when the job is cancelled, taken over, over its time limit, the run cannot renew its lease, or the host stops.
 /// </summary>
 public sealed partial class EncodeVideoHandler(
-    JobWorker worker,
     BlobServiceClient blobs,
     VideoEncoder encoder,
-    VideoNotifications notifications,
     OwnerQuotas quotas,
     IOptions<EncodingOptions> options,
-    ILogger<EncodeVideoHandler> logger)
+    ILogger<EncodeVideoHandler> logger) : IJobHandler<VideoPayload>
 {
     private readonly EncodingOptions _options = options.Value;
 
-    public async Task HandleAsync(EncodeVideoCommand command, CancellationToken cancellationToken)
+    public async Task<JobResult> RunAsync(VideoPayload payload, JobContext context, CancellationToken cancellationToken)
     {
-        if (await worker.ReadAsync(QueueNames.HeavyCompute, command.Message, cancellationToken) is not { } message)
-            return;
-
-        using var delivery = JobTracing.BeginDelivery(QueueNames.HeavyCompute, message, logger);
-        await worker.RunAsync(QueueNames.HeavyCompute, JobKinds.Video, message, command.Message, _options.Retry,
-            run => EncodeAsync(run, command.DequeueCount), cancellationToken);
-        await notifications.NotifyIfFinalAsync(message.JobId, cancellationToken);
-    }
-
-    private async Task EncodeAsync(JobRun run, long dequeueCount)
-    {
-        LogStarted(logger, run.Job.Attempts, dequeueCount);
+        LogStarted(logger, context.Attempt, context.DequeueCount);
         // A folder per delivery: two deliveries of one message never share files. Its lock tells a start-up clean-up
         // (WorkFolderCleaner) that this run is alive.
         WorkFolder? workFolder = null;
-        using var timeLimit = CancellationTokenSource.CreateLinkedTokenSource(run.Token);
+        using var timeLimit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeLimit.CancelAfter(_options.TimeLimit);
         try
         {
             // Inside: a folder that cannot be made is a fault with a reason on the job, like any other file fault.
-            workFolder = WorkFolder.Create(_options.ResolveWorkingDirectory(), run.Job.Id);
-            await RunAsync(run, workFolder.Path, timeLimit.Token);
+            workFolder = WorkFolder.Create(_options.ResolveWorkingDirectory(), context.JobId);
+            return await EncodeAsync(payload, context, workFolder.Path, timeLimit.Token);
         }
-        catch (PermanentJobException ex)
+        catch (OperationCanceledException) when (timeLimit.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            await run.FailAsync(ex.Message);
+            throw new PermanentJobException($"The encode timed out: it ran longer than {_options.TimeLimit:g}, the limit for one encode.");
         }
-        catch (OperationCanceledException) when (timeLimit.IsCancellationRequested && !run.Token.IsCancellationRequested)
+        catch (EncodeFailedException ex) when (ex.Detail is { } detail)
         {
-            await run.FailAsync($"The encode timed out: it ran longer than {_options.TimeLimit:g}, the limit for one encode.");
-        }
-        catch (Exception ex) when (IsTransient(ex))
-        {
-            if (ex is EncodeFailedException { Detail: { } detail })
-                LogEncodeFailed(logger, detail);
-            await run.RetryLaterAsync(Describe(ex), ex);
+            LogEncodeFailed(logger, detail); // ffmpeg's own words name files: the log's, not the job's
+            throw;
         }
         finally
         {
@@ -82,14 +56,26 @@ public sealed partial class EncodeVideoHandler(
         }
     }
 
-    private async Task RunAsync(JobRun run, string workDirectory, CancellationToken cancellationToken)
+    /// <summary>
+    /// The faults of an encode worth another attempt, with the reason a caller sees (the job's error). File faults name
+    /// the worker's paths and ffmpeg's output names its files, so neither is shown: the exception and ffmpeg's words
+    /// are in the log. Storage outages are the core's (<see cref="JobRunner"/>).
+    /// </summary>
+    public static JobFault? Classify(Exception exception) => exception switch
     {
-        var id = run.Job.Id;
+        EncodeFailedException => JobFault.Retry(exception.Message),
+        IOException => JobFault.Retry("A file of the encode could not be read or written on the worker."),
+        _ => null,
+    };
+
+    private async Task<JobResult> EncodeAsync(VideoPayload payload, JobContext context, string workDirectory, CancellationToken cancellationToken)
+    {
+        var id = context.JobId;
         var sourcePath = Path.Combine(workDirectory, "source");
         var outputPath = Path.Combine(workDirectory, "output.mp4");
 
         var source = blobs.GetBlobContainerClient(StorageNames.UploadsContainer).GetBlobClient(StorageNames.SourceBlobName(id));
-        if (run.Job.SourceSnapshot is { } snapshot)
+        if (payload.Snapshot is { } snapshot)
             source = source.WithSnapshot(snapshot); // what the submit checked, whatever the upload link wrote since
         try
         {
@@ -113,10 +99,10 @@ public sealed partial class EncodeVideoHandler(
         if (DiskSpace.ShortfallForOutput(DiskSpace.EstimateOutputBytes(info, _options), new DriveInfo(workDirectory).AvailableFreeSpace) is { } noRoom)
             throw new PermanentJobException(noRoom);
         // The owner's daily quota of source seconds counts each video once, when its first attempt starts encoding.
-        if (run.Job is { Attempts: 1, Owner: { } owner })
+        if (context is { Attempt: 1, Owner: { } owner })
             await quotas.RecordEncodeAsync(owner, info.Duration, cancellationToken);
 
-        await encoder.EncodeAsync(sourcePath, info, outputPath, run.ReportProgress, cancellationToken);
+        await encoder.EncodeAsync(sourcePath, info, outputPath, context.ReportProgress, cancellationToken);
 
         var output = await encoder.ProbeAsync(outputPath, cancellationToken);
         if (output is not { VideoCodec: "h264" })
@@ -124,32 +110,21 @@ public sealed partial class EncodeVideoHandler(
         var sizeBytes = new FileInfo(outputPath).Length;
         ThrowIfOver(EncodeLimits.CheckOutput(info, output, sizeBytes, _options));
 
-        var outputName = StorageNames.OutputBlobName(id, run.RunId);
+        var outputName = StorageNames.OutputBlobName(id, context.RunId);
         var outputBlob = blobs.GetBlobContainerClient(StorageNames.OutputsContainer).GetBlobClient(outputName);
         await outputBlob.UploadAsync(outputPath, new BlobUploadOptions
         {
             HttpHeaders = new BlobHttpHeaders { ContentType = "video/mp4" },
         }, cancellationToken);
 
-        var done = await run.SucceedAsync(
+        LogEncoded(logger, sizeBytes, output.Width, output.Height);
+        return new JobResult(
             $"Encoded: {output.Width}x{output.Height} {output.VideoCodec}{(output.AudioCodec is null ? "" : "/" + output.AudioCodec)}, {sizeBytes} bytes, {output.Duration.TotalSeconds:0.0} s.",
-            j =>
-            {
-                j.Progress = 100;
-                j.Error = null;
-                j.OutputBlobName = outputName;
-                j.OutputSizeBytes = sizeBytes;
-                j.OutputDurationSeconds = Math.Round(output.Duration.TotalSeconds, 3);
-                j.OutputWidth = output.Width;
-                j.OutputHeight = output.Height;
-                j.OutputVideoCodec = output.VideoCodec;
-                j.OutputAudioCodec = output.AudioCodec;
-            });
-
-        if (done is not null)
-            LogSucceeded(logger, sizeBytes, output.Width, output.Height, (done.CompletedAt - done.StartedAt)?.TotalSeconds ?? 0);
-        else
-            await outputBlob.DeleteIfExistsAsync(cancellationToken: CancellationToken.None); // cancelled or taken over at the last moment: not the result
+            new VideoOutput(outputName, sizeBytes, Math.Round(output.Duration.TotalSeconds, 3), output.Width, output.Height, output.VideoCodec, output.AudioCodec))
+        {
+            // Cancelled or taken over at the last moment: this run's upload is not the result.
+            Discard = async () => await outputBlob.DeleteIfExistsAsync(cancellationToken: CancellationToken.None),
+        };
     }
 
     /// <summary>Over a limit is permanent: the same file is over it on every try.</summary>
@@ -160,21 +135,6 @@ public sealed partial class EncodeVideoHandler(
         LogOverLimit(logger, exceeded.Setting);
         throw new PermanentJobException(exceeded.Reason);
     }
-
-    private static bool IsTransient(Exception ex) =>
-        ex is EncodeFailedException or IOException || StorageFaults.IsUnavailable(ex);
-
-    /// <summary>
-    /// The reason a caller sees (the job's error). File faults name the worker's paths and ffmpeg's output names its
-    /// files, so neither is shown: the exception and ffmpeg's words are in the log.
-    /// </summary>
-    private static string Describe(Exception ex) => ex switch
-    {
-        RequestFailedException { Status: > 0 } rf => $"Storage was unavailable ({rf.Status} {rf.ErrorCode}).",
-        RequestFailedException or HttpRequestException or AggregateException => "Storage could not be reached.",
-        EncodeFailedException => ex.Message,
-        _ => "A file of the encode could not be read or written on the worker.",
-    };
 
     private void TryDelete(WorkFolder folder)
     {
@@ -195,9 +155,8 @@ public sealed partial class EncodeVideoHandler(
         Message = "Source probed: {Width}x{Height} {Codec}, {DurationSeconds:0.0} s, audio: {HasAudio}")]
     private static partial void LogProbed(ILogger logger, int width, int height, string codec, double durationSeconds, bool hasAudio);
 
-    [LoggerMessage(EventId = 2103, Level = LogLevel.Information,
-        Message = "Encode succeeded: {SizeBytes} bytes, {Width}x{Height}, in {Seconds:0.00} s")]
-    private static partial void LogSucceeded(ILogger logger, long sizeBytes, int width, int height, double seconds);
+    [LoggerMessage(EventId = 2103, Level = LogLevel.Information, Message = "Encoded and uploaded: {SizeBytes} bytes, {Width}x{Height}")]
+    private static partial void LogEncoded(ILogger logger, long sizeBytes, int width, int height);
 
     [LoggerMessage(EventId = 2105, Level = LogLevel.Warning, Message = "Over the limit Encoding:{Setting}; the job fails without a retry")]
     private static partial void LogOverLimit(ILogger logger, string setting);

@@ -16,7 +16,7 @@ public abstract record CancelVideoResult
 /// is ignored when it arrives (the job is final); a running encode notices at its next heartbeat and stops ffmpeg.
 /// The source stays in <c>uploads/</c>, so the job can be sent through again (POST …/retry).
 /// </summary>
-public sealed class CancelVideoHandler(JobStore jobs)
+public sealed class CancelVideoHandler(JobStore jobs, JobEndListeners ended)
 {
     public const string Reason = "Cancelled by request.";
 
@@ -27,7 +27,7 @@ public sealed class CancelVideoHandler(JobStore jobs)
     {
         for (var i = 0; i < Tries; i++)
         {
-            var job = await jobs.FindAsync(id, JobKinds.Video, caller, cancellationToken);
+            var job = await jobs.FindAsync(id, VideoJob.Kind, caller, cancellationToken);
             if (job is null)
                 return new CancelVideoResult.NotFound();
             if (job.IsFinal)
@@ -39,7 +39,10 @@ public sealed class CancelVideoHandler(JobStore jobs)
                 j.NextAttemptAt = null;
             }, cancellationToken);
             if (cancelled is not null)
+            {
+                await ended.NotifyAsync(cancelled, cancellationToken);
                 return new CancelVideoResult.Cancelled(cancelled);
+            }
         }
 
         throw new InvalidOperationException($"The job changed {Tries} times while it was being cancelled.");

@@ -19,16 +19,20 @@ public sealed record VideoJobView(
     VideoOutputView? Output,
     IReadOnlyList<JobEventView> Events)
 {
-    public static VideoJobView From(Job job, IEnumerable<JobEvent> history) => new(
-        job.Id, job.Status, job.Progress, job.Attempts, job.CreatedAt, job.UpdatedAt, job.StartedAt, job.CompletedAt,
-        job.Status == JobStatus.Retrying ? job.NextAttemptAt : null, job.Error,
-        new VideoSourceView(job.SourceFileName, job.SourceContentType, job.SourceSizeBytes),
-        job.Status == JobStatus.Succeeded
-            ? new VideoOutputView(
-                job.OutputSizeBytes ?? 0, job.OutputDurationSeconds ?? 0, job.OutputWidth ?? 0, job.OutputHeight ?? 0,
-                job.OutputVideoCodec ?? "", job.OutputAudioCodec, VideoRoutes.OutputPath(job.Id))
-            : null,
-        history.Select(JobEventView.From).ToList());
+    public static VideoJobView From(Job job, IEnumerable<JobEvent> history)
+    {
+        var source = job.PayloadAs<VideoPayload>();
+        var output = job.Status == JobStatus.Succeeded ? job.ResultAs<VideoOutput>() : null;
+        return new VideoJobView(
+            job.Id, job.Status, job.Progress, job.Attempts, job.CreatedAt, job.UpdatedAt, job.StartedAt, job.CompletedAt,
+            job.Status == JobStatus.Retrying ? job.NextAttemptAt : null, job.Error,
+            new VideoSourceView(source?.FileName, source?.ContentType ?? "", source?.SizeBytes ?? 0),
+            output is null
+                ? null
+                : new VideoOutputView(output.SizeBytes, output.DurationSeconds, output.Width, output.Height, output.VideoCodec, output.AudioCodec,
+                    VideoRoutes.OutputPath(job.Id)),
+            history.Select(JobEventView.From).ToList());
+    }
 }
 
 public sealed record VideoSourceView(string? FileName, string ContentType, long SizeBytes);
@@ -41,7 +45,7 @@ public sealed class GetVideoHandler(JobStore jobs)
 {
     public async Task<VideoJobView?> HandleAsync(Caller caller, string id, CancellationToken cancellationToken)
     {
-        var job = await jobs.FindAsync(id, JobKinds.Video, caller, cancellationToken);
+        var job = await jobs.FindAsync(id, VideoJob.Kind, caller, cancellationToken);
         return job is null ? null : VideoJobView.From(job, await jobs.GetHistoryAsync(id, cancellationToken));
     }
 }

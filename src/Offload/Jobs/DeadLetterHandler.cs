@@ -12,7 +12,7 @@ public sealed record DeadLetterCommand(string Queue, string Message, long Dequeu
 /// listener moves a message to <c>&lt;queue&gt;-poison</c> after <c>maxDequeueCount</c> failed deliveries (or when it
 /// cannot even decode it), and this ends the job <c>failed</c> with a reason. Every dead message is logged.
 /// </summary>
-public sealed partial class HandleDeadLetter(JobStore jobs, ILogger<HandleDeadLetter> logger)
+public sealed partial class DeadLetterHandler(JobStore jobs, JobEndListeners ended, ILogger<DeadLetterHandler> logger)
 {
     private const int MaxLoggedChars = 256;
 
@@ -44,8 +44,11 @@ public sealed partial class HandleDeadLetter(JobStore jobs, ILogger<HandleDeadLe
         {
             var reason = $"Its message could not be processed and was moved to {QueueNames.PoisonOf(command.Queue)}" +
                          (job.Error is null ? "." : $"; the last error was: {job.Error}");
-            if (await jobs.TryMoveAsync(job, JobStatus.Failed, reason, j => j.Error = reason, cancellationToken) is not null)
-                JobWorker.LogFailed(logger, reason);
+            if (await jobs.TryMoveAsync(job, JobStatus.Failed, reason, j => j.Error = reason, cancellationToken) is { } failed)
+            {
+                JobLog.Failed(logger, reason);
+                await ended.NotifyAsync(failed, cancellationToken);
+            }
         }
     }
 

@@ -4,30 +4,30 @@ using Offload.Jobs;
 using Offload.Messaging;
 using Offload.Storage;
 
-namespace Offload.Functions.Jobs;
+namespace Offload.Functions.Queues;
 
-/// <summary>heavy-compute-poison → <see cref="HandleDeadLetter"/>: no video job outlives its dead message.</summary>
-public sealed class EncodeVideoDeadLetterFunction(HandleDeadLetter handler)
+/// <summary>heavy-compute-poison → <see cref="DeadLetterHandler"/>: no job of that queue outlives its dead message.</summary>
+public sealed class HeavyComputeDeadLetterFunction(DeadLetterHandler handler)
 {
-    [Function(nameof(EncodeVideoDeadLetterFunction))]
+    [Function(nameof(HeavyComputeDeadLetterFunction))]
     public Task RunAsync(
         [QueueTrigger(QueueNames.HeavyComputePoison, Connection = StorageNames.ConnectionName)] QueueMessage message,
         CancellationToken cancellationToken) =>
         handler.HandleAsync(new DeadLetterCommand(QueueNames.HeavyCompute, message.Body.ToString(), message.DequeueCount), cancellationToken);
 }
 
-/// <summary>high-priority-poison → <see cref="HandleDeadLetter"/>: no email job outlives its dead message.</summary>
-public sealed class SendEmailDeadLetterFunction(HandleDeadLetter handler)
+/// <summary>high-priority-poison → <see cref="DeadLetterHandler"/>: no job of that queue outlives its dead message.</summary>
+public sealed class HighPriorityDeadLetterFunction(DeadLetterHandler handler)
 {
-    [Function(nameof(SendEmailDeadLetterFunction))]
+    [Function(nameof(HighPriorityDeadLetterFunction))]
     public Task RunAsync(
         [QueueTrigger(QueueNames.HighPriorityPoison, Connection = StorageNames.ConnectionName)] QueueMessage message,
         CancellationToken cancellationToken) =>
         handler.HandleAsync(new DeadLetterCommand(QueueNames.HighPriority, message.Body.ToString(), message.DequeueCount), cancellationToken);
 }
 
-/// <summary>watchdog-poison → <see cref="HandleDeadLetter"/>: a dead check is logged; its job keeps its own message.</summary>
-public sealed class WatchdogDeadLetterFunction(HandleDeadLetter handler)
+/// <summary>watchdog-poison → <see cref="DeadLetterHandler"/>: a dead check is logged; its job keeps its own message.</summary>
+public sealed class WatchdogDeadLetterFunction(DeadLetterHandler handler)
 {
     [Function(nameof(WatchdogDeadLetterFunction))]
     public Task RunAsync(

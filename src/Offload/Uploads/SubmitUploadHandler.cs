@@ -44,7 +44,7 @@ public sealed class SubmitUploadHandler(
         // Another owner's upload is no upload at all: the id says nothing about whether it exists.
         if (!upload.HasValue || upload.Value is not { } promised || !caller.MaySee(promised.Owner))
             return new SubmitUploadResult.NoSuchUpload();
-        if (await jobs.GetAsync(id, cancellationToken) is { Kind: JobKinds.Video } existing)
+        if (await jobs.GetAsync(id, cancellationToken) is { Kind: VideoJob.Kind } existing)
             return new SubmitUploadResult.Accepted(existing);
 
         // Blocks that were staged but never committed do not make a blob: it does not exist yet.

@@ -48,7 +48,7 @@ public sealed class QueueEmailHandler(
         if (templates.Validate(command.Template!, model, links) is { } problem)
             return new QueueEmailResult.Invalid(problem.Field, problem.Message);
 
-        var email = (To: to.ToString(), Template: command.Template!, Model: EmailTemplates.Serialize(model));
+        var email = new EmailPayload(to.ToString(), command.Template!, new SortedDictionary<string, string>(model, StringComparer.Ordinal));
         if (command.IdempotencyKey is not { } key)
         {
             if (await OverQuotaAsync(command, to.Address, cancellationToken) is { } over)
@@ -56,7 +56,7 @@ public sealed class QueueEmailHandler(
             return new QueueEmailResult.Accepted(await CreateAsync(command.JobId ?? JobId.New(), command.Owner, email, cancellationToken));
         }
 
-        var fingerprint = IdempotencyKeys.Fingerprint(email.To, email.Template, email.Model);
+        var fingerprint = IdempotencyKeys.Fingerprint(email.To, email.Template, EmailTemplates.Serialize(model));
         var id = JobId.New();
         // A repeated request is answered from its record and counts against no quota; a new one does.
         var first = await keys.FindAsync(command.Owner, KeyScope, key, cancellationToken);
@@ -81,15 +81,12 @@ public sealed class QueueEmailHandler(
     /// Writes the job and queues its id; for an id that exists, returns that job (and re-sends its message while it is
     /// queued). Once the row is stored the email is accepted: a message that cannot be sent now is the sweeper's.
     /// </summary>
-    private async Task<Job> CreateAsync(string id, string owner, (string To, string Template, string Model) email, CancellationToken cancellationToken)
+    private async Task<Job> CreateAsync(string id, string owner, EmailPayload email, CancellationToken cancellationToken)
     {
-        var job = Job.New(id, JobKinds.Email, owner, jobs.Now);
-        job.EmailTo = email.To;
-        job.EmailTemplate = email.Template;
-        job.EmailModel = email.Model;
+        var job = Job.New(id, EmailJob.Kind, owner, jobs.Now, email);
         try
         {
-            await jobs.CreateAsync(job, $"Accepted: template '{job.EmailTemplate}'.", cancellationToken);
+            await jobs.CreateAsync(job, $"Accepted: template '{email.Template}'.", cancellationToken);
         }
         catch (RequestFailedException ex) when (ex.Status == 409)
         {

@@ -23,13 +23,13 @@ public sealed class GetVideoOutputHandler(JobStore jobs, BlobServiceClient blobs
 {
     public async Task<GetVideoOutputResult> HandleAsync(Caller caller, string id, CancellationToken cancellationToken)
     {
-        var job = await jobs.FindAsync(id, JobKinds.Video, caller, cancellationToken);
+        var job = await jobs.FindAsync(id, VideoJob.Kind, caller, cancellationToken);
         if (job is null)
             return new GetVideoOutputResult.NotFound();
         if (job.Status != JobStatus.Succeeded)
             return new GetVideoOutputResult.NotReady(job.Status);
 
-        var blob = blobs.GetBlobContainerClient(StorageNames.OutputsContainer).GetBlobClient(StorageNames.OutputBlobNameOf(id, job.OutputBlobName));
+        var blob = blobs.GetBlobContainerClient(StorageNames.OutputsContainer).GetBlobClient(StorageNames.OutputBlobNameOf(id, job.ResultAs<VideoOutput>()?.BlobName));
         var (url, _) = await links.CreateAsync(blob, BlobSasPermissions.Read, options.Value.DownloadLinkLifetime, "video/mp4", cancellationToken);
         return new GetVideoOutputResult.Ready(url);
     }

@@ -16,15 +16,19 @@ public sealed record WatchdogCommand(string Message);
 /// its fixed 10-minute invisibility: this takes about <see cref="JobOptions.LeaseDuration"/>.
 /// </summary>
 public sealed partial class WatchdogHandler(
-    JobStore jobs, JobQueue queue, JobWorker worker, IOptions<JobOptions> options, ILogger<WatchdogHandler> logger)
+    JobStore jobs, JobQueue queue, JobKinds kinds, StoragePatience patience, IOptions<JobOptions> options, ILogger<WatchdogHandler> logger)
 {
     public async Task HandleAsync(WatchdogCommand command, CancellationToken cancellationToken)
     {
-        if (await worker.ReadAsync(QueueNames.Watchdog, command.Message, cancellationToken) is not { } message)
+        if (!JobMessage.TryParse(command.Message, out var message, out var error))
+        {
+            LogMalformed(logger, error);
+            await queue.DeadLetterAsync(QueueNames.Watchdog, command.Message, cancellationToken);
             return;
+        }
 
         using var delivery = JobTracing.BeginDelivery(QueueNames.Watchdog, message, logger);
-        await worker.Patiently(() => CheckAsync(message, cancellationToken), cancellationToken);
+        await patience.RunAsync(() => CheckAsync(message, cancellationToken), cancellationToken);
     }
 
     /// <summary>
@@ -62,10 +66,13 @@ public sealed partial class WatchdogHandler(
         }
 
         LogWorkerLost(logger, job.Attempts, -left.TotalSeconds);
-        await queue.EnqueueAsync(QueueNames.For(job.Kind), job.Id, cancellationToken);
+        await queue.EnqueueAsync(kinds.QueueOf(job.Kind), job.Id, cancellationToken);
     }
 
     [LoggerMessage(EventId = 1030, Level = LogLevel.Warning,
         Message = "The worker of attempt {Attempt} stopped renewing its lease {Seconds:0.0} s ago; the job goes back on its queue")]
     private static partial void LogWorkerLost(ILogger logger, int attempt, double seconds);
+
+    [LoggerMessage(EventId = 1031, Level = LogLevel.Error, Message = "Malformed watchdog message moved to the poison queue: {Reason}")]
+    private static partial void LogMalformed(ILogger logger, string reason);
 }

@@ -10,7 +10,7 @@ public sealed record EmailJobView(
     IReadOnlyList<JobEventView> Events)
 {
     public static EmailJobView From(Job job, IEnumerable<JobEvent> history) => new(
-        job.Id, job.Status, job.EmailTemplate ?? "", job.Attempts, job.CreatedAt, job.UpdatedAt, job.CompletedAt,
+        job.Id, job.Status, job.PayloadAs<EmailPayload>()?.Template ?? "", job.Attempts, job.CreatedAt, job.UpdatedAt, job.CompletedAt,
         job.Status == JobStatus.Retrying ? job.NextAttemptAt : null, job.Error, history.Select(JobEventView.From).ToList());
 }
 
@@ -19,7 +19,7 @@ public sealed class GetEmailHandler(JobStore jobs)
 {
     public async Task<EmailJobView?> HandleAsync(Caller caller, string id, CancellationToken cancellationToken)
     {
-        var job = await jobs.FindAsync(id, JobKinds.Email, caller, cancellationToken);
+        var job = await jobs.FindAsync(id, EmailJob.Kind, caller, cancellationToken);
         return job is null ? null : EmailJobView.From(job, await jobs.GetHistoryAsync(id, cancellationToken));
     }
 }
