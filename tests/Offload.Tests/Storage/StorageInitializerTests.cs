@@ -20,7 +20,7 @@ public class StorageInitializerTests
 
         await Initializer(HttpStatusCode.Forbidden, answered).EnsureCreatedAsync(CancellationToken.None);
 
-        Assert.Equal(2 + 6 + 6, answered.Count); // every container, table and queue was tried, none stopped the rest
+        Assert.Equal(3 + 6 + 6, answered.Count); // every container, table and queue was tried, none stopped the rest
     }
 
     [Fact]
