@@ -14,6 +14,7 @@
 #                         __From): then no mail catcher is started
 #   --queues / --concurrency after the command go to the server, e.g. ./run.sh --queues high-priority
 #   ASPNETCORE_URLS       where the server listens (default http://127.0.0.1:7071)
+#   Email__TemplatesPath  a folder of your own email templates over the built-in ones (README: Your own email templates)
 #   Encoding__FfmpegFolder, Videos__MaxUploadBytes, ...   any application setting (see README)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -155,6 +156,7 @@ for _ in $(seq 1 150); do
   status    curl -H "Authorization: Bearer \$KEY" $URL/api/videos/<id>
   download  curl -L -o out.mp4 -H "Authorization: Bearer \$KEY" $URL/api/videos/<id>/output
   email     curl -i -X POST -H "Authorization: Bearer \$KEY" -H 'Content-Type: application/json' -d '{"to":"you@example.com","template":"welcome","model":{"name":"You"}}' $URL/api/emails
+  templates curl -H "Authorization: Bearer \$KEY" $URL/api/email-templates   (yours: Email__TemplatesPath, see README)
   webhook   curl -X POST -H "Authorization: Bearer \$KEY" -H 'Content-Type: application/json' -d '{"url":"http://127.0.0.1:9000/hooks","events":["video.succeeded","video.failed"]}' $URL/api/webhooks
   new key   curl -X POST -H "Authorization: Bearer \$KEY" -H 'Content-Type: application/json' -d '{"name":"my app","scopes":["videos","emails","webhooks"]}' $URL/api/keys
   API docs  $URL/api/reference   (OpenAPI: $URL/api/openapi.json)

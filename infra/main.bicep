@@ -165,6 +165,9 @@ var smtpSettings = {
 }
 var sharedSettings = {
   Email__LinkBaseUrl: 'https://${apiAppName}.azurewebsites.net'
+  // Templates laid over the built-in ones, read at start-up (restart the apps after uploading one). Both apps: the
+  // encoder checks its notification emails against the same templates the api sends them with.
+  Email__TemplatesContainer: 'email-templates'
   Jobs__Retention: '${jobRetentionDays}.00:00:00'
 }
 

@@ -47,6 +47,10 @@ var containerGrants = concat(flatten(hostGrants), [
   // The encoder reads the source and writes (or, when cancelled at the last moment, deletes) the output.
   { app: 'encode', container: 'uploads', role: blobDataReader }
   { app: 'encode', container: 'outputs', role: blobDataContributor }
+  // Both apps read the email templates at start-up: the api renders them, the encoder checks its notifications'
+  // models against them. Neither writes them: an operator uploads them (with a role of their own).
+  { app: 'api', container: 'email-templates', role: blobDataReader }
+  { app: 'encode', container: 'email-templates', role: blobDataReader }
 ])
 
 // Only the encode app's queues are scoped: it takes heavy-compute (and the listener moves its last failures to

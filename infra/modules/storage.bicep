@@ -30,7 +30,7 @@ param uploadRetentionDays int = 7
 param outputRetentionDays int = 31
 
 // Keep in step with src/Offload/Storage/StorageNames.cs and src/Offload/Messaging/QueueNames.cs.
-var containers = ['uploads', 'outputs']
+var containers = ['uploads', 'outputs', 'email-templates']
 // Made here rather than by the Functions host on first start, so that each app's role on them can be scoped to them.
 var hostContainers = ['azure-webjobs-hosts', 'azure-webjobs-secrets']
 var tables = ['jobs', 'idempotency', 'apikeys', 'quotas', 'activejobs', 'jobexpiries', 'webhooks', 'webhookdeliveries']

@@ -10,8 +10,9 @@ using Offload.Webhooks;
 namespace Offload.Server;
 
 /// <summary>
-/// The HTTP routes: thin adapters over the shared <see cref="VideoApi"/>, <see cref="EmailApi"/>, <see cref="WebhooksApi"/>, <see cref="JobApi"/>,
-/// <see cref="KeysApi"/> and <see cref="HealthApi"/>. Each group says who may call it: the scope its policy needs.
+/// The HTTP routes: thin adapters over the shared <see cref="VideoApi"/>, <see cref="EmailApi"/>,
+/// <see cref="EmailTemplatesApi"/>, <see cref="WebhooksApi"/>, <see cref="JobApi"/>, <see cref="KeysApi"/> and <see cref="HealthApi"/>.
+/// Each group says who may call it: the scope its policy needs.
 /// Each route says what it is for the API document (<see cref="ApiDocument"/>): its name (the Functions host's
 /// function is that name + "Function"), what it takes when it reads its body by hand, and what it answers.
 /// </summary>
@@ -65,6 +66,14 @@ public static class OffloadApi
             jobs.RetryAsync(http.User, id, EmailJob.Kind, EmailRoutes.StatusPath, ct))
             .WithName("RetryEmail").WithSummary("Send a failed or cancelled email job through again")
             .Produces<JobApi.QueuedJob>(StatusCodes.Status202Accepted).ProducesProblems(400, 404, 409, 429, 503);
+        emails.MapGet(EmailRoutes.Templates, (EmailTemplatesApi api) => api.List())
+            .WithName("ListEmailTemplates").WithSummary("Every email template, with its variables and where its files came from")
+            .Produces<EmailTemplatesApi.TemplateList>();
+        emails.MapPost(EmailRoutes.TemplatePreview, (string name, HttpRequest request, EmailTemplatesApi api, CancellationToken ct) =>
+            api.PreviewAsync(request, name, ct))
+            .WithName("PreviewEmailTemplate").WithSummary("Render an email template with a model, without sending it")
+            .AcceptsJson<EmailPreviewRequest>()
+            .Produces<EmailTemplatesApi.Preview>().ProducesProblems(400, 404, 413, 415);
 
         var webhooks = root.MapGroup("").RequireAuthorization(WebhookRoutes.Policy).WithTags("Webhooks");
         webhooks.MapPost(WebhookRoutes.Webhooks, (HttpRequest request, WebhooksApi api, CancellationToken ct) => api.CreateAsync(request, ct))

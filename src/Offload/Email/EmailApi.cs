@@ -15,6 +15,8 @@ public static class EmailRoutes
     public const string Emails = "emails";
     public const string Email = "emails/{id}";
     public const string Retry = "emails/{id}/retry";
+    public const string Templates = "email-templates";
+    public const string TemplatePreview = "email-templates/{name}/preview";
 
     public static string StatusPath(string id) => $"{ApiRoutes.Prefix}/emails/{id}";
 }
@@ -35,10 +37,10 @@ public sealed class EmailApi(QueueEmailHandler queue, GetEmailHandler get)
             var (body, error) = await ApiResults.ReadJsonAsync<EmailRequest>(request, "email request", "{\"to\", \"template\", \"model\"}", cancellationToken);
             if (body is null)
                 return error!;
-            if (body.Model?.FirstOrDefault(p => p.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Array) is { Key: { } nested })
-                return ApiResults.InvalidField($"model.{nested}", "Model values must be strings, numbers or booleans.");
+            var (model, badModel) = ReadModel(body.Model);
+            if (badModel is not null)
+                return badModel;
 
-            var model = body.Model?.ToDictionary(p => p.Key, p => p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText());
             var caller = Caller.From(request.HttpContext.User);
             var command = new QueueEmailCommand(caller.OwnerId, body.To, body.Template, model, IdempotencyKey: idempotencyKey, Requester: caller);
             return await queue.HandleAsync(command, cancellationToken) switch
@@ -61,6 +63,14 @@ public sealed class EmailApi(QueueEmailHandler queue, GetEmailHandler get)
             var view = await get.HandleAsync(Caller.From(user), id, cancellationToken);
             return view is null ? ApiResults.NotFound($"There is no email job '{id}'.") : ApiResults.Ok(view);
         });
+
+    /// <summary>A request's <c>model</c> as text values (a number or a boolean as written), or the 400 for a nested value.</summary>
+    internal static (Dictionary<string, string>? Model, IResult? Error) ReadModel(Dictionary<string, JsonElement>? model)
+    {
+        if (model?.FirstOrDefault(p => p.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Array) is { Key: { } nested })
+            return (null, ApiResults.InvalidField($"model.{nested}", "Model values must be strings, numbers or booleans."));
+        return (model?.ToDictionary(p => p.Key, p => p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText()), null);
+    }
 
     public sealed record AcceptedEmail(string Id, string Status, string StatusUrl);
 }

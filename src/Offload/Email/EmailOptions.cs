@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Text.RegularExpressions;
 using MimeKit;
 
 namespace Offload.Email;
@@ -7,10 +8,12 @@ namespace Offload.Email;
 /// SMTP settings (section <c>Email</c>: <c>Email__SmtpHost</c>, <c>Email__SmtpPort</c>, <c>Email__SmtpUser</c>,
 /// <c>Email__SmtpPassword</c>, <c>Email__UseStartTls</c>, <c>Email__From</c>; sessions kept for reuse:
 /// <c>Email__MaxIdleConnections</c>, <c>Email__SmtpIdleTimeout</c>), and which links emails may carry
-/// (<c>Email__LinkBaseUrl</c>, <c>Email__AllowedLinkHosts__0</c>, <c>__1</c> ...). Works with Azure Communication
-/// Services' SMTP relay, SendGrid or any SMTP server. The defaults point at the local mail catcher ./run.sh starts.
+/// (<c>Email__LinkBaseUrl</c>, <c>Email__AllowedLinkHosts__0</c>, <c>__1</c> ...), and where templates that override
+/// or add to the built-in ones are (<c>Email__TemplatesPath</c>, <c>Email__TemplatesContainer</c>). Works with Azure
+/// Communication Services' SMTP relay, SendGrid or any SMTP server. The defaults point at the local mail catcher
+/// ./run.sh starts.
 /// </summary>
-public sealed class EmailOptions : IValidatableObject
+public sealed partial class EmailOptions : IValidatableObject
 {
     public const string SectionName = "Email";
 
@@ -48,6 +51,18 @@ public sealed class EmailOptions : IValidatableObject
         : Uri.TryCreate(LinkBaseUrl, UriKind.Absolute, out var url) ? [url.IdnHost]
         : [];
 
+    /// <summary>
+    /// A folder of email templates that override the built-in ones file by file, or add new ones (see
+    /// <see cref="EmailTemplateSources"/>); relative to the current directory. Empty: the built-in templates only.
+    /// </summary>
+    public string? TemplatesPath { get; set; }
+
+    /// <summary>
+    /// A blob container of templates laid over the folder's, read at start-up (in Azure: <c>email-templates</c>, which
+    /// infra/ creates). Empty: none.
+    /// </summary>
+    public string? TemplatesContainer { get; set; }
+
     /// <summary>Deliveries of one email that may fail transiently before the job fails.</summary>
     [Range(1, 20)]
     public int MaxAttempts { get; set; } = 5;
@@ -82,8 +97,15 @@ public sealed class EmailOptions : IValidatableObject
             yield return new ValidationResult("Email:SmtpPassword is required when Email:SmtpUser is set.", [nameof(SmtpPassword)]);
         foreach (var host in AllowedLinkHosts.Where(h => !EmailLinks.IsHost(h)))
             yield return new ValidationResult($"Email:AllowedLinkHosts '{host}' is not a host name: give the bare host, e.g. app.example.com.", [nameof(AllowedLinkHosts)]);
+        if (!string.IsNullOrWhiteSpace(TemplatesPath) && !Directory.Exists(TemplatesPath))
+            yield return new ValidationResult($"Email:TemplatesPath '{TemplatesPath}' is not a folder (relative paths start at '{Environment.CurrentDirectory}').", [nameof(TemplatesPath)]);
+        if (!string.IsNullOrWhiteSpace(TemplatesContainer) && !ContainerName().IsMatch(TemplatesContainer))
+            yield return new ValidationResult($"Email:TemplatesContainer '{TemplatesContainer}' is not a blob container name (3-63 lower-case letters, digits and single hyphens).", [nameof(TemplatesContainer)]);
         // The app's own links (a video's download link) pass the same check as a caller's.
         if (Uri.TryCreate(LinkBaseUrl, UriKind.Absolute, out _) && !new EmailLinks(LinkHosts).TryCheck(LinkBaseUrl, out _, out var problem))
             yield return new ValidationResult($"Email:LinkBaseUrl '{LinkBaseUrl}' {problem} (Email:AllowedLinkHosts).", [nameof(LinkBaseUrl)]);
     }
+
+    [GeneratedRegex("^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$")]
+    private static partial Regex ContainerName();
 }

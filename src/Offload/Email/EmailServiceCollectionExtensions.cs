@@ -13,6 +13,9 @@ public static class EmailServiceCollectionExtensions
     {
         services.AddOptions<EmailOptions>().BindConfiguration(EmailOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(sp => new EmailLinks(sp.GetRequiredService<IOptions<EmailOptions>>().Value.LinkHosts));
+        services.AddSingleton<EmailTemplateSources>();
+        services.AddSingleton(sp => sp.GetRequiredService<EmailTemplateSources>().Load());
+        services.AddHostedService<EmailTemplatesStartup>();
         services.AddSingleton<SmtpSender>();
 
         services.AddJobKind<EmailPayload, SendEmailHandler>(EmailJob.Kind, QueueNames.HighPriority, kind =>
@@ -30,6 +33,7 @@ public static class EmailServiceCollectionExtensions
         services.AddSingleton<QueueEmailHandler>();
         services.AddSingleton<GetEmailHandler>();
         services.AddSingleton<EmailApi>();
+        services.AddSingleton<EmailTemplatesApi>();
         return services;
     }
 }

@@ -1,5 +1,3 @@
-using MimeKit;
-using Offload.Http;
 using Offload.Idempotency;
 using Offload.Access;
 using Offload.Jobs;
@@ -34,19 +32,19 @@ public abstract record QueueEmailResult
 /// never waits for SMTP, and an encode backlog on <c>heavy-compute</c> never delays it.
 /// </summary>
 public sealed class QueueEmailHandler(
-    JobStore jobs, JobQueue queue, IdempotencyKeys keys, EmailLinks links, OwnerQuotas quotas)
+    JobStore jobs, JobQueue queue, IdempotencyKeys keys, EmailTemplates templates, EmailLinks links, OwnerQuotas quotas)
 {
     private const string KeyScope = "emails";
 
     public async Task<QueueEmailResult> HandleAsync(QueueEmailCommand command, CancellationToken cancellationToken)
     {
-        if (ParseRecipient(command.To) is not { } to)
-            return new QueueEmailResult.Invalid("to", $"'to' must be one email address of at most {RequestLimits.MaxEmailAddressLength} characters.");
-        if (!EmailTemplates.Exists(command.Template))
-            return new QueueEmailResult.Invalid("template", $"'template' must be one of: {string.Join(", ", EmailTemplates.Names)}.");
+        if (!EmailAddress.TryParse(command.To, out var to))
+            return new QueueEmailResult.Invalid("to", $"'to' must be {EmailAddress.Requirement}.");
+        if (!templates.Exists(command.Template))
+            return new QueueEmailResult.Invalid("template", $"'template' must be one of: {string.Join(", ", templates.Names.Order(StringComparer.Ordinal))}.");
 
         var model = command.Model?.ToDictionary() ?? [];
-        if (EmailTemplates.Validate(command.Template!, model, links) is { } problem)
+        if (templates.Validate(command.Template!, model, links) is { } problem)
             return new QueueEmailResult.Invalid(problem.Field, problem.Message);
 
         var email = new EmailPayload(to.ToString(), command.Template!, new SortedDictionary<string, string>(model, StringComparer.Ordinal));
@@ -76,16 +74,6 @@ public sealed class QueueEmailHandler(
     private async Task<QueueEmailResult?> OverQuotaAsync(QueueEmailCommand command, string to, CancellationToken cancellationToken) =>
         command.Requester is { } requester && await quotas.TakeEmailAsync(requester, to, command.Template!, cancellationToken) is { } refusal
             ? new QueueEmailResult.OverQuota(refusal)
-            : null;
-
-    /// <summary>
-    /// One mailbox, or <c>null</c>: no list, no control characters (a line break must never reach a header), and
-    /// short enough for any mail server and for storage.
-    /// </summary>
-    public static MailboxAddress? ParseRecipient(string? to) =>
-        !string.IsNullOrWhiteSpace(to) && to.Length <= RequestLimits.MaxEmailAddressLength && !to.Any(char.IsControl)
-        && MailboxAddress.TryParse(to, out var mailbox) && mailbox.Address.Contains('@', StringComparison.Ordinal)
-            ? mailbox
             : null;
 
     /// <summary>Writes the job and queues its id, once only by its id (<see cref="JobQueue.SubmitAsync"/>).</summary>

@@ -13,12 +13,16 @@ namespace Offload.Email;
 /// The work of an <c>email</c> job: renders its template and sends it over SMTP. A recipient the server rejects for
 /// good (5xx) fails the job at once; connection faults and 4xx answers are retried.
 /// </summary>
-public sealed partial class SendEmailHandler(SmtpSender smtp, IOptions<EmailOptions> options, ILogger<SendEmailHandler> logger)
+public sealed partial class SendEmailHandler(EmailTemplates templates, SmtpSender smtp, IOptions<EmailOptions> options, ILogger<SendEmailHandler> logger)
     : IJobHandler<EmailPayload>
 {
     public async Task<JobResult> RunAsync(EmailPayload email, JobContext context, CancellationToken cancellationToken)
     {
-        var rendered = EmailTemplates.Render(email.Template, email.Model);
+        // Templates are files now: one can be gone after a restart, and no attempt would find it.
+        if (!templates.Exists(email.Template))
+            throw new PermanentJobException($"The email template '{email.Template}' no longer exists: restore it, then retry the email.");
+
+        var rendered = templates.Render(email.Template, email.Model);
         var mime = new MimeMessage
         {
             Subject = rendered.Subject,

@@ -4,6 +4,7 @@ using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Offload.Access;
+using Offload.Email;
 using Offload.Idempotency;
 using Offload.Jobs;
 using Offload.Storage;
@@ -128,10 +129,13 @@ public sealed partial class OwnerQuotas(
     private QuotaRefusal OverEmails(Caller caller, TimeSpan wait) =>
         Refuse(caller, nameof(QuotaOptions.EmailsPerMinute), $"Over the quota of {Limits.EmailsPerMinute} emails a minute.", wait);
 
-    /// <summary>One recipient however it is written: lower case, and an international domain in its punycode form.</summary>
+    /// <summary>
+    /// One recipient however it is written: the address without a display name (<c>Ada &lt;a@x.com&gt;</c> and
+    /// <c>Bob &lt;a@x.com&gt;</c> are one inbox), lower case, and an international domain in its punycode form.
+    /// </summary>
     private static string RecipientBucket(string to, string template)
     {
-        var address = to.Trim().ToLowerInvariant();
+        var address = (EmailAddress.TryParse(to, out var mailbox) ? mailbox.Address : to).Trim().ToLowerInvariant();
         var at = address.LastIndexOf('@');
         if (at > 0)
         {

@@ -42,6 +42,7 @@ public sealed partial class StorageInitializer(
     {
         await CreateAsync(StorageNames.UploadsContainer, () => blobs.GetBlobContainerClient(StorageNames.UploadsContainer).CreateIfNotExistsAsync(cancellationToken: cancellationToken));
         await CreateAsync(StorageNames.OutputsContainer, () => blobs.GetBlobContainerClient(StorageNames.OutputsContainer).CreateIfNotExistsAsync(cancellationToken: cancellationToken));
+        await CreateAsync(StorageNames.EmailTemplatesContainer, () => blobs.GetBlobContainerClient(StorageNames.EmailTemplatesContainer).CreateIfNotExistsAsync(cancellationToken: cancellationToken));
         await CreateAsync(StorageNames.JobsTable, () => tables.CreateTableIfNotExistsAsync(StorageNames.JobsTable, cancellationToken));
         await CreateAsync(StorageNames.IdempotencyTable, () => tables.CreateTableIfNotExistsAsync(StorageNames.IdempotencyTable, cancellationToken));
         await CreateAsync(StorageNames.ApiKeysTable, () => tables.CreateTableIfNotExistsAsync(StorageNames.ApiKeysTable, cancellationToken));

@@ -12,6 +12,9 @@ public static class StorageNames
 
     public const string UploadsContainer = "uploads";
     public const string OutputsContainer = "outputs";
+
+    /// <summary>Email templates laid over the built-in ones, where <c>Email__TemplatesContainer</c> names it (infra/ does).</summary>
+    public const string EmailTemplatesContainer = "email-templates";
     public const string JobsTable = "jobs";
     public const string IdempotencyTable = "idempotency";
     public const string ApiKeysTable = "apikeys";

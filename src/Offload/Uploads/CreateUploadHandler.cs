@@ -1,9 +1,9 @@
-using System.Net.Mail;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Azure.Storage.Sas;
 using Microsoft.Extensions.Options;
 using Offload.Access;
+using Offload.Email;
 using Offload.Http;
 using Offload.Jobs;
 using Offload.Quotas;
@@ -43,8 +43,8 @@ public sealed class CreateUploadHandler(
         if (command.ContentType is not { Length: <= RequestLimits.MaxMediaTypeLength } type
             || !(type.StartsWith("video/", StringComparison.OrdinalIgnoreCase) || type == "application/octet-stream"))
             return new CreateUploadResult.Invalid("contentType", $"'contentType' must be video/* or application/octet-stream, of at most {RequestLimits.MaxMediaTypeLength} characters.");
-        if (command.Notify is { Length: > 0 } notify && (notify.Length > RequestLimits.MaxEmailAddressLength || !MailAddress.TryCreate(notify, out _)))
-            return new CreateUploadResult.Invalid("notify", $"'notify' must be an email address of at most {RequestLimits.MaxEmailAddressLength} characters.");
+        if (command.Notify is { Length: > 0 } notify && !EmailAddress.IsValid(notify))
+            return new CreateUploadResult.Invalid("notify", $"'notify' must be {EmailAddress.Requirement}.");
         var fileName = command.FileName is null ? null : Path.GetFileName(command.FileName);
         if (fileName?.Length > RequestLimits.MaxFileNameLength)
             return new CreateUploadResult.Invalid("fileName", $"'fileName' may have at most {RequestLimits.MaxFileNameLength} characters.");

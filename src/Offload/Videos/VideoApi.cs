@@ -1,4 +1,3 @@
-using System.Net.Mail;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -6,6 +5,7 @@ using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using Offload.Access;
+using Offload.Email;
 using Offload.Http;
 using Offload.Jobs;
 
@@ -34,8 +34,8 @@ public sealed class VideoApi(
         if (badKey is not null)
             return badKey;
         var notify = request.Query["notify"].ToString();
-        if (notify.Length > 0 && !IsEmailAddress(notify))
-            return ApiResults.BadRequest("The 'notify' query parameter is not an email address.", $"Got '{notify}'.");
+        if (notify.Length > 0 && !EmailAddress.IsValid(notify))
+            return ApiResults.BadRequest($"The 'notify' query parameter must be {EmailAddress.Requirement}.", $"Got '{notify}'.");
 
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType) || mediaType.MediaType.Value is not { } type)
             return UnsupportedMediaType(request.ContentType);
@@ -162,9 +162,6 @@ public sealed class VideoApi(
     private static bool IsVideoMediaType(string type) =>
         type.StartsWith("video/", StringComparison.OrdinalIgnoreCase)
         || type.Equals("application/octet-stream", StringComparison.OrdinalIgnoreCase);
-
-    private static bool IsEmailAddress(string value) =>
-        value.Length <= RequestLimits.MaxEmailAddressLength && MailAddress.TryCreate(value, out var address) && address.Address == value && value.Contains('.', StringComparison.Ordinal);
 
     private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
 

@@ -225,4 +225,24 @@ public sealed class SendEmailTests(StorageFixture fixture)
         Assert.Equal("Your video could not be processed", email.Subject);
         Assert.Contains("not a video", email.Text);
     }
+
+    [Fact]
+    public async Task Send_FailsAtOnce_WhenTheTemplateWasRemovedSinceTheEmailWasQueued()
+    {
+        // Queued by an instance that had the template; sent by one started without it (the folder was changed).
+        var folder = Directory.CreateTempSubdirectory("offload-templates").FullName;
+        await File.WriteAllTextAsync(Path.Combine(folder, "farewell.json"), """{"variables": {"name": {"required": true}}}""");
+        foreach (var part in new[] { "subject", "text", "html" })
+            await File.WriteAllTextAsync(Path.Combine(folder, $"farewell.{part}.liquid"), "Goodbye {{ name }}");
+        await using var before = fixture.CreateServices(new Dictionary<string, string?> { ["Email:TemplatesPath"] = folder });
+        var to = Unique("farewell");
+        var job = await QueueAsync(to, "farewell", new() { ["name"] = "Ada" }, before);
+
+        await SendAsync(job.Id);
+
+        var failed = await fixture.JobAsync(job.Id);
+        Assert.Equal((JobStatus.Failed, 1), (failed.Status, failed.Attempts));
+        Assert.Equal("The email template 'farewell' no longer exists: restore it, then retry the email.", failed.Error);
+        Directory.Delete(folder, recursive: true);
+    }
 }

@@ -84,6 +84,8 @@ public sealed class FunctionsAppTests
     [InlineData("CreateUploadFunction", "post", UploadRoutes.Uploads)]
     [InlineData("SubmitUploadFunction", "post", UploadRoutes.Submit)]
     [InlineData("GetEmailFunction", "get", EmailRoutes.Email)]
+    [InlineData("ListEmailTemplatesFunction", "get", EmailRoutes.Templates)]
+    [InlineData("PreviewEmailTemplateFunction", "post", EmailRoutes.TemplatePreview)]
     [InlineData("CreateKeyFunction", "post", KeyRoutes.Keys)]
     [InlineData("ListKeysFunction", "get", KeyRoutes.Keys)]
     [InlineData("RevokeKeyFunction", "delete", KeyRoutes.Key)]

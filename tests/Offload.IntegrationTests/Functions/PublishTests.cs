@@ -39,6 +39,9 @@ public sealed class PublishTests(PublishedPackage package) : IClassFixture<Publi
         Assert.True(File.Exists(Path.Combine(_output, "Offload.Functions.dll")));
         Assert.True(File.Exists(Path.Combine(_output, ".azurefunctions", "Microsoft.Azure.WebJobs.Extensions.Storage.Queues.dll")));
         Assert.False(File.Exists(Path.Combine(_output, "local.settings.json")));
+        // The built-in email templates, read from beside the app (Offload.csproj copies them).
+        foreach (var file in new[] { "welcome.json", "welcome.subject.liquid", "welcome.text.liquid", "welcome.html.liquid", "video-ready.json" })
+            Assert.True(File.Exists(Path.Combine(_output, "Email", "Templates", file)), $"Email/Templates/{file} is missing");
     }
 
     [Fact]

@@ -44,7 +44,7 @@ public sealed class InfraTests
         var queues = variables.GetProperty("queues").EnumerateArray().Select(q => q.GetString()).ToList();
         var tables = variables.GetProperty("tables").EnumerateArray().Select(t => t.GetString()).ToList();
 
-        Assert.Equal([StorageNames.UploadsContainer, StorageNames.OutputsContainer], containers);
+        Assert.Equal([StorageNames.UploadsContainer, StorageNames.OutputsContainer, StorageNames.EmailTemplatesContainer], containers);
         // The Functions hosts' containers exist before the hosts start, so each app's role can be scoped to them.
         Assert.Equal(["azure-webjobs-hosts", "azure-webjobs-secrets"], variables.GetProperty("hostContainers").EnumerateArray().Select(c => c.GetString()));
         Assert.Equal(WorkQueues.Everything.Order(), queues.Order());
@@ -108,6 +108,7 @@ public sealed class InfraTests
             new("api", BlobOwner, "containers/app-package-api"),
             new("api", BlobContributor, "containers/uploads"),
             new("api", BlobReader, "containers/outputs"),
+            new("api", BlobReader, "containers/email-templates"),
             new("api", BlobDelegator, "account"),
             new("api", QueueContributor, "account"),
             new("api", TableContributor, "account"),
@@ -118,6 +119,7 @@ public sealed class InfraTests
             new("encode", BlobOwner, "containers/app-package-encode"),
             new("encode", BlobReader, "containers/uploads"),
             new("encode", BlobContributor, "containers/outputs"),
+            new("encode", BlobReader, "containers/email-templates"),
             new("encode", QueueContributor, "queues/heavy-compute"),
             new("encode", QueueContributor, "queues/heavy-compute-poison"),
             new("encode", QueueSender, "queues/watchdog"),
@@ -185,6 +187,17 @@ public sealed class InfraTests
         Assert.DoesNotContain("KeyVault", encode.GetRawText());
         // The encoder still queues ?notify= emails, whose links point at the api app.
         Assert.Equal(api.GetProperty("Email__LinkBaseUrl").GetString(), encode.GetProperty("Email__LinkBaseUrl").GetString());
+    }
+
+    [Fact]
+    public async Task BothApps_ReadTheEmailTemplatesContainer_WhichOnlyAnOperatorWrites()
+    {
+        var snapshot = await Bicep.SnapshotAsync();
+
+        foreach (var config in Bicep.Predicted(snapshot, "Microsoft.Web/sites/config"))
+            Assert.Equal(StorageNames.EmailTemplatesContainer, config.GetProperty("properties").GetProperty("Email__TemplatesContainer").GetString());
+        Assert.Equal([("api", BlobReader), ("encode", BlobReader)], Grants(snapshot)
+            .Where(g => g.Scope == $"containers/{StorageNames.EmailTemplatesContainer}").Select(g => (g.Principal, g.Role)).Order());
     }
 
     [Fact]

@@ -29,11 +29,15 @@ public class ServerFixture : IAsyncLifetime
         };
         foreach (var (key, value) in Settings)
             settings[key] = value;
+        await BeforeServerStartsAsync();
         _server = await ServerProcess.StartAsync(_azurite.ConnectionString, settings);
     }
 
     /// <summary>Settings a fixture of its own adds to (or changes in) the server's environment.</summary>
     protected virtual IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>();
+
+    /// <summary>Runs once storage and the mail server are up, before the server starts: for what it reads at start-up.</summary>
+    protected virtual Task BeforeServerStartsAsync() => Task.CompletedTask;
 
     public virtual async Task DisposeAsync()
     {

@@ -35,11 +35,15 @@ public sealed record ApiRoute(string Function, string Method, string Route, bool
 
     public static ApiRoute Named(string function) => All.Single(r => r.Function == function);
 
-    /// <summary>A request to this route for a well-formed id that exists nowhere, with a small JSON body on writes.</summary>
+    /// <summary>
+    /// A request to this route for a well-formed id that exists nowhere (or a template that exists: templates are
+    /// everyone's), with a small JSON body on writes.
+    /// </summary>
     public HttpRequestMessage Request()
     {
         var id = Route.StartsWith(KeyRoutes.Keys, StringComparison.Ordinal) ? "0123456789abcdef" : Offload.Jobs.JobId.New();
-        var request = new HttpRequestMessage(new HttpMethod(Method), "/api/" + Route.Replace("{id}", id, StringComparison.Ordinal));
+        var path = Route.Replace("{id}", id, StringComparison.Ordinal).Replace("{name}", "welcome", StringComparison.Ordinal);
+        var request = new HttpRequestMessage(new HttpMethod(Method), "/api/" + path);
         if (Method == "POST")
             request.Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json");
         return request;

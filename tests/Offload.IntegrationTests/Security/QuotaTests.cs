@@ -80,13 +80,14 @@ public sealed class QuotaTests(QuotaServerFixture fixture) : IClassFixture<Quota
     {
         await StartOfAFreshStretchAsync(TimeSpan.FromHours(1));
         var victim = $"victim-{Guid.NewGuid():N}@example.com";
-        object Upload() => new { fileName = "a.mp4", contentType = "video/mp4", sizeBytes = 1024, notify = victim };
+        object Upload(string notify) => new { fileName = "a.mp4", contentType = "video/mp4", sizeBytes = 1024, notify };
         using var first = await NewOwnerAsync(Scopes.Videos);
         using var second = await NewOwnerAsync(Scopes.Videos);
 
-        Assert.Equal(HttpStatusCode.Created, (await first.PostAsJsonAsync("/api/uploads", Upload())).StatusCode);
-        Assert.Equal(HttpStatusCode.Created, (await second.PostAsJsonAsync("/api/uploads", Upload())).StatusCode);
-        using var third = await second.PostAsJsonAsync("/api/uploads", Upload());
+        // One inbox however the address is written: with a display name, in capitals.
+        Assert.Equal(HttpStatusCode.Created, (await first.PostAsJsonAsync("/api/uploads", Upload(victim))).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await second.PostAsJsonAsync("/api/uploads", Upload($"Ada <{victim}>"))).StatusCode);
+        using var third = await second.PostAsJsonAsync("/api/uploads", Upload($"Bob <{victim.ToUpperInvariant()}>"));
 
         await AssertOverQuotaAsync(third, "Quotas:EmailsPerRecipientPerHour");
     }

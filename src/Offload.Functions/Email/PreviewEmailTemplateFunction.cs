@@ -1,0 +1,17 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+using Offload.Email;
+
+namespace Offload.Functions.Email;
+
+public sealed class PreviewEmailTemplateFunction(EmailTemplatesApi api)
+{
+    [Function(nameof(PreviewEmailTemplateFunction))]
+    [Authorize(Policy = EmailRoutes.Policy)]
+    public Task<IResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = EmailRoutes.TemplatePreview)] HttpRequest request,
+        string name,
+        CancellationToken cancellationToken) =>
+        api.PreviewAsync(request, name, cancellationToken);
+}
