@@ -68,8 +68,8 @@ var queueGrants = [
 // The encoder runs ffmpeg on untrusted files, so it gets the jobs table (its notification emails are job rows there
 // too), activejobs and jobexpiries (a job that ends leaves the index of unfinished jobs, filed to expire) and quotas
 // (it counts the source seconds it encodes), and to publish a video's events it reads the owner's webhook endpoints
-// (read only: it can neither add an endpoint nor change a secret) and indexes the deliveries it queues:
-// never apikeys, where a row is a way in, nor idempotency.
+// (read only: it can neither add an endpoint nor change one) and indexes the deliveries it queues: never apikeys,
+// where a row is a way in, nor idempotency, nor webhooksecrets (the api app alone signs deliveries).
 // The api app uses every table, and its
 // host's diagnostic events go to a table it makes each month (AzureFunctionsDiagnosticEvents<yyyyMM>), a name no
 // role can be scoped to in advance; so its grant is account-wide. (The encode host logs a warning instead.)

@@ -94,7 +94,7 @@ public static class OffloadApi
             .Produces<WebhooksApi.DeliveryList>().ProducesProblems(400, 404, 503);
         webhooks.MapPost(WebhookRoutes.Test, (string id, HttpContext http, WebhooksApi api, CancellationToken ct) => api.TestAsync(http.User, id, ct))
             .WithName("TestWebhook").WithSummary("Send a webhook.test event to an endpoint, delivered like any other")
-            .Produces<WebhooksApi.TestDelivery>(StatusCodes.Status202Accepted).ProducesProblems(400, 404, 503);
+            .Produces<WebhooksApi.TestDelivery>(StatusCodes.Status202Accepted).ProducesProblems(400, 404, 429, 503);
 
         var keys = root.MapGroup("").RequireAuthorization(KeyRoutes.Policy).WithTags("Keys");
         keys.MapPost(KeyRoutes.Keys, (HttpRequest request, KeysApi api, CancellationToken ct) => api.CreateAsync(request, request.HttpContext.User, ct))

@@ -70,7 +70,7 @@ public sealed partial class SendEmailHandler(EmailTemplates templates, SmtpSende
         _ => "The connection to the mail server broke off.",
     };
 
-    [LoggerMessage(EventId = 3101, Level = LogLevel.Information, Message = "Email '{Template}' accepted by the mail server")]
+    [LoggerMessage(EventId = 3101, Level = LogLevel.Information, Message = "Email '{Template}' sent: the mail server accepted it")]
     private static partial void LogSent(ILogger logger, string template);
 
     [LoggerMessage(EventId = 3102, Level = LogLevel.Warning, Message = "Sending through the mail server {SmtpHost}:{SmtpPort} as '{SmtpUser}' failed")]

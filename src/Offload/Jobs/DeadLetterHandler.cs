@@ -45,11 +45,12 @@ public sealed partial class DeadLetterHandler(JobStore jobs, JobEndListeners end
             var reason = $"Its message could not be processed and was moved to {QueueNames.PoisonOf(command.Queue)}" +
                          (job.Error is null ? "." : $"; the last error was: {job.Error}");
             if (await jobs.TryMoveAsync(job, JobStatus.Failed, reason, j => j.Error = reason, cancellationToken) is { } failed)
-            {
                 JobLog.Failed(logger, reason);
-                await ended.NotifyAsync(failed, cancellationToken);
-            }
+            job = await jobs.GetAsync(job.Id, cancellationToken) ?? job;
         }
+
+        // Whoever ended it, and also when this message comes back because telling the listeners failed last time.
+        await ended.NotifyAsync(job, cancellationToken);
     }
 
     private static string Excerpt(string body) => body.Length <= MaxLoggedChars ? body : body[..MaxLoggedChars] + "…";

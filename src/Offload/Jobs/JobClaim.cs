@@ -47,6 +47,11 @@ public sealed partial class JobClaim(
             // The queue is down: the work goes on, and should this worker die, the sweeper finds the dead lease instead.
             LogWatchNotSent(logger, ex.Message);
         }
+        catch
+        {
+            await run.DisposeAsync(); // any other fault (a role not yet granted): no heartbeat may outlive the delivery
+            throw;
+        }
 
         return new Outcome(run, claimed);
     }

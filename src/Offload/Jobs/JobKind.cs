@@ -119,6 +119,10 @@ internal sealed class JobKind<TPayload, THandler>(string name, string queue, Job
     {
         if (job.Payload is null)
             throw new PermanentJobException($"The job has no {Name} payload: it was stored by an earlier version of Offload. Submit it anew.");
+        // A newer one comes from a newer version of the app, mid-deploy: a worker of that version may take it soon.
+        if (job.PayloadVersion > TPayload.Version)
+            throw new TransientJobException(
+                $"The job's {Name} payload is version {job.PayloadVersion}; this worker reads version {TPayload.Version}, so it waits for a newer worker.");
         if (job.PayloadVersion != TPayload.Version)
             throw new PermanentJobException(
                 $"The job's {Name} payload is version {job.PayloadVersion}; this worker reads version {TPayload.Version}.");

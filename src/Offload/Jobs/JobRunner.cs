@@ -19,7 +19,7 @@ public sealed record JobDelivery(string Queue, string Message, long DequeueCount
 /// without using up the attempt.
 /// </summary>
 public sealed partial class JobRunner(
-    JobClaim claims, JobQueue queue, JobEndListeners ended, IServiceProvider services, ILogger<JobRunner> logger)
+    JobClaim claims, JobQueue queue, JobStore jobs, JobEndListeners ended, IServiceProvider services, ILogger<JobRunner> logger)
 {
     public async Task HandleAsync(JobDelivery delivery, CancellationToken hostStopping)
     {
@@ -37,7 +37,8 @@ public sealed partial class JobRunner(
         {
             await using var run = claimed;
             await RunAsync(run, delivery.DequeueCount, hostStopping);
-            job = run.Job;
+            // Cancelled while it ran: the run holds the row as it last wrote it; the cancel is the end to tell.
+            job = run.Cancelled ? await jobs.GetAsync(run.Job.Id, CancellationToken.None) : run.Job;
         }
 
         // Also for a job found finished: the run that ended it may have died before its listeners were told.

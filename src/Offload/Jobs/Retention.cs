@@ -73,6 +73,8 @@ public sealed partial class Retention(
 
         await DeleteOlderThanAsync(StorageNames.IdempotencyTable, now - IdempotencyKeys.Lifetime, cancellationToken);
         await DeleteOlderThanAsync(StorageNames.QuotasTable, now - TimeSpan.FromDays(2), cancellationToken); // the longest window is a day
+        // A delivery's index row outlives its job (expired after Jobs__Retention, a day after the longest retry window).
+        await DeleteOlderThanAsync(StorageNames.WebhookDeliveriesTable, now - options.Value.Retention - TimeSpan.FromDays(4), cancellationToken);
         return deleted;
     }
 

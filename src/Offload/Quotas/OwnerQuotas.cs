@@ -113,6 +113,16 @@ public sealed partial class OwnerQuotas(
         return null;
     }
 
+    /// <summary>Takes one test event (<c>POST /api/webhooks/{id}/test</c>); <c>null</c> when within the quota.</summary>
+    public async Task<QuotaRefusal?> TakeWebhookTestAsync(Caller caller, CancellationToken cancellationToken)
+    {
+        if (!Limits.Enabled || (caller.IsAdmin && Limits.AdminExempt))
+            return null;
+        return await counters.TryTakeAsync(Bucket("webhook-tests", caller.OwnerId), Limits.WebhookTestsPerMinute, Minute, 1, cancellationToken) is { } wait
+            ? Refuse(caller, nameof(QuotaOptions.WebhookTestsPerMinute), $"Over the quota of {Limits.WebhookTestsPerMinute} test events a minute.", wait)
+            : null;
+    }
+
     /// <summary>The template name under which <c>?notify=</c> emails (video-ready, video-failed) are counted per recipient.</summary>
     public const string NotificationTemplate = "video-notification";
 

@@ -38,4 +38,8 @@ public sealed class QuotaOptions
 
     /// <summary>Whether admin credentials skip the quotas. Off by default: a leaked admin key is no bigger a hose.</summary>
     public bool AdminExempt { get; set; }
+
+    /// <summary>Test events an owner may send a minute (<c>POST /api/webhooks/{id}/test</c>): each may be retried for a day at someone's server.</summary>
+    [Range(1, 10_000)]
+    public int WebhookTestsPerMinute { get; set; } = 10;
 }

@@ -50,6 +50,7 @@ public sealed partial class StorageInitializer(
         await CreateAsync(StorageNames.ActiveJobsTable, () => tables.CreateTableIfNotExistsAsync(StorageNames.ActiveJobsTable, cancellationToken));
         await CreateAsync(StorageNames.JobExpiriesTable, () => tables.CreateTableIfNotExistsAsync(StorageNames.JobExpiriesTable, cancellationToken));
         await CreateAsync(StorageNames.WebhooksTable, () => tables.CreateTableIfNotExistsAsync(StorageNames.WebhooksTable, cancellationToken));
+        await CreateAsync(StorageNames.WebhookSecretsTable, () => tables.CreateTableIfNotExistsAsync(StorageNames.WebhookSecretsTable, cancellationToken));
         await CreateAsync(StorageNames.WebhookDeliveriesTable, () => tables.CreateTableIfNotExistsAsync(StorageNames.WebhookDeliveriesTable, cancellationToken));
         foreach (var queue in WorkQueues.Everything)
             await CreateAsync(queue, () => queues.GetQueueClient(queue).CreateIfNotExistsAsync(cancellationToken: cancellationToken));

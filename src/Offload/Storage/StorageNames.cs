@@ -22,6 +22,7 @@ public static class StorageNames
     public const string ActiveJobsTable = "activejobs";
     public const string JobExpiriesTable = "jobexpiries";
     public const string WebhooksTable = "webhooks";
+    public const string WebhookSecretsTable = "webhooksecrets";
     public const string WebhookDeliveriesTable = "webhookdeliveries";
 
     public static string SourceBlobName(string jobId) => jobId;

@@ -40,7 +40,9 @@ public sealed class CancelVideoHandler(JobStore jobs, JobEndListeners ended)
             }, cancellationToken);
             if (cancelled is not null)
             {
-                await ended.NotifyAsync(cancelled, cancellationToken);
+                // Not cut short by the caller going away: the move is made, its listeners must hear of it. A running
+                // job's worker tells them too once it stops (JobRunner), so a failure here is not the last chance.
+                await ended.NotifyAsync(cancelled, CancellationToken.None);
                 return new CancelVideoResult.Cancelled(cancelled);
             }
         }

@@ -20,14 +20,16 @@ public sealed partial class DeliverWebhookHandler(
 {
     public async Task<JobResult> RunAsync(WebhookDeliveryPayload delivery, JobContext context, CancellationToken cancellationToken)
     {
-        var endpoint = await endpoints.GetAsync(context.Owner ?? "", delivery.EndpointId, cancellationToken)
-                       ?? throw new PermanentJobException("The endpoint was deleted; the event was not delivered.", code: "deleted");
+        var endpoint = await endpoints.GetAsync(context.Owner ?? "", delivery.EndpointId, cancellationToken);
+        var secret = await endpoints.GetSecretAsync(context.Owner ?? "", delivery.EndpointId, cancellationToken);
+        if (endpoint is null || secret is null)
+            throw new PermanentJobException("The endpoint was deleted; the event was not delivered.", code: "deleted");
         var body = delivery.Body();
         using var request = new HttpRequestMessage(HttpMethod.Post, endpoint.Url)
         {
             Content = new StringContent(body, Encoding.UTF8, "application/json"),
         };
-        request.Headers.Add(WebhookSignature.Header, WebhookSignature.Create(clock.GetUtcNow(), body, endpoint.SecretsAt(clock.GetUtcNow())));
+        request.Headers.Add(WebhookSignature.Header, WebhookSignature.Create(clock.GetUtcNow(), body, secret.SecretsAt(clock.GetUtcNow())));
         request.Headers.Add("Offload-Event-Id", delivery.EventId);
         request.Headers.Add("Offload-Event-Type", delivery.EventType);
         request.Headers.Add("Offload-Delivery-Id", context.JobId);

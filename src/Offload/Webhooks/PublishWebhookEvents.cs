@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Offload.Jobs;
 
 namespace Offload.Webhooks;
@@ -19,9 +20,34 @@ public sealed class PublishWebhookEvents(JobKinds kinds, JobStore jobs, WebhookE
             return;
 
         var view = kind.ViewOf(job, await jobs.GetHistoryAsync(job.Id, cancellationToken));
-        var data = JsonSerializer.SerializeToElement(view, Http.ApiResults.Json);
+        var data = Bounded(JsonSerializer.SerializeToNode(view, Http.ApiResults.Json)!.AsObject());
         var eventId = WebhookDelivery.EventIdOf(job);
         foreach (var endpoint in subscribed)
             await deliveries.QueueAsync(owner, endpoint.Id, eventId, eventType, job.CompletedAt ?? job.UpdatedAt, data, cancellationToken);
+    }
+
+    /// <summary>
+    /// The most an event's data may take as JSON: it is stored in its deliveries' payload, one table property of at most
+    /// 64 KiB (32 K characters), beside the envelope.
+    /// </summary>
+    public const int MaxDataChars = 16_000;
+
+    /// <summary>
+    /// The job as GET shows it, within <see cref="MaxDataChars"/>: a long history (many attempts, many retries) keeps its
+    /// newest entries and says how many it left out (<c>eventsOmitted</c>); GET shows them all.
+    /// </summary>
+    internal static JsonElement Bounded(JsonObject view)
+    {
+        if (view["events"] is JsonArray events)
+        {
+            var omitted = 0;
+            while (view.ToJsonString().Length > MaxDataChars && events.Count > 1)
+            {
+                events.RemoveAt(0);
+                view["eventsOmitted"] = ++omitted;
+            }
+        }
+
+        return JsonSerializer.SerializeToElement(view);
     }
 }

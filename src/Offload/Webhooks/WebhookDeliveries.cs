@@ -46,10 +46,12 @@ public sealed class WebhookDeliveries(TableServiceClient tables, JobStore jobs, 
         var views = new List<WebhookDeliveryView>();
         await foreach (var row in _index.QueryAsync<TableEntity>(e => e.PartitionKey == endpointId, maxPerPage: ListLimit, cancellationToken: cancellationToken))
         {
-            // Expired with its job (Jobs__Retention): the index row goes too.
             if (await jobs.GetAsync(row.GetString("DeliveryId"), cancellationToken) is not { } job)
             {
-                await _index.DeleteEntityAsync(row.PartitionKey, row.RowKey, row.ETag, cancellationToken);
+                // Expired with its job (Jobs__Retention): the index row goes too. A young one may be a delivery being
+                // queued this moment (its row comes first), and stays.
+                if (row.Timestamp < jobs.Now - TimeSpan.FromHours(1))
+                    await _index.DeleteEntityAsync(row.PartitionKey, row.RowKey, row.ETag, cancellationToken);
                 continue;
             }
 

@@ -10,10 +10,11 @@ namespace Offload.Webhooks;
 public sealed class WebhookEndpoints(TableServiceClient tables, IOptions<WebhookOptions> options, TimeProvider clock)
 {
     private readonly TableClient _table = tables.GetTableClient(StorageNames.WebhooksTable);
+    private readonly TableClient _secrets = tables.GetTableClient(StorageNames.WebhookSecretsTable);
 
     public abstract record CreateResult
     {
-        public sealed record Created(WebhookEndpoint Endpoint) : CreateResult;
+        public sealed record Created(WebhookEndpoint Endpoint, string Secret) : CreateResult;
         public sealed record TooMany(int Max) : CreateResult;
     }
 
@@ -30,11 +31,13 @@ public sealed class WebhookEndpoints(TableServiceClient tables, IOptions<Webhook
             Owner = owner,
             Url = url.AbsoluteUri,
             Events = string.Join(',', events),
-            Secret = WebhookSignature.NewSecret(),
             CreatedAt = clock.GetUtcNow(),
         };
+        var secret = new WebhookSecret { PartitionKey = endpoint.PartitionKey, RowKey = endpoint.RowKey, Secret = WebhookSignature.NewSecret() };
+        // The secret first: an endpoint that is listed can always be signed for.
+        await _secrets.AddEntityAsync(secret, cancellationToken);
         await _table.AddEntityAsync(endpoint, cancellationToken);
-        return new CreateResult.Created(endpoint);
+        return new CreateResult.Created(endpoint, secret.Secret);
     }
 
     public async Task<IReadOnlyList<WebhookEndpoint>> ListAsync(string owner, CancellationToken cancellationToken)
@@ -61,35 +64,54 @@ public sealed class WebhookEndpoints(TableServiceClient tables, IOptions<Webhook
         try
         {
             await _table.DeleteEntityAsync(endpoint.PartitionKey, endpoint.RowKey, ETag.All, cancellationToken);
-            return true;
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {
             return false;
         }
+
+        try
+        {
+            await _secrets.DeleteEntityAsync(endpoint.PartitionKey, endpoint.RowKey, ETag.All, cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            // never stored, or deleted by a request at the same moment
+        }
+
+        return true;
+    }
+
+    /// <summary>What signs the owner's endpoint's deliveries; <c>null</c> when the endpoint is gone.</summary>
+    public async Task<WebhookSecret?> GetSecretAsync(string owner, string id, CancellationToken cancellationToken)
+    {
+        var response = await _secrets.GetEntityIfExistsAsync<WebhookSecret>(WebhookEndpoint.OwnerKey(owner), id, cancellationToken: cancellationToken);
+        return response.HasValue ? response.Value : null;
     }
 
     /// <summary>A new secret; the old one keeps signing for <see cref="WebhookOptions.RotationOverlap"/>. <c>null</c> when there is no such endpoint.</summary>
-    public async Task<WebhookEndpoint?> RotateSecretAsync(string owner, string id, CancellationToken cancellationToken)
+    public async Task<(WebhookEndpoint Endpoint, WebhookSecret Secret)?> RotateSecretAsync(string owner, string id, CancellationToken cancellationToken)
     {
         while (true)
         {
-            if (await GetAsync(owner, id, cancellationToken) is not { } endpoint)
+            if (await GetAsync(owner, id, cancellationToken) is not { } endpoint || await GetSecretAsync(owner, id, cancellationToken) is not { } secret)
                 return null;
             var now = clock.GetUtcNow();
-            endpoint.PreviousSecret = endpoint.Secret;
-            endpoint.PreviousSecretUntil = now + options.Value.RotationOverlap;
-            endpoint.Secret = WebhookSignature.NewSecret();
-            endpoint.SecretRotatedAt = now;
+            secret.PreviousSecret = secret.Secret;
+            secret.PreviousSecretUntil = now + options.Value.RotationOverlap;
+            secret.Secret = WebhookSignature.NewSecret();
             try
             {
-                await _table.UpdateEntityAsync(endpoint, endpoint.ETag, TableUpdateMode.Replace, cancellationToken);
-                return endpoint;
+                await _secrets.UpdateEntityAsync(secret, secret.ETag, TableUpdateMode.Replace, cancellationToken);
             }
             catch (RequestFailedException ex) when (ex.Status == 412)
             {
-                // rotated at the same moment by another request: rotate what it stored
+                continue; // rotated at the same moment by another request: rotate what it stored
             }
+
+            endpoint.SecretRotatedAt = now;
+            await _table.UpsertEntityAsync(endpoint, TableUpdateMode.Replace, cancellationToken);
+            return (endpoint, secret);
         }
     }
 }

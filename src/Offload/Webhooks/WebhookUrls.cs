@@ -88,16 +88,17 @@ public static class WebhookUrls
         || (b[0] == 192 && b[1] == 0 && b[2] is 0 or 2)      // IETF protocol assignments, documentation
         || (b[0] == 198 && b[1] is 18 or 19)                 // benchmarking
         || (b[0] == 198 && b[1] == 51 && b[2] == 100)        // documentation
-        || (b[0] == 203 && b[1] == 0 && b[2] == 113));       // documentation
+        || (b[0] == 203 && b[1] == 0 && b[2] == 113)         // documentation
+        || (b[0] == 168 && b[1] == 63 && b[2] == 129 && b[3] == 16)); // Azure's platform endpoint (WireServer), reachable from every VM
 
+    /// <summary>Global unicast only (2000::/3), less the ranges in it that lead elsewhere: an allow-list, not a deny-list.</summary>
     private static bool IsPublicV6(IPAddress address)
     {
         var b = address.GetAddressBytes();
-        return !(address.Equals(IPAddress.IPv6Loopback) || address.Equals(IPAddress.IPv6None)
-                 || address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6Multicast || address.IsIPv6UniqueLocal
-                 || address.IsIPv4MappedToIPv6 || address.IsIPv6Teredo
-                 || (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8)   // documentation
-                 || (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b)); // NAT64: reaches IPv4 space, checked as such nowhere
+        return (b[0] & 0xE0) == 0x20
+               && !address.IsIPv6Teredo                                          // 2001::/32: tunnels to IPv4 space
+               && !(b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8) // 2001:db8::/32, documentation
+               && !(b[0] == 0x20 && b[1] == 0x02);                               // 2002::/16, 6to4: embeds an IPv4 address
     }
 }
 

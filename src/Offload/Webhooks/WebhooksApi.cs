@@ -29,7 +29,7 @@ public sealed record CreateWebhookRequest(string? Url, IReadOnlyList<string>? Ev
 
 /// <summary>The webhook HTTP API, written once for both hosts: every endpoint is its owner's alone.</summary>
 public sealed class WebhooksApi(
-    WebhookEndpoints endpoints, WebhookDeliveries deliveries, JobKinds kinds, IOptions<WebhookOptions> options, TimeProvider clock)
+    WebhookEndpoints endpoints, WebhookDeliveries deliveries, JobKinds kinds, Quotas.OwnerQuotas quotas, IOptions<WebhookOptions> options, TimeProvider clock)
 {
     /// <summary>Every event an endpoint may ask for: those the registered kinds raise.</summary>
     public IReadOnlyList<string> Events => kinds.All.SelectMany(k => k.Events).Order(StringComparer.Ordinal).ToList();
@@ -62,8 +62,8 @@ public sealed class WebhooksApi(
             var caller = Caller.From(request.HttpContext.User);
             return await endpoints.CreateAsync(caller.OwnerId, url, events.Distinct().ToList(), cancellationToken) switch
             {
-                WebhookEndpoints.CreateResult.Created { Endpoint: var e } => WithLocation(
-                    ApiResults.Ok(new CreatedWebhook(e.Id, e.Url, e.EventList, e.Secret, e.CreatedAt), StatusCodes.Status201Created), e.Id),
+                WebhookEndpoints.CreateResult.Created { Endpoint: var e, Secret: var secret } => WithLocation(
+                    ApiResults.Ok(new CreatedWebhook(e.Id, e.Url, e.EventList, secret, e.CreatedAt), StatusCodes.Status201Created), e.Id),
                 WebhookEndpoints.CreateResult.TooMany { Max: var max } => ApiResults.Problem(StatusCodes.Status409Conflict,
                     "You have registered as many webhook endpoints as allowed.", $"The limit is {max} (Webhooks__MaxEndpointsPerOwner); delete one first."),
                 _ => throw new InvalidOperationException("unexpected result"),
@@ -83,8 +83,8 @@ public sealed class WebhooksApi(
     /// <summary>POST /api/webhooks/{id}/rotate-secret → the new secret, shown this once; the old one signs too for <see cref="WebhookOptions.RotationOverlap"/>.</summary>
     public Task<IResult> RotateSecretAsync(ClaimsPrincipal user, string id, CancellationToken cancellationToken) =>
         WithEndpointIdAsync(id, async () =>
-            await endpoints.RotateSecretAsync(Caller.From(user).OwnerId, id, cancellationToken) is { } e
-                ? ApiResults.Ok(new RotatedSecret(e.Id, e.Secret, e.PreviousSecretUntil))
+            await endpoints.RotateSecretAsync(Caller.From(user).OwnerId, id, cancellationToken) is var (e, secret)
+                ? ApiResults.Ok(new RotatedSecret(e.Id, secret.Secret, secret.PreviousSecretUntil))
                 : NotFound(id));
 
     /// <summary>GET /api/webhooks/{id}/deliveries: the newest deliveries with every attempt.</summary>
@@ -98,9 +98,12 @@ public sealed class WebhooksApi(
     public Task<IResult> TestAsync(ClaimsPrincipal user, string id, CancellationToken cancellationToken) =>
         WithEndpointIdAsync(id, async () =>
         {
-            var owner = Caller.From(user).OwnerId;
+            var caller = Caller.From(user);
+            var owner = caller.OwnerId;
             if (await endpoints.GetAsync(owner, id, cancellationToken) is null)
                 return NotFound(id);
+            if (await quotas.TakeWebhookTestAsync(caller, cancellationToken) is { } refusal)
+                return ApiResults.OverQuota(refusal);
             var now = clock.GetUtcNow();
             var eventId = "evt_" + JobId.New();
             var data = System.Text.Json.JsonSerializer.SerializeToElement(new TestEventData(id, "A test event from Offload: this endpoint receives events."), ApiResults.Json);

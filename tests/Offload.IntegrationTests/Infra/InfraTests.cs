@@ -48,7 +48,7 @@ public sealed class InfraTests
         // The Functions hosts' containers exist before the hosts start, so each app's role can be scoped to them.
         Assert.Equal(["azure-webjobs-hosts", "azure-webjobs-secrets"], variables.GetProperty("hostContainers").EnumerateArray().Select(c => c.GetString()));
         Assert.Equal(WorkQueues.Everything.Order(), queues.Order());
-        Assert.Equal([StorageNames.JobsTable, StorageNames.IdempotencyTable, StorageNames.ApiKeysTable, StorageNames.QuotasTable, StorageNames.ActiveJobsTable, StorageNames.JobExpiriesTable, StorageNames.WebhooksTable, StorageNames.WebhookDeliveriesTable], tables);
+        Assert.Equal([StorageNames.JobsTable, StorageNames.IdempotencyTable, StorageNames.ApiKeysTable, StorageNames.QuotasTable, StorageNames.ActiveJobsTable, StorageNames.JobExpiriesTable, StorageNames.WebhooksTable, StorageNames.WebhookSecretsTable, StorageNames.WebhookDeliveriesTable], tables);
         Assert.Single(Bicep.Resources(storage), r => r.GetProperty("type").GetString() == "Microsoft.Storage/storageAccounts/tableServices/tables");
         var lifecycle = Assert.Single(await ResourcesAsync("Microsoft.Storage/storageAccounts/managementPolicies"));
         Assert.Contains("uploads/", lifecycle.GetRawText());
@@ -146,7 +146,7 @@ public sealed class InfraTests
         Assert.DoesNotContain(encode, g => g.Scope is "vault" || g.Scope.StartsWith("secrets/", StringComparison.Ordinal));
         Assert.DoesNotContain(encode, g => g.Scope == "account"); // no account-wide blob, queue or table role
         Assert.DoesNotContain(encode, g => g.Scope == "containers/app-package-api");
-        Assert.DoesNotContain(encode, g => g.Scope is "tables/apikeys" or "tables/idempotency");
+        Assert.DoesNotContain(encode, g => g.Scope is "tables/apikeys" or "tables/idempotency" or "tables/webhooksecrets");
         Assert.Equal([BlobReader], encode.Where(g => g.Scope == "containers/uploads").Select(g => g.Role));
     }
 

@@ -191,7 +191,7 @@ public sealed class TestOnlyKindTests(StorageFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task APayloadOfAnotherVersion_FailsTheJobWithAReason_InsteadOfBeingMisread()
+    public async Task APayloadOfANewerVersion_WaitsForANewerWorker_AndFailsWithAReasonAtTheLimit_InsteadOfBeingMisread()
     {
         var job = await QueueAsync(new CountdownPayload(SucceedOnAttempt: 1));
         var stored = await fixture.JobAsync(job.Id);
@@ -199,8 +199,14 @@ public sealed class TestOnlyKindTests(StorageFixture fixture) : IAsyncLifetime
         await fixture.Tables.GetTableClient(Offload.Storage.StorageNames.JobsTable).UpdateEntityAsync(stored, stored.ETag, Azure.Data.Tables.TableUpdateMode.Replace);
 
         await DeliverAsync(job.Id);
+        var waiting = await fixture.JobAsync(job.Id);
+        Assert.Equal((JobStatus.Retrying, "The job's countdown payload is version 2; this worker reads version 1, so it waits for a newer worker."),
+            (waiting.Status, waiting.Error));
 
+        await DeliverAsync(job.Id, 2);
+        await DeliverAsync(job.Id, 3);
         var failed = await fixture.JobAsync(job.Id);
-        Assert.Equal((JobStatus.Failed, "The job's countdown payload is version 2; this worker reads version 1."), (failed.Status, failed.Error));
+        Assert.Equal(JobStatus.Failed, failed.Status);
+        Assert.Equal("Gave up after 3 attempts: The job's countdown payload is version 2; this worker reads version 1, so it waits for a newer worker.", failed.Error);
     }
 }

@@ -23,26 +23,26 @@ public sealed class UnexpectedFaultTests(StorageFixture fixture)
             ["Email:RetryBaseDelay"] = "00:00:00",
         });
         var jobs = services.GetRequiredService<JobStore>();
-        // A row no API would write: its template does not exist, so rendering it throws what the email worker never expects.
+        // A row no API would write: its recipient is not an address, so MimeKit throws what the email worker never expects.
         var job = Job.New(JobId.New(), EmailJob.Kind, TestCallers.Owner.OwnerId, jobs.Now,
-            new EmailPayload("x@example.com", "no-such-template", new Dictionary<string, string>()));
+            new EmailPayload("<<not an address", "welcome", new Dictionary<string, string> { ["name"] = "Ada" }));
         await jobs.CreateAsync(job, "Accepted.", CancellationToken.None);
         var handler = services.GetRequiredService<JobRunner>();
 
         await handler.HandleAsync(new JobDelivery(QueueNames.HighPriority, JobMessage.For(job.Id).ToJson(), 1), CancellationToken.None);
         var retrying = await fixture.JobAsync(job.Id);
         Assert.Equal((JobStatus.Retrying, 1), (retrying.Status, retrying.Attempts));
-        Assert.StartsWith("KeyNotFoundException: ", retrying.Error);
+        Assert.StartsWith("ParseException: ", retrying.Error);
 
         await handler.HandleAsync(new JobDelivery(QueueNames.HighPriority, JobMessage.For(job.Id).ToJson(), 2), CancellationToken.None);
         var failed = await fixture.JobAsync(job.Id);
         Assert.Equal((JobStatus.Failed, 2), (failed.Status, failed.Attempts));
-        Assert.StartsWith("Gave up after 2 attempts: KeyNotFoundException: ", failed.Error);
+        Assert.StartsWith("Gave up after 2 attempts: ParseException: ", failed.Error);
 
         var history = await jobs.GetHistoryAsync(job.Id, CancellationToken.None);
-        Assert.Contains(history, e => e.Status == JobStatus.Retrying && e.Reason.Contains("KeyNotFoundException", StringComparison.Ordinal));
+        Assert.Contains(history, e => e.Status == JobStatus.Retrying && e.Reason.Contains("ParseException", StringComparison.Ordinal));
         Assert.DoesNotContain(history, e => e.Reason.Contains("stopped renewing its lease", StringComparison.Ordinal));
         // The stack trace is in the log, with the job id in scope.
-        Assert.Contains(fixture.Logs.Entries, e => e.EventId.Id == 1014 && e.Exception is KeyNotFoundException && e.Scopes.Contains($"Job {job.Id}"));
+        Assert.Contains(fixture.Logs.Entries, e => e.EventId.Id == 1014 && e.Exception is MimeKit.ParseException && e.Scopes.Contains($"Job {job.Id}"));
     }
 }

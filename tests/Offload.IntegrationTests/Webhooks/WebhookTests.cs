@@ -241,4 +241,23 @@ public sealed class WebhookTests(WebhookServerFixture fixture) : IClassFixture<W
             Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
         Assert.DoesNotContain(endpoint, await owner.GetStringAsync("/api/webhooks"));
     }
+
+    [Fact]
+    public async Task TestEvents_HaveAQuota()
+    {
+        var owner = await OwnerAsync();
+        await using var receiver = WebhookReceiver.Start();
+        var (endpoint, _) = await RegisterAsync(owner, receiver.Url, "email.delivered");
+
+        var answers = new List<HttpStatusCode>();
+        for (var i = 0; i < 11; i++)
+        {
+            using var test = await owner.PostAsync($"/api/webhooks/{endpoint}/test", null);
+            answers.Add(test.StatusCode);
+            if (test.StatusCode == HttpStatusCode.TooManyRequests)
+                Assert.NotNull(test.Headers.RetryAfter);
+        }
+
+        Assert.Equal(Enumerable.Repeat(HttpStatusCode.Accepted, 10).Append(HttpStatusCode.TooManyRequests), answers);
+    }
 }

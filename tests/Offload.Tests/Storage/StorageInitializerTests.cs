@@ -21,7 +21,7 @@ public class StorageInitializerTests
 
         await Initializer(HttpStatusCode.Forbidden, answered).EnsureCreatedAsync(CancellationToken.None);
 
-        Assert.Equal(3 + 8 + WorkQueues.Everything.Count, answered.Count); // every container, table and queue was tried, none stopped the rest
+        Assert.Equal(3 + 9 + WorkQueues.Everything.Count, answered.Count); // every container, table and queue was tried, none stopped the rest
     }
 
     [Fact]

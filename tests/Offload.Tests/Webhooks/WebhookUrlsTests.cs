@@ -32,6 +32,11 @@ public class WebhookUrlsTests
     [InlineData("::ffff:127.0.0.1")]
     [InlineData("2001:db8::1")]
     [InlineData("64:ff9b::a00:1")]   // NAT64 of 10.0.0.1
+    [InlineData("64:ff9b:1::a00:1")] // local-use NAT64
+    [InlineData("::a00:1")]          // IPv4-compatible
+    [InlineData("2002:a00:1::1")]    // 6to4 of 10.0.0.1
+    [InlineData("100::1")]           // discard-only
+    [InlineData("168.63.129.16")]    // Azure WireServer
     public void InternalAddresses_AreRefused(string address) => Assert.False(WebhookUrls.IsAllowed(IPAddress.Parse(address), allowLoopback: false));
 
     [Fact]
