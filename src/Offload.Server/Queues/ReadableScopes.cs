@@ -4,7 +4,7 @@ namespace Offload.Server.Queues;
 /// The application's logger factory as the WebJobs SDK's job hosts see it. The SDK opens its scopes (the function,
 /// the invocation id) with a plain <see cref="Dictionary{TKey,TValue}"/>, which the console prints as its type name,
 /// <c>System.Collections.Generic.Dictionary`2[…]</c>, on every line of a delivery, the handlers' own lines included.
-/// Here each such scope becomes one that prints its fields, <c>FunctionName:SendEmailFunction InvocationId:…</c>; the
+/// Here each such scope becomes one that prints its fields, <c>FunctionName:WorkQueueTrigger InvocationId:…</c>; the
 /// JSON console and OpenTelemetry read the same fields as before.
 /// </summary>
 public sealed class ReadableScopes(ILoggerFactory application) : ILoggerFactory

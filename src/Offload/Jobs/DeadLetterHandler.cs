@@ -44,9 +44,11 @@ public sealed partial class DeadLetterHandler(JobStore jobs, JobEndListeners end
         {
             var reason = $"Its message could not be processed and was moved to {QueueNames.PoisonOf(command.Queue)}" +
                          (job.Error is null ? "." : $"; the last error was: {job.Error}");
-            if (await jobs.TryMoveAsync(job, JobStatus.Failed, reason, j => j.Error = reason, cancellationToken) is { } failed)
+            var failed = await jobs.TryMoveAsync(job, JobStatus.Failed, reason, j => j.Error = reason, cancellationToken);
+            if (failed is not null)
                 JobLog.Failed(logger, reason);
-            job = await jobs.GetAsync(job.Id, cancellationToken) ?? job;
+            // Lost the race: another writer moved it; tell the listeners what it moved it to.
+            job = failed ?? await jobs.GetAsync(job.Id, cancellationToken) ?? job;
         }
 
         // Whoever ended it, and also when this message comes back because telling the listeners failed last time.

@@ -40,18 +40,10 @@ public sealed partial class StorageInitializer(
 
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
     {
-        await CreateAsync(StorageNames.UploadsContainer, () => blobs.GetBlobContainerClient(StorageNames.UploadsContainer).CreateIfNotExistsAsync(cancellationToken: cancellationToken));
-        await CreateAsync(StorageNames.OutputsContainer, () => blobs.GetBlobContainerClient(StorageNames.OutputsContainer).CreateIfNotExistsAsync(cancellationToken: cancellationToken));
-        await CreateAsync(StorageNames.EmailTemplatesContainer, () => blobs.GetBlobContainerClient(StorageNames.EmailTemplatesContainer).CreateIfNotExistsAsync(cancellationToken: cancellationToken));
-        await CreateAsync(StorageNames.JobsTable, () => tables.CreateTableIfNotExistsAsync(StorageNames.JobsTable, cancellationToken));
-        await CreateAsync(StorageNames.IdempotencyTable, () => tables.CreateTableIfNotExistsAsync(StorageNames.IdempotencyTable, cancellationToken));
-        await CreateAsync(StorageNames.ApiKeysTable, () => tables.CreateTableIfNotExistsAsync(StorageNames.ApiKeysTable, cancellationToken));
-        await CreateAsync(StorageNames.QuotasTable, () => tables.CreateTableIfNotExistsAsync(StorageNames.QuotasTable, cancellationToken));
-        await CreateAsync(StorageNames.ActiveJobsTable, () => tables.CreateTableIfNotExistsAsync(StorageNames.ActiveJobsTable, cancellationToken));
-        await CreateAsync(StorageNames.JobExpiriesTable, () => tables.CreateTableIfNotExistsAsync(StorageNames.JobExpiriesTable, cancellationToken));
-        await CreateAsync(StorageNames.WebhooksTable, () => tables.CreateTableIfNotExistsAsync(StorageNames.WebhooksTable, cancellationToken));
-        await CreateAsync(StorageNames.WebhookSecretsTable, () => tables.CreateTableIfNotExistsAsync(StorageNames.WebhookSecretsTable, cancellationToken));
-        await CreateAsync(StorageNames.WebhookDeliveriesTable, () => tables.CreateTableIfNotExistsAsync(StorageNames.WebhookDeliveriesTable, cancellationToken));
+        foreach (var container in StorageNames.Containers)
+            await CreateAsync(container, () => blobs.GetBlobContainerClient(container).CreateIfNotExistsAsync(cancellationToken: cancellationToken));
+        foreach (var table in StorageNames.Tables)
+            await CreateAsync(table, () => tables.CreateTableIfNotExistsAsync(table, cancellationToken));
         foreach (var queue in WorkQueues.Everything)
             await CreateAsync(queue, () => queues.GetQueueClient(queue).CreateIfNotExistsAsync(cancellationToken: cancellationToken));
     }

@@ -25,6 +25,13 @@ public static class StorageNames
     public const string WebhookSecretsTable = "webhooksecrets";
     public const string WebhookDeliveriesTable = "webhookdeliveries";
 
+    /// <summary>Every container the application uses (created at start-up and by infra/).</summary>
+    public static IReadOnlyList<string> Containers { get; } = [UploadsContainer, OutputsContainer, EmailTemplatesContainer];
+
+    /// <summary>Every table the application uses (created at start-up and by infra/).</summary>
+    public static IReadOnlyList<string> Tables { get; } =
+        [JobsTable, IdempotencyTable, ApiKeysTable, QuotasTable, ActiveJobsTable, JobExpiriesTable, WebhooksTable, WebhookSecretsTable, WebhookDeliveriesTable];
+
     public static string SourceBlobName(string jobId) => jobId;
 
     /// <summary>

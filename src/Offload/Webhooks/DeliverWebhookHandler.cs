@@ -29,7 +29,8 @@ public sealed partial class DeliverWebhookHandler(
         {
             Content = new StringContent(body, Encoding.UTF8, "application/json"),
         };
-        request.Headers.Add(WebhookSignature.Header, WebhookSignature.Create(clock.GetUtcNow(), body, secret.SecretsAt(clock.GetUtcNow())));
+        var now = clock.GetUtcNow();
+        request.Headers.Add(WebhookSignature.Header, WebhookSignature.Create(now, body, secret.SecretsAt(now)));
         request.Headers.Add("Offload-Event-Id", delivery.EventId);
         request.Headers.Add("Offload-Event-Type", delivery.EventType);
         request.Headers.Add("Offload-Delivery-Id", context.JobId);
