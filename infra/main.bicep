@@ -133,24 +133,25 @@ var allFunctions = union(functionApps.api, functionApps.encode)
 func disabledExcept(all array, runs array) object =>
   toObject(filter(all, f => !contains(runs, f)), f => 'AzureWebJobs.${f}.Disabled', f => 'true')
 
-@description('The WebJobs listener keeps batchSize + newBatchThreshold messages in flight: half and half, as the server does (WorkQueue.ListenerSettings).')
-func listenerSettings(concurrency int) object => {
-  AzureFunctionsJobHost__extensions__queues__batchSize: string(min(max((concurrency + 1) / 2, 1), 32))
-  AzureFunctionsJobHost__extensions__queues__newBatchThreshold: string(concurrency - min(max((concurrency + 1) / 2, 1), 32))
+@description('The WebJobs listener keeps batchSize + newBatchThreshold messages in flight: half and half, as the server does (WorkQueue.ListenerSettings); an idle one polls at most maxPollingInterval apart.')
+func listenerSettings(queue object) object => {
+  AzureFunctionsJobHost__extensions__queues__batchSize: string(min(max((queue.concurrency + 1) / 2, 1), 32))
+  AzureFunctionsJobHost__extensions__queues__newBatchThreshold: string(queue.concurrency - min(max((queue.concurrency + 1) / 2, 1), 32))
+  AzureFunctionsJobHost__extensions__queues__maxPollingInterval: queue.maxPollingInterval
 }
 
-@description('The concurrency of the work queues an app serves (they share one: the listener settings are app-wide).')
-func concurrencyOf(queues array, app string) int => first(filter(queues, q => q.app == app)).concurrency
+@description('The first work queue an app serves: the queues of one app share its listener settings (they are app-wide).')
+func firstQueueOf(queues array, app string) object => first(filter(queues, q => q.app == app))
 
 // Emails (and the watchdog's checks, and the sweeper's timer) on the api app, many at a time.
-var apiRoleSettings = union(disabledExcept(allFunctions, functionApps.api), listenerSettings(concurrencyOf(workQueues, 'api')))
+var apiRoleSettings = union(disabledExcept(allFunctions, functionApps.api), listenerSettings(firstQueueOf(workQueues, 'api')))
 // Only the api app serves HTTP, so only it needs to know whose Entra ID tokens to accept (API keys always work).
 var entraSettings = empty(entraTenantId) ? {} : {
   Auth__Entra__TenantId: entraTenantId
   Auth__Entra__Audience: entraAudience
 }
 // One encode per instance: more encodes means more instances, never a shared CPU.
-var encodeRoleSettings = union(disabledExcept(allFunctions, functionApps.encode), listenerSettings(concurrencyOf(workQueues, 'encode')))
+var encodeRoleSettings = union(disabledExcept(allFunctions, functionApps.encode), listenerSettings(firstQueueOf(workQueues, 'encode')))
 
 // Only the api app talks to SMTP, so only it gets the SMTP settings and the password's Key Vault reference. The
 // encoder queues notification emails for it and needs just the base of their links (EmailOptions' other settings

@@ -13,7 +13,7 @@ namespace Offload.Server.Queues;
 /// Runs the queue triggers with the Azure WebJobs SDK, the listener the Functions host itself runs, so dequeue,
 /// visibility renewal, retries and poison queues behave as in Azure. The listener settings come from the root
 /// host.json (<c>extensions.queues</c>, overridable as in Azure with <c>AzureFunctionsJobHost__extensions__queues__*</c>);
-/// the concurrency of each queue comes from <see cref="WorkerOptions"/>.
+/// the concurrency of each queue comes from <see cref="WorkerOptions"/>, its polling pace from queues.json.
 /// </summary>
 /// <remarks>
 /// Each served queue gets a job host of its own: its own listener and its own concurrency, so a backlog of encodes
@@ -30,26 +30,47 @@ public sealed partial class QueueTriggers(
     public const string HostJsonOverridePrefix = "AzureFunctionsJobHost__";
     private static readonly TimeSpan RestartDelay = TimeSpan.FromSeconds(5);
 
-    // Each queue's job host serves the queue, its poison queue, so no job outlives its dead message, and the watchdog,
-    // so every worker process can bring back the jobs of a worker that died (each trigger has its own listener and slots).
-    private static readonly Type[] Triggers =
-        [typeof(WorkQueueTrigger), typeof(WorkQueueDeadLetterTrigger), typeof(WatchdogTrigger), typeof(WatchdogDeadLetterTrigger)];
+    // The watchdog's check and the poison queues' dead messages are rare and nobody waits on them by the second.
+    private const int HousekeepingConcurrency = 16;
+
+    /// <summary>One job host's listeners: the triggers it runs, how many messages at once, how long it waits at most between two polls when idle.</summary>
+    private sealed record ListenerGroup(string Name, string Queue, Type[] Triggers, int Concurrency, TimeSpan MaxPollingInterval);
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(worker.Value.ServedQueues.Select(queue => ServeAsync(queue, worker.Value.ConcurrencyOf(queue), stoppingToken)));
+        Task.WhenAll(Groups().Select(group => ServeAsync(group, stoppingToken)));
 
-    private async Task ServeAsync(string queue, int concurrency, CancellationToken stoppingToken)
+    /// <summary>
+    /// Each served queue gets a job host at its own pace (queues.json), and one beside it for its poison queue, so no
+    /// job outlives its dead message; the first of them also serves the watchdog, so every worker process can bring back
+    /// the jobs of a worker that died. The housekeeping hosts poll slowly: an idle listener costs a poll every interval.
+    /// </summary>
+    private IEnumerable<ListenerGroup> Groups()
     {
-        LogServing(logger, queue, concurrency);
+        var served = worker.Value.ServedQueues;
+        for (var i = 0; i < served.Count; i++)
+        {
+            var queue = WorkQueues.Get(served[i]);
+            yield return new ListenerGroup(queue.Name, queue.Name, [typeof(WorkQueueTrigger)], worker.Value.ConcurrencyOf(queue.Name), queue.MaxPollingInterval);
+            Type[] housekeeping = i == 0
+                ? [typeof(WorkQueueDeadLetterTrigger), typeof(WatchdogTrigger), typeof(WatchdogDeadLetterTrigger)]
+                : [typeof(WorkQueueDeadLetterTrigger)];
+            yield return new ListenerGroup(queue.Poison, queue.Name, housekeeping, HousekeepingConcurrency, WorkQueues.HousekeepingPolling);
+        }
+    }
+
+    private async Task ServeAsync(ListenerGroup group, CancellationToken stoppingToken)
+    {
+        var polling = PollingOverride() ?? group.MaxPollingInterval;
+        LogServing(logger, group.Name, group.Concurrency, polling.TotalSeconds);
         while (!stoppingToken.IsCancellationRequested)
         {
             var failure = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
-            using var jobHost = BuildJobHost(queue, concurrency, failure);
+            using var jobHost = BuildJobHost(group, polling, failure);
             try
             {
                 await jobHost.StartAsync(stoppingToken);
                 var exception = await failure.Task.WaitAsync(stoppingToken);
-                LogListenerFailed(logger, queue, RestartDelay.TotalSeconds, exception.Message, exception);
+                LogListenerFailed(logger, group.Name, RestartDelay.TotalSeconds, exception.Message, exception);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -65,28 +86,29 @@ public sealed partial class QueueTriggers(
         }
     }
 
-    private IHost BuildJobHost(string queue, int concurrency, TaskCompletionSource<Exception> failure) =>
+    private IHost BuildJobHost(ListenerGroup group, TimeSpan polling, TaskCompletionSource<Exception> failure) =>
         new HostBuilder()
             .UseContentRoot(AppContext.BaseDirectory)
             .ConfigureAppConfiguration(c => c.AddConfiguration(configuration).AddInMemoryCollection(new Dictionary<string, string?>
             {
-                [ServedQueue.NameSetting] = queue,
-                [ServedQueue.PoisonSetting] = QueueNames.PoisonOf(queue),
+                [ServedQueue.NameSetting] = group.Queue,
+                [ServedQueue.PoisonSetting] = QueueNames.PoisonOf(group.Queue),
             }))
             .ConfigureWebJobs(webJobs => webJobs.AddAzureStorageQueues(options =>
             {
                 ReadHostJson().GetSection("extensions:queues").Bind(options);
-                (options.BatchSize, options.NewBatchThreshold) = WorkQueue.ListenerSettings(concurrency);
+                (options.BatchSize, options.NewBatchThreshold) = WorkQueue.ListenerSettings(group.Concurrency);
+                options.MaxPollingInterval = polling;
             }))
             .ConfigureServices(services =>
             {
                 // The trigger classes get the application's own handlers (and its logging), not copies.
                 services.AddSingleton<ILoggerFactory>(new ReadableScopes(app.GetRequiredService<ILoggerFactory>()));
-                services.AddSingleton(new ServedQueue(queue));
+                services.AddSingleton(new ServedQueue(group.Queue));
                 services.AddSingleton(app.GetRequiredService<JobRunner>());
                 services.AddSingleton(app.GetRequiredService<DeadLetterHandler>());
                 services.AddSingleton(app.GetRequiredService<WatchdogHandler>());
-                services.AddSingleton<ITypeLocator>(new QueueTriggerTypes(Triggers));
+                services.AddSingleton<ITypeLocator>(new QueueTriggerTypes(group.Triggers));
                 services.AddSingleton<IWebJobsExceptionHandlerFactory>(new RestartOnFailure(failure));
                 // The listener's own storage client rides out an outage instead of stopping this job host.
                 services.AddAzureClients(clients => clients.ConfigureDefaults(options =>
@@ -95,6 +117,14 @@ public sealed partial class QueueTriggers(
                 services.AddSingleton<IHostLifetime, InnerLifetime>();
             })
             .Build();
+
+    /// <summary>
+    /// <c>AzureFunctionsJobHost__extensions__queues__maxPollingInterval</c>, when set: every listener's, as the app
+    /// setting is in Azure (app-wide); otherwise each group polls at its own pace.
+    /// </summary>
+    private static TimeSpan? PollingOverride() =>
+        new ConfigurationBuilder().AddEnvironmentVariables(HostJsonOverridePrefix).Build()
+            .GetValue<TimeSpan?>("extensions:queues:maxPollingInterval");
 
     public static IConfiguration ReadHostJson() =>
         new ConfigurationBuilder()
@@ -132,8 +162,8 @@ public sealed partial class QueueTriggers(
         Message = "The {Queue} listener stopped on an unexpected error; restarting it in {DelaySeconds} s: {Reason}")]
     private static partial void LogListenerFailed(ILogger logger, string queue, double delaySeconds, string reason, Exception exception);
 
-    [LoggerMessage(EventId = 5002, Level = LogLevel.Information, Message = "Serving {Queue} with concurrency {Concurrency}")]
-    private static partial void LogServing(ILogger logger, string queue, int concurrency);
+    [LoggerMessage(EventId = 5002, Level = LogLevel.Information, Message = "Serving {Queue} with concurrency {Concurrency}, polling at most {PollingSeconds} s apart when idle")]
+    private static partial void LogServing(ILogger logger, string queue, int concurrency, double pollingSeconds);
 }
 
 public static class QueueTriggersExtensions

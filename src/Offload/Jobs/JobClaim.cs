@@ -14,8 +14,8 @@ namespace Offload.Jobs;
 /// </summary>
 /// <remarks>
 /// While storage is unavailable the claim is tried again (<see cref="StoragePatience"/>): the listener holds this
-/// message anyway. Every claimed job is then watched (<see cref="WatchdogHandler"/>), so a job whose worker dies, at
-/// any moment, comes back about one lease later.
+/// message anyway. A job whose worker dies comes back about one lease later: from the watchdog
+/// (<see cref="WatchdogHandler"/>) once its run has lasted half a lease, from the sweeper before that.
 /// </remarks>
 public sealed partial class JobClaim(
     JobStore jobs, JobQueue queue, JobKinds kinds, StoragePatience patience, IServiceProvider services, IOptions<JobOptions> options,
@@ -35,24 +35,9 @@ public sealed partial class JobClaim(
         if (claimed is null)
             return new Outcome(null, found);
 
-        // The run (and its heartbeat) first: a wait for the queue here would let the lease run out before the work began.
-        var lease = options.Value;
-        var run = new JobRun(claimed, kind!, queueName, policy!, patience, jobs, queue, lease, logger, hostStopping);
-        try
-        {
-            await queue.EnqueueAsync(QueueNames.Watchdog, claimed.Id, CancellationToken.None, lease.LeaseDuration + lease.HeartbeatInterval);
-        }
-        catch (Exception ex) when (StorageFaults.IsUnavailable(ex))
-        {
-            // The queue is down: the work goes on, and should this worker die, the sweeper finds the dead lease instead.
-            LogWatchNotSent(logger, ex.Message);
-        }
-        catch
-        {
-            await run.DisposeAsync(); // any other fault (a role not yet granted): no heartbeat may outlive the delivery
-            throw;
-        }
-
+        // No watchdog message yet: most jobs end well within their first lease, and one whose worker dies before the run
+        // sends it (JobRun, once half a lease has passed) is found by the sweeper as soon as its lease has run out.
+        var run = new JobRun(claimed, kind!, queueName, policy!, patience, jobs, queue, options.Value, logger, hostStopping);
         return new Outcome(run, claimed);
     }
 
@@ -155,7 +140,4 @@ public sealed partial class JobClaim(
 
     [LoggerMessage(EventId = 1008, Level = LogLevel.Information, Message = "The job's next attempt is due in {Seconds:0.0} s; this delivery waits for it")]
     private static partial void LogTooEarly(ILogger logger, double seconds);
-
-    [LoggerMessage(EventId = 1017, Level = LogLevel.Warning, Message = "The watchdog's check could not be queued ({Reason}); the sweeper watches the job's lease instead")]
-    private static partial void LogWatchNotSent(ILogger logger, string reason);
 }

@@ -20,6 +20,12 @@ public sealed class JobOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// How long a run lasts before it asks the watchdog to watch it (half a lease): jobs that end sooner cost no watchdog
+    /// message; should their worker die, the sweeper brings them back instead.
+    /// </summary>
+    public TimeSpan WatchAfter => LeaseDuration / 2;
+
     /// <summary>How often the sweeper looks for unfinished jobs whose message was lost (one instance sweeps at a time).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(15);

@@ -33,8 +33,10 @@ public sealed partial class JobRun : IAsyncDisposable
     private readonly LeaseFence _fence;
     private Task _fencing = Task.CompletedTask;
     private TimeSpan _unrenewedFor;
+    private readonly long _claimedAt;
     private double _percent;
     private bool _ended;
+    private bool _watched;
 
     internal JobRun(
         Job job, JobKind kind, string queueName, RetryPolicy policy, StoragePatience patience, JobStore jobs, JobQueue queue, JobOptions options,
@@ -46,6 +48,7 @@ public sealed partial class JobRun : IAsyncDisposable
         (_queueName, _policy, _patience, _jobs, _queue, _options, _logger) = (queueName, policy, patience, jobs, queue, options, logger);
         _work = CancellationTokenSource.CreateLinkedTokenSource(hostStopping);
         _hostStopping = hostStopping;
+        _claimedAt = jobs.Clock.GetTimestamp();
         _fence = new LeaseFence(_jobs.Clock, options, (job.LeaseExpiresAt ?? _jobs.Now) - _jobs.Now, OnFenced);
         _heartbeat = Task.Run(HeartbeatAsync);
     }
@@ -220,6 +223,7 @@ public sealed partial class JobRun : IAsyncDisposable
                     {
                         Job = next;
                         _fence.Renewed(sentAt);
+                        await WatchOnceAsync();
                     }
                     else if (!await LearnWhyAsync(await _jobs.GetAsync(Job.Id, CancellationToken.None)))
                         return;
@@ -235,6 +239,30 @@ public sealed partial class JobRun : IAsyncDisposable
         catch (OperationCanceledException) when (_heartbeatStop.IsCancellationRequested)
         {
             // the run ended
+        }
+    }
+
+    /// <summary>
+    /// Once the run has lasted <see cref="JobOptions.WatchAfter"/>, asks the watchdog to look at the job when its lease
+    /// would end, so that should this worker die the job comes back about a lease later. A job that ends sooner (most
+    /// emails) never sends one: four storage operations saved; a worker that dies before it sends one leaves a job the
+    /// sweeper finds once its lease has run out (<see cref="JobSweeper.DueAt"/>). Not sent now, it is tried again at
+    /// the next heartbeat.
+    /// </summary>
+    private async Task WatchOnceAsync()
+    {
+        if (_watched || _jobs.Clock.GetElapsedTime(_claimedAt) < _options.WatchAfter)
+            return;
+        try
+        {
+            var leaseLeft = (Job.LeaseExpiresAt ?? _jobs.Now) - _jobs.Now;
+            await _queue.EnqueueAsync(QueueNames.Watchdog, Job.Id, CancellationToken.None,
+                (leaseLeft > TimeSpan.Zero ? leaseLeft : TimeSpan.Zero) + _options.HeartbeatInterval);
+            _watched = true;
+        }
+        catch (Exception ex) when (StorageFaults.IsUnavailable(ex))
+        {
+            LogWatchNotSent(_logger, ex.Message);
         }
     }
 
@@ -357,6 +385,9 @@ public sealed partial class JobRun : IAsyncDisposable
 
     [LoggerMessage(EventId = 1023, Level = LogLevel.Information, Message = "The host is stopping: the job is handed back, attempt {Attempt} {Counted}")]
     private static partial void LogHandedBack(ILogger logger, int attempt, string counted);
+
+    [LoggerMessage(EventId = 1017, Level = LogLevel.Warning, Message = "The watchdog's check could not be queued ({Reason}); the next heartbeat tries again")]
+    private static partial void LogWatchNotSent(ILogger logger, string reason);
 
     [LoggerMessage(EventId = 1020, Level = LogLevel.Information, Message = "The job was cancelled while it ran; its work stops")]
     private static partial void LogCancelled(ILogger logger);

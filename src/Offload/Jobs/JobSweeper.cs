@@ -192,13 +192,14 @@ public sealed partial class JobSweeper(
 
     /// <summary>
     /// When a job in its state should have been picked up by now: a queued job <see cref="JobOptions.RedeliverAfter"/>
-    /// after it was queued, a retrying one as long after its next attempt was due, a running one as long after its
-    /// lease ran out (the watchdog normally brings it back well before).
+    /// after it was queued, a retrying one as long after its next attempt was due, a running one a heartbeat after its
+    /// lease ran out, as the watchdog would look: a run sends the watchdog its message only once it has lasted
+    /// <see cref="JobOptions.WatchAfter"/>, so the job of a worker that died sooner is this sweep's to bring back.
     /// </summary>
     public static DateTimeOffset DueAt(Job job, JobOptions options) => job.Status switch
     {
         JobStatus.Retrying => (job.NextAttemptAt ?? job.UpdatedAt) + options.RedeliverAfter,
-        JobStatus.Processing => (job.LeaseExpiresAt ?? job.UpdatedAt) + options.RedeliverAfter,
+        JobStatus.Processing => (job.LeaseExpiresAt ?? job.UpdatedAt) + options.HeartbeatInterval,
         _ => job.UpdatedAt + options.RedeliverAfter,
     };
 

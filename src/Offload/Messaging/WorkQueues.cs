@@ -4,9 +4,10 @@ namespace Offload.Messaging;
 
 /// <summary>
 /// A work queue as declared in <c>queues.json</c>: its name, what it is for, how many of its messages one instance
-/// works on at once, and the function app that serves it in Azure. Its poison queue is <see cref="Poison"/>.
+/// works on at once, how long its idle listener waits at most between two polls, and the function app that serves it
+/// in Azure. Its poison queue is <see cref="Poison"/>.
 /// </summary>
-public sealed record WorkQueue(string Name, string Purpose, int Concurrency, string App)
+public sealed record WorkQueue(string Name, string Purpose, int Concurrency, TimeSpan MaxPollingInterval, string App)
 {
     public string Poison => QueueNames.PoisonOf(Name);
 
@@ -33,6 +34,9 @@ public static class WorkQueues
 
     public static IReadOnlyList<string> Names { get; } = All.Select(q => q.Name).ToList();
 
+    /// <summary>How long the listeners of the watchdog and the poison queues wait at most between two polls (the server's).</summary>
+    public static TimeSpan HousekeepingPolling { get; } = LoadHousekeepingPolling();
+
     public static bool IsWorkQueue(string name) => All.Any(q => q.Name == name);
 
     /// <exception cref="ArgumentOutOfRangeException">No work queue has that name.</exception>
@@ -45,13 +49,27 @@ public static class WorkQueues
 
     private static List<WorkQueue> Load()
     {
-        using var stream = typeof(WorkQueues).Assembly.GetManifestResourceStream("Offload.Messaging.queues.json")
-                           ?? throw new InvalidOperationException("queues.json is not embedded in Offload.dll.");
-        using var json = JsonDocument.Parse(stream);
+        using var json = Read();
         return json.RootElement.GetProperty("queues").EnumerateArray()
             .Select(q => new WorkQueue(
                 q.GetProperty("name").GetString()!, q.GetProperty("purpose").GetString()!,
-                q.GetProperty("concurrency").GetInt32(), q.GetProperty("app").GetString()!))
+                q.GetProperty("concurrency").GetInt32(), Interval(q), q.GetProperty("app").GetString()!))
             .ToList();
+    }
+
+    private static TimeSpan LoadHousekeepingPolling()
+    {
+        using var json = Read();
+        return Interval(json.RootElement.GetProperty("housekeeping"));
+    }
+
+    private static TimeSpan Interval(JsonElement element) =>
+        TimeSpan.Parse(element.GetProperty("maxPollingInterval").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+
+    private static JsonDocument Read()
+    {
+        using var stream = typeof(WorkQueues).Assembly.GetManifestResourceStream("Offload.Messaging.queues.json")
+                           ?? throw new InvalidOperationException("queues.json is not embedded in Offload.dll.");
+        return JsonDocument.Parse(stream);
     }
 }

@@ -43,6 +43,14 @@ public sealed class EncodingOptions
     /// <summary>Folder holding ffmpeg and ffprobe; empty means the PATH.</summary>
     public string? FfmpegFolder { get; set; }
 
+    /// <summary>
+    /// How much lower than the worker's own ffmpeg runs (Linux <c>nice</c>, 0-19; 0 = the same): an encode yields the CPU
+    /// to the worker's heartbeats and, where one machine serves everything, to the API and the emails. Alone, it still
+    /// gets every core.
+    /// </summary>
+    [Range(0, 19)]
+    public int Niceness { get; set; } = 10;
+
     /// <summary>Where sources and outputs are written while a job runs; empty means the system temp folder.</summary>
     public string? WorkingDirectory { get; set; }
 

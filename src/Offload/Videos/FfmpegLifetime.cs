@@ -17,6 +17,9 @@ namespace Offload.Videos;
 /// that name) that execs setpriv, which execs the real ffmpeg: one process throughout, so FFMpegCore's kill on
 /// cancellation still stops ffmpeg itself. It wraps the PATH's ffmpeg and the bundled one (<see cref="BundledFfmpeg"/>)
 /// alike. Without setpriv (not Linux, a slim image) ffmpeg runs as before and the worker logs that it may outlive it.
+/// The same wrapper lowers ffmpeg's CPU priority (<see cref="EncodingOptions.Niceness"/>, through coreutils' <c>nice</c>):
+/// an encode takes every core it can get, and the worker's own heartbeats, the listener's renewals and, on a machine that
+/// also serves the API and emails, those requests must not wait behind it.
 /// </remarks>
 public static class FfmpegLifetime
 {
@@ -34,13 +37,14 @@ public static class FfmpegLifetime
     /// workers that share a temp folder share the script, and one written by half never shows (written beside, then renamed).
     /// </summary>
     [UnsupportedOSPlatform("windows")]
-    public static string? Prepare(string? ffmpegFolder, string setpriv, string tempRoot)
+    public static string? Prepare(string? ffmpegFolder, string setpriv, string tempRoot, int niceness = 0)
     {
         var ffmpeg = string.IsNullOrWhiteSpace(ffmpegFolder) ? Find("ffmpeg") : Path.Combine(ffmpegFolder, "ffmpeg");
         if (ffmpeg is null || !File.Exists(ffmpeg))
             return null;
 
-        var script = StartScript(setpriv, Path.GetFullPath(ffmpeg));
+        var nice = niceness > 0 ? Find("nice") ?? (File.Exists("/usr/bin/nice") ? "/usr/bin/nice" : null) : null;
+        var script = StartScript(nice is null ? "" : $"{Quote(nice)} -n {niceness} ", setpriv, Path.GetFullPath(ffmpeg));
         var folder = Path.Combine(tempRoot, $"offload-ffmpeg-lifetime-{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(script)))[..16]}");
         var path = Path.Combine(folder, "ffmpeg");
         if (File.Exists(path))
@@ -54,11 +58,11 @@ public static class FfmpegLifetime
         return folder;
     }
 
-    private static string StartScript(string setpriv, string ffmpeg) =>
+    private static string StartScript(string nice, string setpriv, string ffmpeg) =>
         $"""
         #!/bin/sh
         # ffmpeg, SIGKILLed by the kernel when the worker thread that started it ends (see FfmpegLifetime.cs).
-        exec {Quote(setpriv)} --pdeathsig KILL -- {Quote(ffmpeg)} "$@"
+        exec {nice}{Quote(setpriv)} --pdeathsig KILL -- {Quote(ffmpeg)} "$@"
 
         """;
 

@@ -74,7 +74,7 @@ public sealed partial class VideoEncoder
 
         try
         {
-            if (FfmpegLifetime.Prepare(ffmpegFolder, setpriv, Path.GetTempPath()) is { } wrapped)
+            if (FfmpegLifetime.Prepare(ffmpegFolder, setpriv, Path.GetTempPath(), _options.Niceness) is { } wrapped)
             {
                 LogParentDeathSignal(_logger, setpriv);
                 return wrapped;

@@ -15,7 +15,7 @@ public sealed class PublishWebhookEvents(JobKinds kinds, JobStore jobs, WebhookE
     {
         if (job.Owner is not { } owner || kinds.Find(job.Kind) is not { } kind || kind.EventOf(job.Status) is not { } eventType)
             return;
-        var subscribed = (await endpoints.ListAsync(owner, cancellationToken)).Where(e => e.EventList.Contains(eventType)).ToList();
+        var subscribed = (await endpoints.ListForEventsAsync(owner, cancellationToken)).Where(e => e.EventList.Contains(eventType)).ToList();
         if (subscribed.Count == 0)
             return;
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
@@ -11,6 +12,8 @@ public sealed class WebhookEndpoints(TableServiceClient tables, IOptions<Webhook
 {
     private readonly TableClient _table = tables.GetTableClient(StorageNames.WebhooksTable);
     private readonly TableClient _secrets = tables.GetTableClient(StorageNames.WebhookSecretsTable);
+    private readonly ConcurrentDictionary<string, (IReadOnlyList<WebhookEndpoint> Endpoints, DateTimeOffset Until)> _forEvents = new(StringComparer.Ordinal);
+    private const int MaxCachedOwners = 10_000;
 
     public abstract record CreateResult
     {
@@ -37,7 +40,26 @@ public sealed class WebhookEndpoints(TableServiceClient tables, IOptions<Webhook
         // The secret first: an endpoint that is listed can always be signed for.
         await _secrets.AddEntityAsync(secret, cancellationToken);
         await _table.AddEntityAsync(endpoint, cancellationToken);
+        _forEvents.TryRemove(owner, out _);
         return new CreateResult.Created(endpoint, secret.Secret);
+    }
+
+    /// <summary>
+    /// The owner's endpoints as a job's end looks them up (<see cref="PublishWebhookEvents"/>): read at most once per
+    /// <see cref="WebhookOptions.EndpointCacheDuration"/> per owner and instance, so a burst of jobs costs one query, not
+    /// one each (most owners have no endpoint at all). A change made through this instance counts at once; one made
+    /// through another (the api app, while the encode app ends a video) within that time.
+    /// </summary>
+    public async Task<IReadOnlyList<WebhookEndpoint>> ListForEventsAsync(string owner, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        if (_forEvents.TryGetValue(owner, out var cached) && cached.Until > now)
+            return cached.Endpoints;
+        var endpoints = await ListAsync(owner, cancellationToken);
+        if (_forEvents.Count >= MaxCachedOwners)
+            _forEvents.Clear(); // many owners: start again rather than grow without bound
+        _forEvents[owner] = (endpoints, now + options.Value.EndpointCacheDuration);
+        return endpoints;
     }
 
     public async Task<IReadOnlyList<WebhookEndpoint>> ListAsync(string owner, CancellationToken cancellationToken)
@@ -64,6 +86,7 @@ public sealed class WebhookEndpoints(TableServiceClient tables, IOptions<Webhook
         try
         {
             await _table.DeleteEntityAsync(endpoint.PartitionKey, endpoint.RowKey, ETag.All, cancellationToken);
+            _forEvents.TryRemove(owner, out _);
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {

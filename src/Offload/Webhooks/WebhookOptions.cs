@@ -38,6 +38,13 @@ public sealed class WebhookOptions
     [Range(typeof(TimeSpan), "00:00:00", "7.00:00:00")]
     public TimeSpan RotationOverlap { get; set; } = TimeSpan.FromHours(24);
 
+    /// <summary>
+    /// How long an instance keeps what it read of an owner's endpoints when a job ends (one query per owner per this,
+    /// not one per job). An endpoint registered through another instance gets events of jobs that end after this.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan EndpointCacheDuration { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Endpoints one owner may register.</summary>
     [Range(1, 1000)]
     public int MaxEndpointsPerOwner { get; set; } = 20;

@@ -66,7 +66,7 @@ public sealed class FunctionsAppTests
     public void WorkQueues_AreTheQueueNameConstants_AndQueuesOfOneAppShareTheirConcurrency()
     {
         Assert.Equal([QueueNames.HeavyCompute, QueueNames.HighPriority, QueueNames.Webhooks], WorkQueues.Names.Order());
-        Assert.All(WorkQueues.All.GroupBy(q => q.App), app => Assert.Single(app.Select(q => q.Concurrency).Distinct()));
+        Assert.All(WorkQueues.All.GroupBy(q => q.App), app => Assert.Single(app.Select(q => (q.Concurrency, q.MaxPollingInterval)).Distinct()));
         Assert.Equal(1, WorkQueues.Get(QueueNames.HeavyCompute).Concurrency);
         Assert.Equal(32, WorkQueues.Get(QueueNames.HighPriority).Concurrency);
     }

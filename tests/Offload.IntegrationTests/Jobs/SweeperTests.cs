@@ -87,29 +87,45 @@ public sealed class SweeperTests(StorageFixture fixture) : IClassFixture<Storage
     }
 
     [Fact]
-    public async Task ARetryingJobPastItsDueTime_AndARunningJobWithADeadLease_GetTheirMessagesAgain()
+    public async Task ARetryingJobPastItsDueTime_GetsItsMessageAgain()
     {
         await fixture.ClearQueuesAsync();
         var retrying = await StoredWithoutMessageAsync();
-        var processing = await StoredWithoutMessageAsync(VideoJob.Kind);
         retrying = (await Jobs.TryMoveAsync(retrying, JobStatus.Processing, "Attempt 1 started.", j => j.Attempts = 1, CancellationToken.None))!;
         await Jobs.TryMoveAsync(retrying, JobStatus.Retrying, "Attempt 1 failed.", j => j.NextAttemptAt = Jobs.Now + TimeSpan.FromSeconds(30), CancellationToken.None);
+
+        _clock.Advance(TimeSpan.FromSeconds(30) + RedeliverAfter - TimeSpan.FromSeconds(1));
+        await Sweeper.SweepAsync(CancellationToken.None); // a second before it is overdue: nothing
+        _clock.Advance(TimeSpan.FromSeconds(2));
+        await Sweeper.SweepAsync(CancellationToken.None); // overdue: the first look
+        Assert.Equal(0, await MessagesForAsync(QueueNames.HighPriority, retrying.Id));
+
+        _clock.Advance(Grace);
+        await Sweeper.SweepAsync(CancellationToken.None); // unchanged a grace later
+        Assert.Equal(1, await MessagesForAsync(QueueNames.HighPriority, retrying.Id));
+    }
+
+    [Fact]
+    public async Task ARunningJobWithADeadLease_GetsItsMessageAgain_AsSoonAsTheWatchdogWouldHave()
+    {
+        // A run asks the watchdog to watch it only once it has lasted half a lease: the job of a worker that died sooner
+        // is the sweeper's, and comes back as fast (a heartbeat after the lease, then a grace).
+        await fixture.ClearQueuesAsync();
+        var processing = await StoredWithoutMessageAsync(VideoJob.Kind);
         await Jobs.TryMoveAsync(processing, JobStatus.Processing, "Attempt 1 started.", j =>
         {
             j.Attempts = 1;
             j.LeaseExpiresAt = Jobs.Now + TimeSpan.FromSeconds(30);
         }, CancellationToken.None);
 
-        _clock.Advance(TimeSpan.FromSeconds(30) + RedeliverAfter - TimeSpan.FromSeconds(1));
-        await Sweeper.SweepAsync(CancellationToken.None); // a second before they are overdue: nothing
-        _clock.Advance(TimeSpan.FromSeconds(2));
-        await Sweeper.SweepAsync(CancellationToken.None); // overdue: the first look
-        Assert.Equal(0, await MessagesForAsync(QueueNames.HighPriority, retrying.Id));
+        _clock.Advance(TimeSpan.FromSeconds(30));
+        await Sweeper.SweepAsync(CancellationToken.None); // the lease has just ended: its worker may renew yet
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        await Sweeper.SweepAsync(CancellationToken.None); // a heartbeat later: the first look
         Assert.Equal(0, await MessagesForAsync(QueueNames.HeavyCompute, processing.Id));
 
         _clock.Advance(Grace);
-        await Sweeper.SweepAsync(CancellationToken.None); // unchanged a grace later
-        Assert.Equal(1, await MessagesForAsync(QueueNames.HighPriority, retrying.Id));
+        await Sweeper.SweepAsync(CancellationToken.None); // unchanged a grace later: its worker is gone
         Assert.Equal(1, await MessagesForAsync(QueueNames.HeavyCompute, processing.Id));
     }
 

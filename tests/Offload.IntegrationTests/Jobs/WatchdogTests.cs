@@ -127,10 +127,11 @@ public sealed class WatchdogTests(StorageFixture fixture)
     }
 
     [Fact]
-    public async Task LongRunningJob_RenewsItsLease_AndIsWatched()
+    public async Task LongRunningJob_RenewsItsLease_AndIsWatched_OnceItHasLastedHalfALease()
     {
         await fixture.ClearQueuesAsync();
-        await using var slow = fixture.CreateServices(new Dictionary<string, string?> { ["Encoding:Preset"] = "slower" });
+        // A lease of 2 s: the encode (several seconds) outlasts half of it, so its run asks the watchdog to watch it.
+        await using var slow = fixture.CreateServices(new Dictionary<string, string?> { ["Encoding:Preset"] = "slower", ["Jobs:LeaseDuration"] = "00:00:02" });
         var job = await fixture.UploadAsync(Clip.Long, slow);
         var leases = new List<DateTimeOffset>();
 
@@ -147,7 +148,20 @@ public sealed class WatchdogTests(StorageFixture fixture)
         Assert.Equal(JobStatus.Succeeded, (await fixture.JobAsync(job.Id)).Status);
         Assert.True(leases.Distinct().Count() >= 3, $"the lease was renewed {leases.Distinct().Count() - 1} times");
         Assert.Null((await fixture.JobAsync(job.Id)).LeaseExpiresAt); // a finished job holds no lease
-        // The claim's check (a queued job whose message is lost is the sweeper's: SweeperTests).
+        // One check, sent once (a queued job whose message is lost is the sweeper's: SweeperTests).
         Assert.Equal(1, await MessagesAsync(QueueNames.Watchdog, job.Id, includingInvisible: true));
+    }
+
+    [Fact]
+    public async Task JobThatEndsWithinHalfItsLease_SendsTheWatchdogNothing()
+    {
+        await fixture.ClearQueuesAsync();
+        var job = await fixture.UploadAsync(Clip.Silent); // a second of work; the lease is a minute
+
+        await fixture.Services.GetRequiredService<JobRunner>()
+            .HandleAsync(new JobDelivery(QueueNames.HeavyCompute, JobMessage.For(job.Id).ToJson(), 1), CancellationToken.None);
+
+        Assert.Equal(JobStatus.Succeeded, (await fixture.JobAsync(job.Id)).Status);
+        Assert.Equal(0, await MessagesAsync(QueueNames.Watchdog, job.Id, includingInvisible: true));
     }
 }

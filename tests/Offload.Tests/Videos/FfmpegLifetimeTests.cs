@@ -25,6 +25,19 @@ public sealed class FfmpegLifetimeTests : IDisposable
     }
 
     [Fact]
+    public void Prepare_LowersFfmpegsPriority_WhenANicenessIsGiven()
+    {
+        var ffmpegFolder = Directory.CreateDirectory(Path.Combine(_root, "bundled")).FullName;
+        File.WriteAllText(Path.Combine(ffmpegFolder, "ffmpeg"), "");
+
+        var wrapper = FfmpegLifetime.Prepare(ffmpegFolder, "/usr/bin/setpriv", _root, niceness: 10);
+
+        var script = File.ReadAllText(Path.Combine(wrapper!, "ffmpeg"));
+        Assert.Matches(@"exec '[^']*/nice' -n 10 '/usr/bin/setpriv' --pdeathsig KILL -- '[^']*/bundled/ffmpeg' ""\$@""", script);
+        Assert.NotEqual(wrapper, FfmpegLifetime.Prepare(ffmpegFolder, "/usr/bin/setpriv", _root)); // another wrapper, another name
+    }
+
+    [Fact]
     public void Prepare_WrapsNothing_WhenTheFolderHasNoFfmpeg() =>
         Assert.Null(FfmpegLifetime.Prepare(_root, "/usr/bin/setpriv", _root));
 
