@@ -51,7 +51,10 @@ public sealed class ActiveJobs(TableServiceClient tables, TimeProvider clock, Mi
     /// A job that ended leaves the index, filed first under the day it expires (<see cref="Retention"/>): should the
     /// second write fail, the sweeper finds the final job still indexed and does both again.
     /// </summary>
-    public async Task EndAsync(Job job, CancellationToken cancellationToken)
+    /// <param name="job">The final job.</param>
+    /// <param name="row">The job's index row as the caller just read it (the sweeper); else the job's own knowledge of it.</param>
+    /// <param name="cancellationToken">Cancels the writes.</param>
+    public async Task EndAsync(Job job, CancellationToken cancellationToken, ActiveJob? row = null)
     {
         await _expiries.UpsertEntityAsync(new JobExpiry
         {
@@ -59,23 +62,35 @@ public sealed class ActiveJobs(TableServiceClient tables, TimeProvider clock, Mi
             RowKey = job.Id,
         }, TableUpdateMode.Replace, cancellationToken);
 
-        // Only this run's row, and only as it was read: a retry that re-indexed the job meanwhile keeps its row.
-        var row = await _table.GetEntityIfExistsAsync<ActiveJob>(ActiveJob.PartitionOf(job.Id), job.Id, cancellationToken: cancellationToken);
-        if (!row.HasValue || row.Value!.Generation > job.Retries)
+        // Only this run's row, and only as it was written: a retry that re-indexed the job meanwhile keeps its row. The
+        // job knows the ETag its run's row was written with; a row the sweeper changed since (412) is the sweeper's to
+        // take out when it finds the job final.
+        row ??= job.IndexETag is { } known
+            ? new ActiveJob { PartitionKey = ActiveJob.PartitionOf(job.Id), RowKey = job.Id, ETag = new ETag(known), Generation = job.Retries }
+            : await ReadRowAsync(job.Id, cancellationToken);
+        if (row is null || row.Generation > job.Retries)
             return;
         try
         {
-            await _table.DeleteEntityAsync(row.Value.PartitionKey, row.Value.RowKey, row.Value.ETag, cancellationToken);
+            await _table.DeleteEntityAsync(row.PartitionKey, row.RowKey, row.ETag, cancellationToken);
         }
         catch (RequestFailedException ex) when (ex.Status is 404 or 412)
         {
-            // gone already, or re-indexed by a retry a moment ago
+            // gone already, or re-indexed by a retry (or looked at by the sweeper) a moment ago
         }
     }
 
-    /// <summary>Indexes the job for its run <paramref name="generation"/> (<see cref="Job.Retries"/>).</summary>
-    public Task AddAsync(string jobId, string kind, int generation, CancellationToken cancellationToken) =>
-        _table.UpsertEntityAsync(new ActiveJob
+    /// <summary>The index row of a job stored before jobs knew their row's ETag.</summary>
+    private async Task<ActiveJob?> ReadRowAsync(string jobId, CancellationToken cancellationToken)
+    {
+        var row = await _table.GetEntityIfExistsAsync<ActiveJob>(ActiveJob.PartitionOf(jobId), jobId, cancellationToken: cancellationToken);
+        return row.HasValue ? row.Value : null;
+    }
+
+    /// <summary>Indexes the job for its run <paramref name="generation"/> (<see cref="Job.Retries"/>); returns the row's ETag.</summary>
+    public async Task<string?> AddAsync(string jobId, string kind, int generation, CancellationToken cancellationToken)
+    {
+        var response = await _table.UpsertEntityAsync(new ActiveJob
         {
             PartitionKey = ActiveJob.PartitionOf(jobId),
             RowKey = jobId,
@@ -83,6 +98,8 @@ public sealed class ActiveJobs(TableServiceClient tables, TimeProvider clock, Mi
             IndexedAt = clock.GetUtcNow(),
             Generation = generation,
         }, TableUpdateMode.Replace, cancellationToken);
+        return response.Headers.ETag?.ToString();
+    }
 
     /// <summary>Indexes the job unless it is already (the back-fill of jobs stored before the index).</summary>
     public async Task TryAddAsync(string jobId, string kind, int generation, CancellationToken cancellationToken)
@@ -146,31 +163,41 @@ public sealed class ActiveJobs(TableServiceClient tables, TimeProvider clock, Mi
     }
 
     /// <summary>
-    /// Takes or renews the lease on one named task (the sweep) for <paramref name="duration"/>: <c>true</c> when
-    /// <paramref name="holder"/> holds it now. A row with an ETag-checked expiry, so two instances never both win.
+    /// Takes or renews the lease on one named task (the sweep) for <paramref name="duration"/>: the lease row's ETag when
+    /// <paramref name="holder"/> holds it now, else <c>null</c>. A row with an ETag-checked expiry, so two instances never
+    /// both win. The holder renews with the ETag it got last time (<paramref name="held"/>): one write, no read, unless
+    /// the row changed since.
     /// </summary>
-    public async Task<bool> TryLeaseAsync(string name, string holder, TimeSpan duration, CancellationToken cancellationToken)
+    public async Task<ETag?> TryLeaseAsync(string name, string holder, TimeSpan duration, ETag? held, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var response = await _table.GetEntityIfExistsAsync<TableEntity>(LockPartition, name, cancellationToken: cancellationToken);
         var lease = new TableEntity(LockPartition, name) { ["Holder"] = holder, ["ExpiresAt"] = now + duration };
         try
         {
-            if (!response.HasValue)
+            if (held is { } renewing)
             {
-                await _table.AddEntityAsync(lease, cancellationToken);
-                return true;
+                try
+                {
+                    return (await _table.UpdateEntityAsync(lease, renewing, TableUpdateMode.Replace, cancellationToken)).Headers.ETag;
+                }
+                catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+                {
+                    // changed since this holder's last renewal (it ran out, and another took it?): look
+                }
             }
+
+            var response = await _table.GetEntityIfExistsAsync<TableEntity>(LockPartition, name, cancellationToken: cancellationToken);
+            if (!response.HasValue)
+                return (await _table.AddEntityAsync(lease, cancellationToken)).Headers.ETag;
 
             var current = response.Value!;
             if (current.GetString("Holder") != holder && current.GetDateTimeOffset("ExpiresAt") > now)
-                return false;
-            await _table.UpdateEntityAsync(lease, current.ETag, TableUpdateMode.Replace, cancellationToken);
-            return true;
+                return null;
+            return (await _table.UpdateEntityAsync(lease, current.ETag, TableUpdateMode.Replace, cancellationToken)).Headers.ETag;
         }
         catch (RequestFailedException ex) when (ex.Status is 409 or 412)
         {
-            return false; // another instance took it first
+            return null; // another instance took it first
         }
     }
 }

@@ -44,6 +44,11 @@ public sealed class Job : ITableEntity
     public int HandBacks { get; set; }
     /// <summary>How often a person sent the failed or cancelled job through again.</summary>
     public int Retries { get; set; }
+    /// <summary>
+    /// The ETag of the job's row in the index of unfinished jobs (<see cref="ActiveJobs"/>) as this run of the job wrote
+    /// it: the job's end takes out exactly that row without reading it first.
+    /// </summary>
+    public string? IndexETag { get; set; }
     public string? Error { get; set; }
     /// <summary>Who made the job (<see cref="Access.Caller.OwnerId"/>): only they, and admins, can see it.</summary>
     public string? Owner { get; set; }

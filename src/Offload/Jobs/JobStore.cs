@@ -27,7 +27,7 @@ public sealed class JobStore(TableServiceClient tables, ActiveJobs active, JobKi
     /// <exception cref="RequestFailedException">Status 409: a job with this id exists.</exception>
     public async Task CreateAsync(Job job, string reason, CancellationToken cancellationToken)
     {
-        await active.AddAsync(job.Id, job.Kind, job.Retries, cancellationToken);
+        job.IndexETag = await active.AddAsync(job.Id, job.Kind, job.Retries, cancellationToken);
         job.EventCount = 1;
         var response = await _table.SubmitTransactionAsync(
         [
@@ -104,7 +104,7 @@ public sealed class JobStore(TableServiceClient tables, ActiveJobs active, JobKi
         next.EventCount = job.EventCount + 1;
         // A job sent through again can need a message again: back in the index before it is queued.
         if (job.IsFinal)
-            await active.AddAsync(job.Id, job.Kind, next.Retries, cancellationToken);
+            next.IndexETag = await active.AddAsync(job.Id, job.Kind, next.Retries, cancellationToken);
         try
         {
             var response = await _table.SubmitTransactionAsync(

@@ -37,6 +37,8 @@ public sealed partial class JobSweeper(
     private readonly System.Diagnostics.Stopwatch _renewed = new();
     private DateTimeOffset _cleanedAt = DateTimeOffset.MinValue;
     private DateTimeOffset _faultAt = DateTimeOffset.MinValue;
+    private Azure.ETag? _lease;
+    private bool _backfilled;
 
     /// <summary>How often the sweeping instance deletes what has expired (<see cref="Retention"/>).</summary>
     public static readonly TimeSpan CleanupInterval = TimeSpan.FromHours(1);
@@ -50,7 +52,7 @@ public sealed partial class JobSweeper(
     /// </summary>
     public async Task<SweepResult?> SweepIfLeaderAsync(CancellationToken cancellationToken)
     {
-        if (!await index.TryLeaseAsync(LeaseName, _holder, LeaseDuration, cancellationToken))
+        if ((_lease = await index.TryLeaseAsync(LeaseName, _holder, LeaseDuration, _lease, cancellationToken)) is null)
             return null;
         _renewed.Restart();
         try
@@ -78,17 +80,18 @@ public sealed partial class JobSweeper(
     {
         if (!_renewed.IsRunning || _renewed.Elapsed < options.Value.SweepInterval)
             return true;
-        var held = await index.TryLeaseAsync(LeaseName, _holder, LeaseDuration, cancellationToken);
+        _lease = await index.TryLeaseAsync(LeaseName, _holder, LeaseDuration, _lease, cancellationToken);
         _renewed.Restart();
-        if (!held)
+        if (_lease is null)
             LogLeaseLost(logger);
-        return held;
+        return _lease is not null;
     }
 
     /// <summary>Jobs stored before this version kept the index: each unfinished one goes in, each finished one is filed to expire.</summary>
     private async Task BackfillOnceAsync(CancellationToken cancellationToken)
     {
-        if (await index.HasMarkerAsync(BackfillMarker, cancellationToken))
+        // Looked up once per instance: the marker, once set, stays.
+        if (_backfilled || (_backfilled = await index.HasMarkerAsync(BackfillMarker, cancellationToken)))
             return;
         var count = 0;
         await foreach (var job in jobs.ListAsync(cancellationToken))
@@ -103,6 +106,7 @@ public sealed partial class JobSweeper(
         }
 
         await index.SetMarkerAsync(BackfillMarker, cancellationToken);
+        _backfilled = true;
         LogBackfilled(logger, count);
     }
 
@@ -155,7 +159,7 @@ public sealed partial class JobSweeper(
 
         if (job.IsFinal)
         {
-            await index.EndAsync(job, cancellationToken);
+            await index.EndAsync(job, cancellationToken, row);
             return Outcome.Removed;
         }
 
