@@ -5,8 +5,10 @@ using Offload.Storage;
 namespace Offload.Jobs;
 
 /// <summary>
-/// One unfinished job in the index the sweeper reads (table <c>activejobs</c>): a row per job from before its row
-/// is written until it is final. Sixteen partitions (the id's last hex digit) spread the writes.
+/// One unfinished job in the index the sweeper reads: a row <c>active|{id}</c> in the job's shard of table <c>jobs</c>,
+/// written and removed by the job's own transactions (<see cref="JobRows"/>). A job stored before the shards has its
+/// row in table <c>activejobs</c> instead, from before its row is written until it is final, in sixteen partitions
+/// (the id's last hex digit).
 /// </summary>
 public sealed class ActiveJob : ITableEntity
 {
@@ -30,44 +32,72 @@ public sealed class ActiveJob : ITableEntity
     public int Resent { get; set; }
     public DateTimeOffset? ResentAt { get; set; }
 
-    public string JobId => RowKey;
+    public string JobId => RowKey.StartsWith(JobRows.ActivePrefix, StringComparison.Ordinal) ? JobRows.IdOfMarker(RowKey) : RowKey;
 
+    /// <summary>The row in the job's shard (<see cref="JobRows"/>), for the transaction that stores or re-queues it.</summary>
+    public static ActiveJob For(Job job, DateTimeOffset now) => new()
+    {
+        PartitionKey = job.PartitionKey,
+        RowKey = JobRows.ActiveKey(job.Id),
+        Kind = job.Kind,
+        IndexedAt = now,
+        Generation = job.Retries,
+    };
+
+    /// <summary>The partition of a job's row in table <c>activejobs</c> (jobs stored before the shards).</summary>
     public static string PartitionOf(string jobId) => jobId[^1..];
+
+    /// <summary>A row in the job's shard, not in table <c>activejobs</c>.</summary>
+    public bool InShard => RowKey.StartsWith(JobRows.ActivePrefix, StringComparison.Ordinal);
 }
 
 /// <summary>
 /// The index of unfinished jobs: what lets the sweeper find a job whose message was lost (a row written without its
-/// message, a receive whose answer storage never sent) without scanning every job ever made. The row goes in before
-/// the job's own row and out after the job's last move, so every accepted job is in it while it can still need a
-/// message; a row left behind (its job never written, or already final) is cleaned up by the sweeper.
+/// message, a receive whose answer storage never sent) without scanning every job ever made. A job's row in its shard
+/// is written with the job and removed by its final move, in the same transactions, so every accepted job is in it
+/// while it can still need a message. Jobs stored before the shards keep their rows in table <c>activejobs</c>: in
+/// before the job's own row, out after its last move; a row left behind there (its job never written, or already
+/// final) is cleaned up by the sweeper.
 /// </summary>
 public sealed class ActiveJobs(TableServiceClient tables, TimeProvider clock, Microsoft.Extensions.Options.IOptions<JobOptions> options)
 {
     private const string LockPartition = "lock";
     private readonly TableClient _table = tables.GetTableClient(StorageNames.ActiveJobsTable);
     private readonly TableClient _expiries = tables.GetTableClient(StorageNames.JobExpiriesTable);
+    private readonly TableClient _jobs = tables.GetTableClient(StorageNames.JobsTable);
 
     /// <summary>
     /// A job that ended leaves the index, filed first under the day it expires (<see cref="Retention"/>): should the
-    /// second write fail, the sweeper finds the final job still indexed and does both again.
+    /// second write fail, the sweeper finds the final job still indexed and does both again. (A job in a shard leaves
+    /// it by its final move; this is for one the sweeper finds final and still indexed.)
     /// </summary>
     /// <param name="job">The final job.</param>
-    /// <param name="row">The job's index row as the caller just read it (the sweeper); else the job's own knowledge of it.</param>
     /// <param name="cancellationToken">Cancels the writes.</param>
+    /// <param name="row">The job's index row as the caller just read it (the sweeper); else it is read.</param>
     public async Task EndAsync(Job job, CancellationToken cancellationToken, ActiveJob? row = null)
     {
+        if (!JobRows.IsLegacy(job) && row is not { InShard: true })
+            return; // a job in a shard leaves its index by its own final move
+        if (row is { InShard: true })
+        {
+            await _jobs.SubmitTransactionAsync(
+            [
+                new TableTransactionAction(TableTransactionActionType.UpsertReplace, JobExpiry.For(job, options.Value.Retention)),
+                new TableTransactionAction(TableTransactionActionType.Delete, row, ETag.All),
+            ], cancellationToken);
+            return;
+        }
+
         await _expiries.UpsertEntityAsync(new JobExpiry
         {
             PartitionKey = JobExpiry.DayOf((job.CompletedAt ?? clock.GetUtcNow()) + options.Value.Retention),
             RowKey = job.Id,
         }, TableUpdateMode.Replace, cancellationToken);
 
-        // Only this run's row, and only as it was written: a retry that re-indexed the job meanwhile keeps its row. The
-        // job knows the ETag its run's row was written with; a row the sweeper changed since (412) is the sweeper's to
-        // take out when it finds the job final.
-        row ??= job.IndexETag is { } known
-            ? new ActiveJob { PartitionKey = ActiveJob.PartitionOf(job.Id), RowKey = job.Id, ETag = new ETag(known), Generation = job.Retries }
-            : await ReadRowAsync(job.Id, cancellationToken);
+        // Only this run's row, and only as it was read: a retry that re-indexed the job meanwhile keeps its row.
+        row ??= (await _table.GetEntityIfExistsAsync<ActiveJob>(ActiveJob.PartitionOf(job.Id), job.Id, cancellationToken: cancellationToken)) is { HasValue: true } found
+            ? found.Value
+            : null;
         if (row is null || row.Generation > job.Retries)
             return;
         try
@@ -76,21 +106,13 @@ public sealed class ActiveJobs(TableServiceClient tables, TimeProvider clock, Mi
         }
         catch (RequestFailedException ex) when (ex.Status is 404 or 412)
         {
-            // gone already, or re-indexed by a retry (or looked at by the sweeper) a moment ago
+            // gone already, or re-indexed by a retry a moment ago
         }
     }
 
-    /// <summary>The index row of a job stored before jobs knew their row's ETag.</summary>
-    private async Task<ActiveJob?> ReadRowAsync(string jobId, CancellationToken cancellationToken)
-    {
-        var row = await _table.GetEntityIfExistsAsync<ActiveJob>(ActiveJob.PartitionOf(jobId), jobId, cancellationToken: cancellationToken);
-        return row.HasValue ? row.Value : null;
-    }
-
-    /// <summary>Indexes the job for its run <paramref name="generation"/> (<see cref="Job.Retries"/>); returns the row's ETag.</summary>
-    public async Task<string?> AddAsync(string jobId, string kind, int generation, CancellationToken cancellationToken)
-    {
-        var response = await _table.UpsertEntityAsync(new ActiveJob
+    /// <summary>Indexes a job stored before the shards for its run <paramref name="generation"/> (<see cref="Job.Retries"/>).</summary>
+    public Task AddAsync(string jobId, string kind, int generation, CancellationToken cancellationToken) =>
+        _table.UpsertEntityAsync(new ActiveJob
         {
             PartitionKey = ActiveJob.PartitionOf(jobId),
             RowKey = jobId,
@@ -98,8 +120,6 @@ public sealed class ActiveJobs(TableServiceClient tables, TimeProvider clock, Mi
             IndexedAt = clock.GetUtcNow(),
             Generation = generation,
         }, TableUpdateMode.Replace, cancellationToken);
-        return response.Headers.ETag?.ToString();
-    }
 
     /// <summary>Indexes the job unless it is already (the back-fill of jobs stored before the index).</summary>
     public async Task TryAddAsync(string jobId, string kind, int generation, CancellationToken cancellationToken)
@@ -128,11 +148,11 @@ public sealed class ActiveJobs(TableServiceClient tables, TimeProvider clock, Mi
         _table.UpsertEntityAsync(new TableEntity(LockPartition, name) { ["At"] = clock.GetUtcNow() }, TableUpdateMode.Replace, cancellationToken);
 
     /// <summary>Takes the row of a job that was never written out of the index.</summary>
-    public async Task RemoveAsync(string jobId, CancellationToken cancellationToken)
+    public async Task RemoveAsync(ActiveJob row, CancellationToken cancellationToken)
     {
         try
         {
-            await _table.DeleteEntityAsync(ActiveJob.PartitionOf(jobId), jobId, ETag.All, cancellationToken);
+            await (row.InShard ? _jobs : _table).DeleteEntityAsync(row.PartitionKey, row.RowKey, ETag.All, cancellationToken);
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {
@@ -140,9 +160,20 @@ public sealed class ActiveJobs(TableServiceClient tables, TimeProvider clock, Mi
         }
     }
 
-    /// <summary>Every unfinished job (the index is small: only jobs that can still run are in it).</summary>
+    /// <summary>
+    /// Every unfinished job: one range query per shard (the index is small: only jobs that can still run are in it),
+    /// then those stored before the shards.
+    /// </summary>
     public async IAsyncEnumerable<ActiveJob> ListAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        foreach (var shard in JobRows.Shards)
+        {
+            var filter = TableClient.CreateQueryFilter(
+                $"PartitionKey eq {shard} and RowKey ge {JobRows.ActivePrefix} and RowKey lt {"active}"}");
+            await foreach (var row in _jobs.QueryAsync<ActiveJob>(filter, cancellationToken: cancellationToken))
+                yield return row;
+        }
+
         await foreach (var row in _table.QueryAsync<ActiveJob>(a => a.PartitionKey != LockPartition, cancellationToken: cancellationToken))
             yield return row;
     }
@@ -152,7 +183,7 @@ public sealed class ActiveJobs(TableServiceClient tables, TimeProvider clock, Mi
     {
         try
         {
-            var response = await _table.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace, cancellationToken);
+            var response = await (row.InShard ? _jobs : _table).UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace, cancellationToken);
             row.ETag = response.Headers.ETag ?? default;
             return true;
         }

@@ -5,21 +5,21 @@ using Azure.Data.Tables;
 namespace Offload.Jobs;
 
 /// <summary>
-/// One job row in Table Storage (table <c>jobs</c>, partition = job id, row = <see cref="RowKeyValue"/>).
-/// A partition per job spreads load and keeps the job's history rows (<see cref="JobEvent"/>) beside it, so a move
-/// and its history row are written in one transaction.
+/// One job row in Table Storage (table <c>jobs</c>, in its shard: <see cref="JobRows"/>). Its history rows
+/// (<see cref="JobEvent"/>) and its index rows sit beside it, so a move and all it implies are one transaction.
 /// </summary>
 public sealed class Job : ITableEntity
 {
-    public const string RowKeyValue = "job";
+    /// <summary>The row key of a job stored before <see cref="JobRows"/>' layout, in a partition of its own (its id).</summary>
+    public const string LegacyRowKey = "job";
 
     public string PartitionKey { get; set; } = "";
-    public string RowKey { get; set; } = RowKeyValue;
+    public string RowKey { get; set; } = "";
     public DateTimeOffset? Timestamp { get; set; }
     public ETag ETag { get; set; }
 
     [IgnoreDataMember]
-    public string Id => PartitionKey;
+    public string Id => JobRows.IdOfJobKey(RowKey) ?? PartitionKey;
     /// <summary>Which registered kind of work this is (<see cref="JobKind"/>): it says which handler runs it, on which queue.</summary>
     public string Kind { get; set; } = "";
     public string Status { get; set; } = JobStatus.Queued;
@@ -44,11 +44,6 @@ public sealed class Job : ITableEntity
     public int HandBacks { get; set; }
     /// <summary>How often a person sent the failed or cancelled job through again.</summary>
     public int Retries { get; set; }
-    /// <summary>
-    /// The ETag of the job's row in the index of unfinished jobs (<see cref="ActiveJobs"/>) as this run of the job wrote
-    /// it: the job's end takes out exactly that row without reading it first.
-    /// </summary>
-    public string? IndexETag { get; set; }
     public string? Error { get; set; }
     /// <summary>Who made the job (<see cref="Access.Caller.OwnerId"/>): only they, and admins, can see it.</summary>
     public string? Owner { get; set; }
@@ -70,7 +65,8 @@ public sealed class Job : ITableEntity
     public static Job New<TPayload>(string id, string kind, string owner, DateTimeOffset now, TPayload payload)
         where TPayload : IJobPayload => new()
     {
-        PartitionKey = id,
+        PartitionKey = JobRows.ShardOf(id),
+        RowKey = JobRows.JobKey(id),
         Kind = kind,
         Owner = owner,
         Status = JobStatus.Queued,

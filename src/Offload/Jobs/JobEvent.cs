@@ -5,12 +5,13 @@ namespace Offload.Jobs;
 
 /// <summary>
 /// One step of a job's history: the state it moved to, when, on which attempt, and why. Stored beside the job row
-/// in the job's partition (row <c>event-00001</c>, <c>event-00002</c>, …) and written in the same transaction as the
-/// move itself, so the history never misses or invents a transition.
+/// in the job's partition (row <c>job|{id}|event-00001</c>, … : <see cref="JobRows"/>) and written in the same
+/// transaction as the move itself, so the history never misses or invents a transition.
 /// </summary>
 public sealed class JobEvent : ITableEntity
 {
-    public const string RowKeyPrefix = "event-";
+    /// <summary>The row keys of the history of a job stored before <see cref="JobRows"/>' layout: <c>event-00001</c> ….</summary>
+    public const string LegacyRowKeyPrefix = "event-";
 
     public string PartitionKey { get; set; } = "";
     public string RowKey { get; set; } = "";
@@ -28,13 +29,11 @@ public sealed class JobEvent : ITableEntity
     /// </summary>
     public string? Code { get; set; }
 
-    public static string RowKeyOf(int sequence) => $"{RowKeyPrefix}{sequence:D5}";
-
     public static JobEvent For(Job job, string reason, string? code = null) => new()
     {
         Code = code,
-        PartitionKey = job.Id,
-        RowKey = RowKeyOf(job.EventCount),
+        PartitionKey = job.PartitionKey,
+        RowKey = JobRows.EventKey(job, job.EventCount),
         At = job.UpdatedAt,
         Status = job.Status,
         Attempt = job.Attempts,

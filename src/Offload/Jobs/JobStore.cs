@@ -8,10 +8,11 @@ namespace Offload.Jobs;
 
 /// <summary>
 /// Reads and moves jobs. Every write after creation is a compare-and-set on the row's ETag: when two deliveries
-/// of one message race, exactly one move wins and the other sees <c>null</c>. A move and its history row
-/// (<see cref="JobEvent"/>) are one entity-group transaction in the job's partition: both are stored, or neither.
+/// of one message race, exactly one move wins and the other sees <c>null</c>. A move, its history row
+/// (<see cref="JobEvent"/>) and the job's index rows (unfinished, or when it expires) are one entity-group transaction
+/// in the job's shard (<see cref="JobRows"/>): all are stored, or none, in one storage operation.
 /// </summary>
-public sealed class JobStore(TableServiceClient tables, ActiveJobs active, JobKinds kinds, TimeProvider clock)
+public sealed class JobStore(TableServiceClient tables, ActiveJobs active, JobKinds kinds, TimeProvider clock, Microsoft.Extensions.Options.IOptions<JobOptions> options)
 {
     private readonly TableClient _table = tables.GetTableClient(StorageNames.JobsTable);
 
@@ -21,28 +22,34 @@ public sealed class JobStore(TableServiceClient tables, ActiveJobs active, JobKi
     public TimeProvider Clock => clock;
 
     /// <summary>
-    /// Stores a new job with its first history row, after its row in the index of unfinished jobs: once the job is
-    /// stored, the sweeper can always find it, whatever becomes of its message.
+    /// Stores a new job with its first history row and its row in the index of unfinished jobs, in one transaction:
+    /// once the job is stored, the sweeper can always find it, whatever becomes of its message.
     /// </summary>
     /// <exception cref="RequestFailedException">Status 409: a job with this id exists.</exception>
     public async Task CreateAsync(Job job, string reason, CancellationToken cancellationToken)
     {
-        job.IndexETag = await active.AddAsync(job.Id, job.Kind, job.Retries, cancellationToken);
+        if (JobRows.IsLegacy(job))
+            throw new ArgumentException("New jobs are stored in their shard (Job.New).", nameof(job));
         job.EventCount = 1;
         var response = await _table.SubmitTransactionAsync(
         [
             new TableTransactionAction(TableTransactionActionType.Add, job),
             new TableTransactionAction(TableTransactionActionType.Add, JobEvent.For(job, reason)),
+            new TableTransactionAction(TableTransactionActionType.UpsertReplace, ActiveJob.For(job, clock.GetUtcNow())),
         ], cancellationToken);
         job.ETag = response.Value[0].Headers.ETag ?? default;
     }
 
     public async Task<Job?> GetAsync(string id, CancellationToken cancellationToken)
     {
-        var response = await _table.GetEntityIfExistsAsync<Job>(id, Job.RowKeyValue, cancellationToken: cancellationToken);
-        if (!response.HasValue)
+        var response = await _table.GetEntityIfExistsAsync<Job>(JobRows.ShardOf(id), JobRows.JobKey(id), cancellationToken: cancellationToken);
+        if (response.HasValue)
+            return response.Value;
+        // A job stored before the shards: its own partition.
+        var legacy = await _table.GetEntityIfExistsAsync<Job>(id, Job.LegacyRowKey, cancellationToken: cancellationToken);
+        if (!legacy.HasValue)
             return null;
-        var job = response.Value!;
+        var job = legacy.Value!;
         return job.Payload is null ? await ReadLegacyAsync(job, cancellationToken) : job;
     }
 
@@ -53,7 +60,7 @@ public sealed class JobStore(TableServiceClient tables, ActiveJobs active, JobKi
     /// </summary>
     private async Task<Job> ReadLegacyAsync(Job job, CancellationToken cancellationToken)
     {
-        var row = (await _table.GetEntityAsync<TableEntity>(job.Id, Job.RowKeyValue, cancellationToken: cancellationToken)).Value;
+        var row = (await _table.GetEntityAsync<TableEntity>(job.PartitionKey, job.RowKey, cancellationToken: cancellationToken)).Value;
         if (row.ETag != job.ETag)
             return await GetAsync(job.Id, cancellationToken) ?? job; // written between the two reads: read it again
         kinds.Find(job.Kind)?.TryReadLegacyRow(row, job);
@@ -67,16 +74,22 @@ public sealed class JobStore(TableServiceClient tables, ActiveJobs active, JobKi
     public async Task<Job?> FindAsync(string id, string kind, Caller caller, CancellationToken cancellationToken) =>
         await GetAsync(id, cancellationToken) is { } job && job.Kind == kind && caller.MaySee(job.Owner) ? job : null;
 
-    /// <summary>Every job row (never its history): for the one-off back-fill of the index, not for requests.</summary>
-    public IAsyncEnumerable<Job> ListAsync(CancellationToken cancellationToken) =>
-        _table.QueryAsync<Job>(j => j.RowKey == Job.RowKeyValue, cancellationToken: cancellationToken);
+    /// <summary>Every job row stored before the shards (never their history): for the one-off back-fill of the index, not for requests.</summary>
+    public IAsyncEnumerable<Job> ListLegacyAsync(CancellationToken cancellationToken) =>
+        _table.QueryAsync<Job>(j => j.RowKey == Job.LegacyRowKey, cancellationToken: cancellationToken);
 
     /// <summary>The job's history, oldest first.</summary>
     public async Task<IReadOnlyList<JobEvent>> GetHistoryAsync(string id, CancellationToken cancellationToken)
     {
-        // Row keys "event-00001" … sort in order; '.' is the character after '-', so this range holds them all.
-        var filter = TableClient.CreateQueryFilter(
-            $"PartitionKey eq {id} and RowKey ge {JobEvent.RowKeyPrefix} and RowKey lt {"event."}");
+        var (from, to) = JobRows.EventRange(id);
+        var events = await QueryAsync(JobRows.ShardOf(id), from, to, cancellationToken);
+        // Every job in a shard has a first entry; none: a job stored before the shards, whose history is in its own partition.
+        return events.Count > 0 ? events : await QueryAsync(id, JobEvent.LegacyRowKeyPrefix, "event.", cancellationToken);
+    }
+
+    private async Task<List<JobEvent>> QueryAsync(string partition, string from, string to, CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {from} and RowKey lt {to}");
         var events = new List<JobEvent>();
         await foreach (var e in _table.QueryAsync<JobEvent>(filter, cancellationToken: cancellationToken))
             events.Add(e);
@@ -102,30 +115,74 @@ public sealed class JobStore(TableServiceClient tables, ActiveJobs active, JobKi
         if (status != JobStatus.Processing)
             (next.LeaseExpiresAt, next.LeaseOwner) = (null, null);
         next.EventCount = job.EventCount + 1;
-        // A job sent through again can need a message again: back in the index before it is queued.
-        if (job.IsFinal)
-            next.IndexETag = await active.AddAsync(job.Id, job.Kind, next.Retries, cancellationToken);
+        if (JobRows.IsLegacy(job))
+            return await TryMoveLegacyAsync(job, next, reason, code, cancellationToken);
+
+        List<TableTransactionAction> actions =
+        [
+            new(TableTransactionActionType.UpdateReplace, next, job.ETag),
+            new(TableTransactionActionType.Add, JobEvent.For(next, reason, code)),
+        ];
+        if (next.IsFinal && !job.IsFinal)
+        {
+            // It leaves the index of unfinished jobs, and is filed under the day it expires (Retention).
+            actions.Add(new(TableTransactionActionType.Delete, new TableEntity(next.PartitionKey, JobRows.ActiveKey(next.Id)), ETag.All));
+            actions.Add(new(TableTransactionActionType.UpsertReplace, JobExpiry.For(next, options.Value.Retention)));
+        }
+        else if (job.IsFinal && !next.IsFinal)
+        {
+            actions.Add(new(TableTransactionActionType.UpsertReplace, ActiveJob.For(next, Now))); // sent through again: it can need a message again
+        }
+
+        if (!await TrySubmitAsync(actions, next, cancellationToken))
+            return null;
+        JobMetrics.Moved(job, next);
+        return next;
+    }
+
+    /// <summary>Submits a move; <c>false</c> when another writer changed the job first.</summary>
+    private async Task<bool> TrySubmitAsync(List<TableTransactionAction> actions, Job next, CancellationToken cancellationToken)
+    {
         try
         {
-            var response = await _table.SubmitTransactionAsync(
-            [
-                new TableTransactionAction(TableTransactionActionType.UpdateReplace, next, job.ETag),
-                new TableTransactionAction(TableTransactionActionType.Add, JobEvent.For(next, reason, code)),
-            ], cancellationToken);
+            var response = await _table.SubmitTransactionAsync(actions, cancellationToken);
             next.ETag = response.Value[0].Headers.ETag ?? default;
-            JobMetrics.Moved(job, next);
+            return true;
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status == 404 && ex.FailedTransactionActionIndex is > 1)
+        {
+            // The index row was gone (the transactions keep it, so only a hand or a bug removes it): move without it.
+            actions.RemoveAt(ex.FailedTransactionActionIndex.Value);
+            return await TrySubmitAsync(actions, next, cancellationToken);
         }
         catch (RequestFailedException ex) when (ex.Status is 412 or 404 or 409)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>A move of a job stored before the shards: its index rows are in tables of their own, written before and after.</summary>
+    private async Task<Job?> TryMoveLegacyAsync(Job job, Job next, string reason, string? code, CancellationToken cancellationToken)
+    {
+        // A job sent through again can need a message again: back in the index before it is queued.
+        if (job.IsFinal)
+            await active.AddAsync(job.Id, job.Kind, next.Retries, cancellationToken);
+        if (!await TrySubmitAsync(
+            [
+                new(TableTransactionActionType.UpdateReplace, next, job.ETag),
+                new(TableTransactionActionType.Add, JobEvent.For(next, reason, code)),
+            ], next, cancellationToken))
         {
             return null;
         }
 
+        JobMetrics.Moved(job, next);
         if (next.IsFinal)
             await LeaveIndexAsync(next);
         return next;
     }
 
-    /// <summary>A final job leaves the index, filed to expire; should storage fail now, the sweeper does it when it finds the job final.</summary>
+    /// <summary>A final job stored before the shards leaves the index, filed to expire; should storage fail now, the sweeper does it when it finds the job final.</summary>
     private async Task LeaveIndexAsync(Job job)
     {
         try

@@ -94,7 +94,7 @@ public sealed partial class JobSweeper(
         if (_backfilled || (_backfilled = await index.HasMarkerAsync(BackfillMarker, cancellationToken)))
             return;
         var count = 0;
-        await foreach (var job in jobs.ListAsync(cancellationToken))
+        await foreach (var job in jobs.ListLegacyAsync(cancellationToken))
         {
             if (job.IsFinal)
                 await index.EndAsync(job, cancellationToken);
@@ -153,7 +153,7 @@ public sealed partial class JobSweeper(
         {
             if (now - row.IndexedAt <= OrphanAge)
                 return Outcome.Nothing;
-            await index.RemoveAsync(row.JobId, cancellationToken);
+            await index.RemoveAsync(row, cancellationToken);
             return Outcome.Removed;
         }
 

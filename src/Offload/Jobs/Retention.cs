@@ -9,7 +9,11 @@ using Offload.Storage;
 
 namespace Offload.Jobs;
 
-/// <summary>When a finished job expires: a row per job in table <c>jobexpiries</c>, in a partition per day (yyyyMMdd).</summary>
+/// <summary>
+/// When a finished job expires: a row <c>expires|{yyyyMMdd}|{id}</c> in the job's shard, written by its final move
+/// (<see cref="JobRows"/>). A job stored before the shards has a row in table <c>jobexpiries</c> instead, in a
+/// partition per day (yyyyMMdd).
+/// </summary>
 public sealed class JobExpiry : ITableEntity
 {
     public string PartitionKey { get; set; } = "";
@@ -17,9 +21,16 @@ public sealed class JobExpiry : ITableEntity
     public DateTimeOffset? Timestamp { get; set; }
     public ETag ETag { get; set; }
 
-    public string JobId => RowKey;
+    public string JobId => RowKey.StartsWith(JobRows.ExpiresPrefix, StringComparison.Ordinal) ? JobRows.IdOfMarker(RowKey) : RowKey;
 
     public static string DayOf(DateTimeOffset time) => time.UtcDateTime.ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The row in the final job's shard, for the transaction of its final move.</summary>
+    public static JobExpiry For(Job job, TimeSpan retention) => new()
+    {
+        PartitionKey = job.PartitionKey,
+        RowKey = JobRows.ExpiresKey(DayOf((job.CompletedAt ?? job.UpdatedAt) + retention), job.Id),
+    };
 }
 
 /// <summary>
@@ -48,27 +59,23 @@ public sealed partial class Retention(
         var now = clock.GetUtcNow();
         var deleted = 0;
         var today = JobExpiry.DayOf(now);
+        foreach (var shard in JobRows.Shards)
+        {
+            var due = TableClient.CreateQueryFilter($"PartitionKey eq {shard} and RowKey ge {JobRows.ExpiresPrefix} and RowKey lt {JobRows.ExpiresPrefix + today}");
+            await foreach (var entry in _jobs.QueryAsync<JobExpiry>(due, cancellationToken: cancellationToken))
+            {
+                if (!await keepLease(cancellationToken))
+                    return deleted;
+                deleted += await ExpireAsync(entry, _jobs, now, cancellationToken) ? 1 : 0;
+            }
+        }
+
+        // Jobs stored before the shards.
         await foreach (var entry in _expiries.QueryAsync<JobExpiry>(e => e.PartitionKey.CompareTo(today) < 0, cancellationToken: cancellationToken))
         {
             if (!await keepLease(cancellationToken))
                 return deleted;
-            var job = await jobs.GetAsync(entry.JobId, cancellationToken);
-            if (job is { IsFinal: true, CompletedAt: { } ended } && ended + options.Value.Retention <= now)
-            {
-                using var scope = logger.BeginJobScope(job.Id);
-                if (await TryDeleteJobAsync(job, cancellationToken))
-                {
-                    LogExpired(logger, job.Status, (now - ended).TotalDays);
-                    deleted++;
-                }
-            }
-            else if (job is null)
-            {
-                await DeleteLeftoversAsync(entry.JobId, cancellationToken); // a clean-up cut short after the job's row
-            }
-
-            // Otherwise sent through again since: its new end has an entry of its own.
-            await DeleteIfExistsAsync(_expiries, entry.PartitionKey, entry.RowKey, cancellationToken);
+            deleted += await ExpireAsync(entry, _expiries, now, cancellationToken) ? 1 : 0;
         }
 
         await DeleteOlderThanAsync(StorageNames.IdempotencyTable, now - IdempotencyKeys.Lifetime, cancellationToken);
@@ -76,6 +83,30 @@ public sealed partial class Retention(
         // A delivery's index row outlives its job (expired after Jobs__Retention, a day after the longest retry window).
         await DeleteOlderThanAsync(StorageNames.WebhookDeliveriesTable, now - options.Value.Retention - TimeSpan.FromDays(4), cancellationToken);
         return deleted;
+    }
+
+    /// <summary>One due entry: its job goes if it is still the final job the entry was filed for; then the entry goes.</summary>
+    private async Task<bool> ExpireAsync(JobExpiry entry, TableClient entries, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var expired = false;
+        var job = await jobs.GetAsync(entry.JobId, cancellationToken);
+        if (job is { IsFinal: true, CompletedAt: { } ended } && ended + options.Value.Retention <= now)
+        {
+            using var scope = logger.BeginJobScope(job.Id);
+            if (await TryDeleteJobAsync(job, cancellationToken))
+            {
+                LogExpired(logger, job.Status, (now - ended).TotalDays);
+                expired = true;
+            }
+        }
+        else if (job is null)
+        {
+            await DeleteLeftoversAsync(entry.JobId, cancellationToken); // a clean-up cut short after the job's row
+        }
+
+        // Otherwise sent through again since: its new end has an entry of its own.
+        await DeleteIfExistsAsync(entries, entry.PartitionKey, entry.RowKey, cancellationToken);
+        return expired;
     }
 
     /// <summary>
@@ -86,7 +117,7 @@ public sealed partial class Retention(
     {
         try
         {
-            await _jobs.DeleteEntityAsync(job.Id, Job.RowKeyValue, job.ETag, cancellationToken);
+            await _jobs.DeleteEntityAsync(job.PartitionKey, job.RowKey, job.ETag, cancellationToken);
         }
         catch (RequestFailedException ex) when (ex.Status is 404 or 412)
         {
@@ -97,10 +128,23 @@ public sealed partial class Retention(
         return true;
     }
 
+    /// <summary>The job's history (in its shard, or in its own partition if it was stored before the shards), its upload record, its files.</summary>
     private async Task DeleteLeftoversAsync(string id, CancellationToken cancellationToken)
     {
+        var (from, to) = JobRows.JobRange(id);
+        await DeleteRowsAsync(TableClient.CreateQueryFilter($"PartitionKey eq {JobRows.ShardOf(id)} and RowKey ge {from} and RowKey lt {to}"), cancellationToken);
+        await DeleteRowsAsync(TableClient.CreateQueryFilter($"PartitionKey eq {id}"), cancellationToken);
+        await blobs.GetBlobContainerClient(StorageNames.UploadsContainer).GetBlobClient(StorageNames.SourceBlobName(id))
+            .DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken);
+        var outputs = blobs.GetBlobContainerClient(StorageNames.OutputsContainer);
+        await foreach (var blob in outputs.GetBlobsAsync(BlobTraits.None, BlobStates.None, id, cancellationToken))
+            await outputs.DeleteBlobIfExistsAsync(blob.Name, DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken);
+    }
+
+    private async Task DeleteRowsAsync(string filter, CancellationToken cancellationToken)
+    {
         var rows = new List<TableTransactionAction>();
-        await foreach (var row in _jobs.QueryAsync<TableEntity>(e => e.PartitionKey == id, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
+        await foreach (var row in _jobs.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
             rows.Add(new TableTransactionAction(TableTransactionActionType.Delete, row, ETag.All));
         // A transaction holds at most 100 rows of one partition.
         foreach (var chunk in rows.Chunk(100))
@@ -116,12 +160,6 @@ public sealed partial class Retention(
                     await DeleteIfExistsAsync(_jobs, action.Entity.PartitionKey, action.Entity.RowKey, cancellationToken);
             }
         }
-
-        await blobs.GetBlobContainerClient(StorageNames.UploadsContainer).GetBlobClient(StorageNames.SourceBlobName(id))
-            .DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken);
-        var outputs = blobs.GetBlobContainerClient(StorageNames.OutputsContainer);
-        await foreach (var blob in outputs.GetBlobsAsync(BlobTraits.None, BlobStates.None, id, cancellationToken))
-            await outputs.DeleteBlobIfExistsAsync(blob.Name, DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken);
     }
 
     private static async Task DeleteIfExistsAsync(TableClient table, string partitionKey, string rowKey, CancellationToken cancellationToken)

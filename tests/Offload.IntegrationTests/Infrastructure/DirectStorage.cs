@@ -9,6 +9,7 @@ public static class DirectStorage
     public static JobStore Jobs(string connectionString)
     {
         var tables = new TableServiceClient(connectionString);
-        return new JobStore(tables, new ActiveJobs(tables, TimeProvider.System, Microsoft.Extensions.Options.Options.Create(new JobOptions())), new JobKinds([]), TimeProvider.System);
+        var options = Microsoft.Extensions.Options.Options.Create(new JobOptions());
+        return new JobStore(tables, new ActiveJobs(tables, TimeProvider.System, options), new JobKinds([]), TimeProvider.System, options);
     }
 }

@@ -16,7 +16,7 @@ namespace Offload.IntegrationTests.Jobs;
 [Collection(StorageCollection.Name)]
 public sealed class LegacyRowTests(StorageFixture fixture)
 {
-    private static TableEntity Row(string id, string kind, string status, DateTimeOffset now) => new(id, Job.RowKeyValue)
+    private static TableEntity Row(string id, string kind, string status, DateTimeOffset now) => new(id, Job.LegacyRowKey)
     {
         ["Kind"] = kind,
         ["Status"] = status,
@@ -76,7 +76,7 @@ public sealed class LegacyRowTests(StorageFixture fixture)
 
         var email = Assert.Single(await fixture.Mail.WaitForAsync(e => e.To == to));
         Assert.Contains("Grace", email.Subject, StringComparison.Ordinal);
-        var stored = (await fixture.Tables.GetTableClient(StorageNames.JobsTable).GetEntityAsync<TableEntity>(id, Job.RowKeyValue)).Value;
+        var stored = (await fixture.Tables.GetTableClient(StorageNames.JobsTable).GetEntityAsync<TableEntity>(id, Job.LegacyRowKey)).Value;
         Assert.Equal(JobStatus.Succeeded, stored.GetString("Status"));
         Assert.Contains(to, stored.GetString("Payload"), StringComparison.Ordinal);
         Assert.False(stored.ContainsKey("EmailTo")); // replaced, not merged: one shape per row

@@ -130,6 +130,28 @@ public sealed class SweeperTests(StorageFixture fixture) : IClassFixture<Storage
     }
 
     [Fact]
+    public async Task AJobsIndexRows_AreWrittenByItsOwnTransactions_InItsShard()
+    {
+        var job = await StoredWithoutMessageAsync();
+        var shard = fixture.Tables.GetTableClient(Offload.Storage.StorageNames.JobsTable);
+        async Task<List<string>> RowsAsync() => await shard
+            .QueryAsync<Azure.Data.Tables.TableEntity>(e => e.PartitionKey == JobRows.ShardOf(job.Id), select: ["RowKey"])
+            .Where(e => e.RowKey.EndsWith(job.Id, StringComparison.Ordinal) || e.RowKey.Contains($"{job.Id}|", StringComparison.Ordinal))
+            .Select(e => e.RowKey).ToListAsync();
+
+        // Stored: the job, its first history entry and its place among the unfinished, one transaction.
+        Assert.Equal([$"active|{job.Id}", $"job|{job.Id}", $"job|{job.Id}|event-00001"], (await RowsAsync()).Order(StringComparer.Ordinal));
+
+        var done = (await Jobs.TryMoveAsync(job, JobStatus.Cancelled, "Cancelled.", null, CancellationToken.None))!;
+        var day = JobExpiry.DayOf(done.CompletedAt!.Value + new JobOptions().Retention);
+        Assert.Equal([$"expires|{day}|{job.Id}", $"job|{job.Id}", $"job|{job.Id}|event-00001", $"job|{job.Id}|event-00002"], (await RowsAsync()).Order(StringComparer.Ordinal));
+
+        await Jobs.TryMoveAsync(done, JobStatus.Queued, "Sent through again.", j => j.Retries++, CancellationToken.None);
+        Assert.Contains($"active|{job.Id}", await RowsAsync()); // it can need a message again
+        Assert.Contains(job.Id, await IndexedAsync(Services.GetRequiredService<ActiveJobs>()));
+    }
+
+    [Fact]
     public async Task FinalJobsLeaveTheIndex_AndRowsWhoseJobWasNeverWrittenAreDropped()
     {
         var index = Services.GetRequiredService<ActiveJobs>();
@@ -184,9 +206,11 @@ public sealed class SweeperTests(StorageFixture fixture) : IClassFixture<Storage
     {
         await fixture.ClearQueuesAsync();
         var index = Services.GetRequiredService<ActiveJobs>();
-        var job = await StoredWithoutMessageAsync();
+        // A job as a version before the index and the shards stored it: a partition of its own, no index row.
+        var job = TestJobs.New(JobId.New(), EmailJob.Kind, TestCallers.Owner.OwnerId, Jobs.Now);
+        (job.PartitionKey, job.RowKey) = (job.Id, Job.LegacyRowKey);
+        await fixture.Tables.GetTableClient(Offload.Storage.StorageNames.JobsTable).AddEntityAsync(job);
         var table = fixture.Tables.GetTableClient(Offload.Storage.StorageNames.ActiveJobsTable);
-        await table.DeleteEntityAsync(ActiveJob.PartitionOf(job.Id), job.Id); // as a job of an older version has no row
         await table.DeleteEntityAsync("lock", JobSweeper.BackfillMarker, Azure.ETag.All).ContinueWith(_ => { }, TaskScheduler.Default);
 
         Assert.DoesNotContain(job.Id, await IndexedAsync(index));
