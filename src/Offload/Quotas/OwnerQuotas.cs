@@ -97,17 +97,16 @@ public sealed partial class OwnerQuotas(
             return null;
         var counted = !(caller.IsAdmin && Limits.AdminExempt);
         var emails = Bucket("emails", caller.OwnerId);
-        if (counted && await counters.GetAsync(emails, Minute, cancellationToken) is var (sent, minuteEnd) && sent >= Limits.EmailsPerMinute)
-            return OverEmails(caller, minuteEnd - clock.GetUtcNow());
+        if (counted && await counters.TryTakeAsync(emails, Limits.EmailsPerMinute, Minute, 1, cancellationToken) is { } wait)
+            return OverEmails(caller, wait);
 
         // Per recipient whoever asks: even an exempt admin cannot mail-bomb one address.
         var recipient = RecipientBucket(to, template);
         if (await counters.TryTakeAsync(recipient, Limits.EmailsPerRecipientPerHour, Hour, 1, cancellationToken) is { } recipientWait)
-            return OverRecipient(caller, template, recipientWait);
-        if (counted && await counters.TryTakeAsync(emails, Limits.EmailsPerMinute, Minute, 1, cancellationToken) is { } wait)
         {
-            await counters.AddAsync(recipient, Hour, -1, cancellationToken);
-            return OverEmails(caller, wait);
+            if (counted)
+                await counters.AddAsync(emails, Minute, -1, cancellationToken); // a refusal takes nothing
+            return OverRecipient(caller, template, recipientWait);
         }
 
         return null;
