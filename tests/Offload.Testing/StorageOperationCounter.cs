@@ -8,11 +8,12 @@ namespace Offload.Testing;
 /// <summary>
 /// One storage request and its response, as <see cref="StorageOperationCounter"/> saw it pass. <see cref="Kind"/> names
 /// the operation ("get messages", "point read", "put block", ...); <see cref="Messages"/> is how many messages a queue
-/// Get Messages returned (0 = an empty poll); <see cref="BatchOperations"/> how many operations a table $batch held.
+/// Get Messages returned (0 = an empty poll), <see cref="Entities"/> how many rows a table query returned, and
+/// <see cref="BatchOperations"/> how many operations a table $batch held.
 /// </summary>
 public sealed record StorageOperation(
     DateTimeOffset Time, string Tag, string Service, string Method, string Resource, string Kind, int Status,
-    int? Messages, int BatchOperations, string Target);
+    int? Messages, int? Entities, int BatchOperations, string Target);
 
 /// <summary>
 /// A counting HTTP proxy in front of one Azurite, for one process (<see cref="Tag"/>): a loopback listener per service
@@ -268,7 +269,7 @@ public sealed partial class StorageOperationCounter : IAsyncDisposable
         var first = segments.FirstOrDefault() ?? "";
         var method = request.Method;
 
-        var (resource, kind, batch, messages) = (first, "other", 0, (int?)null);
+        var (resource, kind, batch, messages, entities) = (first, "other", 0, (int?)null, (int?)null);
         switch (service)
         {
             case "queue":
@@ -315,6 +316,8 @@ public sealed partial class StorageOperationCounter : IAsyncDisposable
                     "DELETE" => "delete",
                     _ => "other",
                 };
+                if (kind == "query")
+                    entities = Entity().Count(Encoding.UTF8.GetString(response.Body));
                 break;
             default:
                 var isBlob = segments.Length > 1;
@@ -339,7 +342,7 @@ public sealed partial class StorageOperationCounter : IAsyncDisposable
                 break;
         }
 
-        return new StorageOperation(time, tag, service, method, resource, kind, response.Status, messages, batch, $"{method} {target}");
+        return new StorageOperation(time, tag, service, method, resource, kind, response.Status, messages, entities, batch, $"{method} {target}");
     }
 
     // "jobs(PartitionKey='a',RowKey='b')" or "jobs()" -> "jobs"
@@ -348,6 +351,10 @@ public sealed partial class StorageOperationCounter : IAsyncDisposable
 
     [GeneratedRegex("<QueueMessage>")]
     private static partial Regex QueueMessage();
+
+    // Every entity of a query's JSON answer names its partition once.
+    [GeneratedRegex("\"PartitionKey\"\\s*:")]
+    private static partial Regex Entity();
 
     // The request line of each operation inside a $batch's changeset.
     [GeneratedRegex(@"^(GET|POST|PUT|MERGE|PATCH|DELETE) (?<url>\S+) HTTP/1\.1\r?$", RegexOptions.Multiline)]
