@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using Offload.Benchmarks;
 using Offload.Testing;
 using Offload.Videos;
 
@@ -15,9 +16,22 @@ using Offload.Videos;
 //   4. Direct upload: 1 GiB through Offload's SAS with the Azure Storage SDK vs the same SDK upload with the account key
 //      (target ratio >= 0.9).
 //   5. A 2 GiB source through the encoder: the worker's peak memory (target < 300 MB).
-// Usage: dotnet run -c Release --project tests/Offload.Benchmarks [-- --rounds N]
+// Run on their own, by name (--only ops,latency), as they take minutes of mostly waiting:
+//   ops: storage operations per email and per video, by process and kind, and the idle polls (StorageOperations.cs).
+//   latency: email latency behind 1080p encodes, default polling (EmailLatency.cs).
+// Usage: dotnet run -c Release --project tests/Offload.Benchmarks [-- --rounds N] [-- --only ops,latency]
 var rounds = args.SkipWhile(a => a != "--rounds").Skip(1).Select(int.Parse).DefaultIfEmpty(5).First();
+var only = args.SkipWhile(a => a != "--only").Skip(1).Take(1).SelectMany(a => a.Split(',')).ToHashSet(StringComparer.OrdinalIgnoreCase);
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+if (only.Count > 0)
+{
+    Console.WriteLine($"Offload benchmarks ({string.Join(", ", only)}): {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+    if (only.Contains("ops"))
+        await StorageOperationsBenchmark.RunAsync();
+    if (only.Contains("latency"))
+        await EmailLatencyBenchmark.RunAsync();
+    return 0;
+}
 
 Console.WriteLine($"Offload benchmarks: {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {rounds} rounds");
 await using var azurite = await Azurite.StartAsync();

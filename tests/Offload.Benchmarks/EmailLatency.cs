@@ -1,0 +1,115 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Offload.Testing;
+
+namespace Offload.Benchmarks;
+
+/// <summary>
+/// Email latency behind encodes (issue 14), measured as the starvation test measures it (completedAt - createdAt of
+/// each email job, i.e. POST to the SMTP server's acceptance) but on one server with the settings as shipped: host.json's
+/// polling, not the test fixture's 0.5 s. Each round queues 4 long 1080p encodes, waits for one to run, posts 50 emails
+/// at once, and checks that encodes were still waiting when the last email succeeded.
+/// </summary>
+public static class EmailLatencyBenchmark
+{
+    private const int Rounds = 3;
+    private const int EmailsPerRound = 50;
+    private const int EncodesPerRound = 4;
+
+    // A quiet spell before each round, so the email listener has backed off to its longest poll as it would in production.
+    private static readonly TimeSpan Quiet = TimeSpan.FromSeconds(30);
+
+    public static async Task RunAsync()
+    {
+        Console.WriteLine("== latency: 50 emails behind 1080p encodes, one server, default settings ==");
+        var clip = Path.Combine(Path.GetTempPath(), "offload-bench-1080p-60s.avi");
+        if (!File.Exists(clip))
+        {
+            // 60 s of 1080p: about 40 s of libx264 veryfast on 2 cores, and 82 MB, under the 100 MiB upload limit.
+            await Ffmpeg.RunAsync("ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=30:duration=60",
+                "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100:duration=60", "-c:v", "mpeg4", "-q:v", "8", "-c:a", "libmp3lame", "-shortest", clip);
+        }
+
+        await using var azurite = await Azurite.StartAsync();
+        await using var mail = await MailDev.StartAsync();
+        await using var server = await ServerProcess.StartAsync(azurite.ConnectionString, new Dictionary<string, string>
+        {
+            ["Email__SmtpHost"] = "127.0.0.1",
+            ["Email__SmtpPort"] = mail.SmtpPort.ToString(CultureInfo.InvariantCulture),
+        });
+        var http = server.Http;
+        var all = new List<double>();
+        var videos = new List<string>();
+        for (var round = 1; round <= Rounds; round++)
+        {
+            await Task.Delay(Quiet);
+            for (var i = 0; i < EncodesPerRound; i++)
+            {
+                await using var file = File.OpenRead(clip);
+                using var response = await http.PostAsync("/api/videos", new StreamContent(file) { Headers = { ContentType = new MediaTypeHeaderValue("video/x-msvideo") } });
+                response.EnsureSuccessStatusCode();
+                videos.Add((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!);
+            }
+
+            while (!(await StatusesAsync(http, videos)).Contains("processing"))
+                await Task.Delay(200);
+
+            var run = $"r{round}-{Guid.NewGuid():N}"[..12];
+            var statusUrls = await Task.WhenAll(Enumerable.Range(0, EmailsPerRound).Select(async i =>
+            {
+                using var response = await http.PostAsJsonAsync("/api/emails", new
+                {
+                    to = $"user{i}-{run}@example.com", template = "password-reset",
+                    model = new { name = $"User {i}", resetLink = $"http://127.0.0.1:7071/reset/{i}" },
+                });
+                response.EnsureSuccessStatusCode();
+                return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("statusUrl").GetString()!;
+            }));
+
+            var delivered = await mail.WaitForAsync(e => e.To.EndsWith($"-{run}@example.com", StringComparison.Ordinal), EmailsPerRound, TimeSpan.FromMinutes(5));
+            var latencies = new List<double>();
+            foreach (var statusUrl in statusUrls)
+            {
+                var job = await WaitForEndAsync(http, statusUrl);
+                latencies.Add((job.GetProperty("completedAt").GetDateTimeOffset() - job.GetProperty("createdAt").GetDateTimeOffset()).TotalMilliseconds);
+            }
+
+            var statuses = await StatusesAsync(http, videos);
+            all.AddRange(latencies);
+            Console.WriteLine($"round {round}: delivered {delivered.Count}/{EmailsPerRound}; when the last email had succeeded, encodes " +
+                              $"queued {statuses.Count(s => s == "queued")}, processing {statuses.Count(s => s == "processing")}, " +
+                              $"done {statuses.Count(s => s is "succeeded" or "failed")} of {videos.Count} posted; " +
+                              $"latency POST -> SMTP {Percentiles(latencies)}");
+        }
+
+        Console.WriteLine($"overall, {all.Count} emails: {Percentiles(all)}");
+    }
+
+    private static async Task<List<string>> StatusesAsync(HttpClient http, List<string> videos)
+    {
+        var statuses = new List<string>();
+        foreach (var id in videos)
+            statuses.Add((await http.GetFromJsonAsync<JsonElement>($"/api/videos/{id}")).GetProperty("status").GetString()!);
+        return statuses;
+    }
+
+    // The mail catcher has the message a moment before the job records that it succeeded.
+    private static async Task<JsonElement> WaitForEndAsync(HttpClient http, string statusUrl)
+    {
+        for (var deadline = DateTime.UtcNow.AddSeconds(60); ; await Task.Delay(100))
+        {
+            var job = await http.GetFromJsonAsync<JsonElement>(statusUrl);
+            if (job.GetProperty("status").GetString() is "succeeded" or "failed" || DateTime.UtcNow > deadline)
+                return job;
+        }
+    }
+
+    // As the starvation test takes them: the value at the rank, not interpolated.
+    private static string Percentiles(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return $"p50 {sorted[sorted.Count / 2]:0} ms, p95 {sorted[(int)Math.Ceiling(sorted.Count * 0.95) - 1]:0} ms, max {sorted[^1]:0} ms";
+    }
+}
