@@ -205,7 +205,7 @@ public static class StorageOperationsBenchmark
         }
 
         var batched = window.Operations.Where(o => o.Kind == "transaction").ToList();
-        var listed = window.Operations.Where(o => o is { Resource: "activejobs", Kind: "query" }).Sum(o => o.Entities ?? 0);
+        var listed = window.Operations.Where(o => o is { Resource: "activejobs", Kind: "query" } || IsActiveListing(o)).Sum(o => o.Entities ?? 0);
         Console.WriteLine($"  table transactions: {batched.Count}, holding {batched.Sum(o => o.BatchOperations)} operations; " +
                           $"the sweeps listed {listed} active rows (the sweeper reads each one's job: those reads are in the jobs rows above)");
     }
@@ -247,11 +247,16 @@ public static class StorageOperationsBenchmark
     /// background; the sweeper is told by its lease row and its listings; the watchdog by its queue, and by the time of
     /// what it reads: the worker touches nothing else once the jobs have ended, so its later reads are the checks'.
     /// </summary>
+    /// <summary>The sweeper's listing of one shard's unfinished jobs (rows <c>active|…</c> of table jobs: Offload.Jobs.JobRows).</summary>
+    private static bool IsActiveListing(StorageOperation op) =>
+        op is { Resource: "jobs", Kind: "query" } && (op.Target.Contains("active%7C", StringComparison.OrdinalIgnoreCase) || op.Target.Contains("active|", StringComparison.Ordinal));
+
     private static string Category(StorageOperation op, Spans spans, DateTimeOffset done) =>
         op is { Kind: "get messages", Messages: 0 } ? "empty polls"
         : op.Resource.StartsWith("watchdog", StringComparison.Ordinal) ? "watchdog"
         : op.Resource == "activejobs" && (op.Kind == "query" || op.Target.Contains("PartitionKey='lock'", StringComparison.Ordinal)
                                           || op.Target.Contains("PartitionKey=%27lock%27", StringComparison.Ordinal)) ? "sweeper"
+        : IsActiveListing(op) ? "sweeper"
         : op.Tag == "api" ? spans.At(op.Time) ?? "api background"
         : op.Time > done + TimeSpan.FromSeconds(10) ? "watchdog"
         : "worker";

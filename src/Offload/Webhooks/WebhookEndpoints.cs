@@ -12,7 +12,7 @@ public sealed class WebhookEndpoints(TableServiceClient tables, IOptions<Webhook
 {
     private readonly TableClient _table = tables.GetTableClient(StorageNames.WebhooksTable);
     private readonly TableClient _secrets = tables.GetTableClient(StorageNames.WebhookSecretsTable);
-    private readonly ConcurrentDictionary<string, (IReadOnlyList<WebhookEndpoint> Endpoints, DateTimeOffset Until)> _forEvents = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (Lazy<Task<IReadOnlyList<WebhookEndpoint>>> Endpoints, DateTimeOffset Until)> _forEvents = new(StringComparer.Ordinal);
     private const int MaxCachedOwners = 10_000;
 
     public abstract record CreateResult
@@ -53,13 +53,20 @@ public sealed class WebhookEndpoints(TableServiceClient tables, IOptions<Webhook
     public async Task<IReadOnlyList<WebhookEndpoint>> ListForEventsAsync(string owner, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        if (_forEvents.TryGetValue(owner, out var cached) && cached.Until > now)
-            return cached.Endpoints;
-        var endpoints = await ListAsync(owner, cancellationToken);
         if (_forEvents.Count >= MaxCachedOwners)
             _forEvents.Clear(); // many owners: start again rather than grow without bound
-        _forEvents[owner] = (endpoints, now + options.Value.EndpointCacheDuration);
-        return endpoints;
+        // Jobs that end together share one query (32 emails at once would otherwise each ask before the first answer).
+        var fresh = (new Lazy<Task<IReadOnlyList<WebhookEndpoint>>>(() => ListAsync(owner, CancellationToken.None)), now + options.Value.EndpointCacheDuration);
+        var entry = _forEvents.AddOrUpdate(owner, fresh, (_, current) => current.Until > now && !current.Endpoints.Value.IsFaulted ? current : fresh);
+        try
+        {
+            return await entry.Endpoints.Value.WaitAsync(cancellationToken);
+        }
+        catch (Exception) when (entry.Endpoints.Value.IsFaulted)
+        {
+            _forEvents.TryRemove(KeyValuePair.Create(owner, entry)); // the next job's end asks again
+            throw;
+        }
     }
 
     public async Task<IReadOnlyList<WebhookEndpoint>> ListAsync(string owner, CancellationToken cancellationToken)

@@ -21,6 +21,7 @@ public sealed class StorageFixture : IAsyncLifetime
     private MailDev? _mail;
 
     public string ConnectionString => _azurite!.ConnectionString;
+    public Azurite Azurite => _azurite!;
     public MailDev Mail => _mail!;
     public string WorkingDirectory { get; } = Path.Combine(Path.GetTempPath(), "offload-tests", Guid.NewGuid().ToString("N"));
     public IServiceProvider Services { get; private set; } = null!;
