@@ -13,8 +13,9 @@ namespace Offload.IntegrationTests.Faults;
 
 /// <summary>
 /// kill -9 in the middle of an encode (the server and its ffmpeg, as when a machine or container dies), then a new
-/// server on the same storage: the job is brought back by the watchdog once the dead worker's lease runs out, not after
-/// the queue listener's 10-minute invisibility, and ends succeeded with one output and both attempts in its history.
+/// server on the same storage: the job is brought back once the dead worker's lease runs out, not after the queue
+/// listener's 10-minute invisibility, and ends succeeded with one output and both attempts in its history. Killed after
+/// its run asked the watchdog to watch it (half a lease), the watchdog brings it back; killed sooner, the sweeper.
 /// </summary>
 public sealed class KillServerTests(ITestOutputHelper output)
 {
@@ -27,17 +28,26 @@ public sealed class KillServerTests(ITestOutputHelper output)
         ["Email__SmtpPort"] = "9", // no email in this test
     };
 
+    /// <summary>Watchdog checks on their queue, visible or not yet due.</summary>
+    private static async Task<int> WatchdogChecksAsync(Azurite azurite) =>
+        (await new Azure.Storage.Queues.QueueClient(azurite.ConnectionString, Offload.Messaging.QueueNames.Watchdog).GetPropertiesAsync()).Value.ApproximateMessagesCount;
+
     [Fact]
     public async Task KilledMidEncode_TheJobIsTakenUpAgain_AndEndsSucceededWithOneOutput()
     {
+        // Only the watchdog may bring it back here: the sweeper (which would too) sweeps every 10 minutes.
+        var settings = new Dictionary<string, string>(Settings) { ["Jobs__SweepInterval"] = "00:10:00" };
         await using var azurite = await Azurite.StartAsync();
-        var first = await ServerProcess.StartAsync(azurite.ConnectionString, Settings);
+        var first = await ServerProcess.StartAsync(azurite.ConnectionString, settings);
         string id;
         try
         {
             using var response = await first.Http.PostVideoAsync(await File.ReadAllBytesAsync(await TestClips.PathOf(Clip.Long)));
             id = await response.AcceptedIdAsync();
             await first.WaitForEncodeUnderwayAsync(id);
+            // Half a lease (1.5 s) into its run, the run asks the watchdog to watch it.
+            for (var deadline = DateTime.UtcNow.AddSeconds(30); await WatchdogChecksAsync(azurite) == 0; await Task.Delay(100))
+                Assert.True(DateTime.UtcNow < deadline, $"the run never asked the watchdog to watch it:\n{first.Output.Tail()}");
 
             first.Kill();
         }
@@ -47,7 +57,7 @@ public sealed class KillServerTests(ITestOutputHelper output)
         }
 
         var clock = Stopwatch.StartNew();
-        await using var second = await ServerProcess.StartAsync(azurite.ConnectionString, Settings);
+        await using var second = await ServerProcess.StartAsync(azurite.ConnectionString, settings);
         var done = await second.WaitForFinalAsync($"/api/videos/{id}", TimeSpan.FromSeconds(180));
         clock.Stop();
 
@@ -68,16 +78,19 @@ public sealed class KillServerTests(ITestOutputHelper output)
 
     /// <summary>
     /// kill -9 of the worker process alone (not its process tree, as the OOM killer or a crash ends it): the ffmpeg it
-    /// started must not go on encoding for nobody, and the restarted worker removes the dead run's work folder.
+    /// started must not go on encoding for nobody, and the restarted worker removes the dead run's work folder. Killed
+    /// before its run asked the watchdog to watch it (half a lease: 5 s here), the job is the sweeper's to bring back.
     /// </summary>
     [Fact]
-    public async Task KilledAlone_ItsFfmpegStopsWithinSeconds_AndTheRestartRemovesTheLeftoverWorkFolder()
+    public async Task KilledAlone_ItsFfmpegStopsWithinSeconds_AndTheRestartRemovesTheLeftoverWorkFolder_AndTheSweeperBringsTheJobBack()
     {
         var workFolder = Directory.CreateTempSubdirectory("offload-kill-work").FullName;
         var settings = new Dictionary<string, string>(Settings)
         {
             ["Encoding__Preset"] = "veryslow", // the encode would run on for many seconds after the kill
             ["Encoding__WorkingDirectory"] = workFolder,
+            ["Jobs__LeaseDuration"] = "00:00:10",
+            ["Jobs__SweepInterval"] = "00:00:02",
         };
         await using var azurite = await Azurite.StartAsync();
         var first = await ServerProcess.StartAsync(azurite.ConnectionString, settings);
@@ -100,6 +113,7 @@ public sealed class KillServerTests(ITestOutputHelper output)
 
                 deadRunFolder = Assert.Single(Directory.GetDirectories(workFolder, $"{id}-*"));
                 await Processes.KillAsync(first.Pid);
+                Assert.Equal(0, await WatchdogChecksAsync(azurite)); // killed within half a lease: no check was sent
                 for (var deadline = DateTime.UtcNow.AddSeconds(10); !first.HasExited; await Task.Delay(50))
                     Assert.True(DateTime.UtcNow < deadline, "the server outlived kill -9");
             }
@@ -127,6 +141,7 @@ public sealed class KillServerTests(ITestOutputHelper output)
 
             Assert.Equal("succeeded", done.GetProperty("status").GetString());
             Assert.Equal(2, done.GetProperty("attempts").GetInt32());
+            Assert.Contains("[1060]", second.Output.Text); // the sweeper found the dead lease and sent the job's message again
             // The second run's own folder goes as the run ends, just after its success move.
             for (var deadline = DateTime.UtcNow.AddSeconds(10); Directory.GetDirectories(workFolder, $"{id}-*").Length > 0; await Task.Delay(100))
                 Assert.True(DateTime.UtcNow < deadline, "the second run left its work folder");
