@@ -31,8 +31,9 @@ public sealed class JobOptions : IValidatableObject
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>
-    /// How long past the moment a worker should have picked it up (queued, its retry due, its lease ended) a job
-    /// waits before the sweeper sends its message again.
+    /// How long past the moment a worker should have picked it up (queued, its retry due) a job waits before the
+    /// sweeper sends its message again. A running job whose lease ended is overdue a heartbeat later, as the watchdog
+    /// would see it (<see cref="JobSweeper.DueAt"/>).
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan RedeliverAfter { get; set; } = TimeSpan.FromMinutes(1);
