@@ -168,9 +168,7 @@ public sealed class ActiveJobs(TableServiceClient tables, TimeProvider clock, Mi
     {
         foreach (var shard in JobRows.Shards)
         {
-            var filter = TableClient.CreateQueryFilter(
-                $"PartitionKey eq {shard} and RowKey ge {JobRows.ActivePrefix} and RowKey lt {"active}"}");
-            await foreach (var row in _jobs.QueryAsync<ActiveJob>(filter, cancellationToken: cancellationToken))
+            await foreach (var row in _jobs.QueryAsync<ActiveJob>(JobRows.RangeFilter(shard, JobRows.ActiveRange), cancellationToken: cancellationToken))
                 yield return row;
         }
 

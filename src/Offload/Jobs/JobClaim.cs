@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Offload.Messaging;
-using Offload.Storage;
 
 namespace Offload.Jobs;
 

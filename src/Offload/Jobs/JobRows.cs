@@ -45,6 +45,13 @@ public static class JobRows
 
     public static string ActiveKey(string jobId) => ActivePrefix + jobId;
 
+    /// <summary>The range of row keys of a shard's unfinished jobs: [from, to).</summary>
+    public static (string From, string To) ActiveRange { get; } = (ActivePrefix, "active}");
+
+    /// <summary>The filter of a range query in one partition: the rows whose key is in [from, to).</summary>
+    public static string RangeFilter(string partition, (string From, string To) range) =>
+        Azure.Data.Tables.TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {range.From} and RowKey lt {range.To}");
+
     public static string ExpiresKey(string day, string jobId) => $"{ExpiresPrefix}{day}|{jobId}";
 
     /// <summary>A job stored before this layout: its partition is its id.</summary>

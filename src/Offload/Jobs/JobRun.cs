@@ -255,15 +255,21 @@ public sealed partial class JobRun : IAsyncDisposable
             return;
         try
         {
-            var leaseLeft = (Job.LeaseExpiresAt ?? _jobs.Now) - _jobs.Now;
-            await _queue.EnqueueAsync(QueueNames.Watchdog, Job.Id, CancellationToken.None,
-                (leaseLeft > TimeSpan.Zero ? leaseLeft : TimeSpan.Zero) + _options.HeartbeatInterval);
+            await AskWatchdogAsync();
             _watched = true;
         }
         catch (Exception ex) when (StorageFaults.IsUnavailable(ex))
         {
             LogWatchNotSent(_logger, ex.Message);
         }
+    }
+
+    /// <summary>The job's id on the watchdog's queue, due a heartbeat after the lease this run last wrote would end.</summary>
+    private Task AskWatchdogAsync()
+    {
+        var leaseLeft = (Job.LeaseExpiresAt ?? _jobs.Now) - _jobs.Now;
+        return _queue.EnqueueAsync(QueueNames.Watchdog, Job.Id, CancellationToken.None,
+            (leaseLeft > TimeSpan.Zero ? leaseLeft : TimeSpan.Zero) + _options.HeartbeatInterval);
     }
 
     /// <summary>
@@ -300,9 +306,7 @@ public sealed partial class JobRun : IAsyncDisposable
             // queue may still answer. A look of its own, due when the lease ends, lets any other worker bring the job back.
             try
             {
-                var leaseLeft = (Job.LeaseExpiresAt ?? _jobs.Now) - _jobs.Now;
-                await _queue.EnqueueAsync(QueueNames.Watchdog, Job.Id, CancellationToken.None,
-                    (leaseLeft > TimeSpan.Zero ? leaseLeft : TimeSpan.Zero) + _options.HeartbeatInterval);
+                await AskWatchdogAsync();
             }
             catch (Exception ex) when (StorageFaults.IsUnavailable(ex))
             {

@@ -81,15 +81,13 @@ public sealed class JobStore(TableServiceClient tables, ActiveJobs active, JobKi
     /// <summary>The job's history, oldest first.</summary>
     public async Task<IReadOnlyList<JobEvent>> GetHistoryAsync(string id, CancellationToken cancellationToken)
     {
-        var (from, to) = JobRows.EventRange(id);
-        var events = await QueryAsync(JobRows.ShardOf(id), from, to, cancellationToken);
+        var events = await QueryAsync(JobRows.RangeFilter(JobRows.ShardOf(id), JobRows.EventRange(id)), cancellationToken);
         // Every job in a shard has a first entry; none: a job stored before the shards, whose history is in its own partition.
-        return events.Count > 0 ? events : await QueryAsync(id, JobEvent.LegacyRowKeyPrefix, "event.", cancellationToken);
+        return events.Count > 0 ? events : await QueryAsync(JobRows.RangeFilter(id, (JobEvent.LegacyRowKeyPrefix, "event.")), cancellationToken);
     }
 
-    private async Task<List<JobEvent>> QueryAsync(string partition, string from, string to, CancellationToken cancellationToken)
+    private async Task<List<JobEvent>> QueryAsync(string filter, CancellationToken cancellationToken)
     {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {from} and RowKey lt {to}");
         var events = new List<JobEvent>();
         await foreach (var e in _table.QueryAsync<JobEvent>(filter, cancellationToken: cancellationToken))
             events.Add(e);

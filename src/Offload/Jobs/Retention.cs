@@ -61,7 +61,7 @@ public sealed partial class Retention(
         var today = JobExpiry.DayOf(now);
         foreach (var shard in JobRows.Shards)
         {
-            var due = TableClient.CreateQueryFilter($"PartitionKey eq {shard} and RowKey ge {JobRows.ExpiresPrefix} and RowKey lt {JobRows.ExpiresPrefix + today}");
+            var due = JobRows.RangeFilter(shard, (JobRows.ExpiresPrefix, JobRows.ExpiresPrefix + today)); // the days that are over
             await foreach (var entry in _jobs.QueryAsync<JobExpiry>(due, cancellationToken: cancellationToken))
             {
                 if (!await keepLease(cancellationToken))
@@ -131,8 +131,7 @@ public sealed partial class Retention(
     /// <summary>The job's history (in its shard, or in its own partition if it was stored before the shards), its upload record, its files.</summary>
     private async Task DeleteLeftoversAsync(string id, CancellationToken cancellationToken)
     {
-        var (from, to) = JobRows.JobRange(id);
-        await DeleteRowsAsync(TableClient.CreateQueryFilter($"PartitionKey eq {JobRows.ShardOf(id)} and RowKey ge {from} and RowKey lt {to}"), cancellationToken);
+        await DeleteRowsAsync(JobRows.RangeFilter(JobRows.ShardOf(id), JobRows.JobRange(id)), cancellationToken);
         await DeleteRowsAsync(TableClient.CreateQueryFilter($"PartitionKey eq {id}"), cancellationToken);
         await blobs.GetBlobContainerClient(StorageNames.UploadsContainer).GetBlobClient(StorageNames.SourceBlobName(id))
             .DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken);

@@ -25,7 +25,7 @@ public sealed class RateCounters(TableServiceClient tables, TimeProvider clock)
     private readonly TableClient _table = tables.GetTableClient(StorageNames.QuotasTable);
     private readonly ConcurrentDictionary<string, (long Count, ETag ETag)> _written = new(StringComparer.Ordinal);
 
-    /// <summary>A window's row as known: as this instance last wrote it, or read; <c>null</c> when it is unknown (never seen, or lost a race).</summary>
+    /// <summary>A window's row as known: as this instance last wrote it, or read; not <see cref="Exists"/> when it is unknown (never seen, or lost a race: then it is added, or read).</summary>
     private sealed record Known(bool Exists, long Count, ETag ETag);
 
     /// <summary>
