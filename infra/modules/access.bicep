@@ -66,8 +66,8 @@ var queueGrants = [
 ]
 
 // The encoder runs ffmpeg on untrusted files, so it gets the jobs table (its notification emails are job rows there
-// too), activejobs and jobexpiries (a job that ends leaves the index of unfinished jobs, filed to expire) and quotas
-// (it counts the source seconds it encodes), and to publish a video's events it reads the owner's webhook endpoints
+// too, and so are the quota counters: it counts the source seconds it encodes), activejobs and jobexpiries (a job
+// stored before the shards leaves the old index of unfinished jobs, filed to expire), and to publish a video's events it reads the owner's webhook endpoints
 // (read only: it can neither add an endpoint nor change one) and indexes the deliveries it queues: never apikeys,
 // where a row is a way in, nor idempotency, nor webhooksecrets (the api app alone signs deliveries).
 // The api app uses every table, and its
@@ -75,7 +75,6 @@ var queueGrants = [
 // role can be scoped to in advance; so its grant is account-wide. (The encode host logs a warning instead.)
 var tableGrants = [
   { app: 'encode', table: 'jobs', role: tableDataContributor }
-  { app: 'encode', table: 'quotas', role: tableDataContributor }
   { app: 'encode', table: 'activejobs', role: tableDataContributor }
   { app: 'encode', table: 'jobexpiries', role: tableDataContributor }
   { app: 'encode', table: 'webhooks', role: tableDataReader }

@@ -49,18 +49,19 @@ public sealed class QueueEmailHandler(
 
         var email = new EmailPayload(to.ToString(), command.Template!, new SortedDictionary<string, string>(model, StringComparer.Ordinal));
         if (command.IdempotencyKey is not { } key)
-        {
-            if (await OverQuotaAsync(command, to.Address, cancellationToken) is { } over)
-                return over;
-            return new QueueEmailResult.Accepted(await CreateAsync(command.JobId ?? JobId.New(), command.Owner, email, cancellationToken));
-        }
+            return await CreateCountedAsync(command, to.Address, email, cancellationToken);
 
         var fingerprint = IdempotencyKeys.Fingerprint(email.To, email.Template, EmailTemplates.Serialize(model));
         var id = JobId.New();
-        // A repeated request is answered from its record and counts against no quota; a new one does.
+        // A repeated request is answered from its record and counts against no quota; a new one does, before it takes
+        // the key (so its count is a write of its own, not part of the job's creation).
         var first = await keys.FindAsync(command.Owner, KeyScope, key, cancellationToken);
-        if (first is null && await OverQuotaAsync(command, to.Address, cancellationToken) is { } overQuota)
-            return overQuota;
+        if (first is null && command.Requester is { } requester
+            && await quotas.TakeEmailAsync(requester, to.Address, command.Template!, cancellationToken) is { } refusal)
+        {
+            return new QueueEmailResult.OverQuota(refusal);
+        }
+
         first ??= await keys.TryClaimAsync(command.Owner, KeyScope, key, fingerprint, id, cancellationToken);
         if (first is null)
             return new QueueEmailResult.Accepted(await CreateAsync(id, command.Owner, email, cancellationToken));
@@ -70,13 +71,24 @@ public sealed class QueueEmailHandler(
         return new QueueEmailResult.Accepted(await CreateAsync(first.JobId, command.Owner, email, cancellationToken), Replayed: true);
     }
 
-    /// <summary>An API request counts against its requester's quotas and the recipient's; the app's own notifications do not (the video did).</summary>
-    private async Task<QueueEmailResult?> OverQuotaAsync(QueueEmailCommand command, string to, CancellationToken cancellationToken) =>
-        command.Requester is { } requester && await quotas.TakeEmailAsync(requester, to, command.Template!, cancellationToken) is { } refusal
-            ? new QueueEmailResult.OverQuota(refusal)
-            : null;
+    /// <summary>
+    /// An email without an Idempotency-Key. An API request counts against its requester's quotas and the
+    /// recipient's, the recipient's in the job's own creation (its id is in the counter's shard); the app's own
+    /// notifications do not count (the video did).
+    /// </summary>
+    private async Task<QueueEmailResult> CreateCountedAsync(QueueEmailCommand command, string to, EmailPayload email, CancellationToken cancellationToken)
+    {
+        if (command.Requester is not { } requester)
+            return new QueueEmailResult.Accepted(await CreateAsync(command.JobId ?? JobId.New(), command.Owner, email, cancellationToken));
+
+        var id = OwnerQuotas.NewEmailId(to, email.Template);
+        Job? job = null;
+        var refusal = await quotas.TakeEmailAsync(requester, to, email.Template,
+            async counted => job = await CreateAsync(id, command.Owner, email, cancellationToken, counted), cancellationToken);
+        return refusal is null ? new QueueEmailResult.Accepted(job!) : new QueueEmailResult.OverQuota(refusal);
+    }
 
     /// <summary>Writes the job and queues its id, once only by its id (<see cref="JobQueue.SubmitAsync"/>).</summary>
-    private async Task<Job> CreateAsync(string id, string owner, EmailPayload email, CancellationToken cancellationToken) =>
-        (await queue.SubmitAsync(Job.New(id, EmailJob.Kind, owner, jobs.Now, email), $"Accepted: template '{email.Template}'.", cancellationToken)).Job;
+    private async Task<Job> CreateAsync(string id, string owner, EmailPayload email, CancellationToken cancellationToken, ShardRow? counted = null) =>
+        (await queue.SubmitAsync(Job.New(id, EmailJob.Kind, owner, jobs.Now, email), $"Accepted: template '{email.Template}'.", cancellationToken, counted)).Job;
 }

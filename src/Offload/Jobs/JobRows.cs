@@ -8,7 +8,9 @@ namespace Offload.Jobs;
 /// <remarks>
 /// Row keys, in one shard: <c>job|{id}</c> (the job), <c>job|{id}|event-00001</c> … (its history, right after it),
 /// <c>active|{id}</c> (while it is unfinished: what the sweeper lists, <see cref="ActiveJobs"/>) and
-/// <c>expires|{yyyyMMdd}|{id}</c> (once it is final: what the clean-up lists, <see cref="Retention"/>). Sixteen
+/// <c>expires|{yyyyMMdd}|{id}</c> (once it is final: what the clean-up lists, <see cref="Retention"/>). A shard also
+/// holds quota counters, <c>count|{window start ticks}|{hash}</c> (<see cref="Quotas.RateCounters"/>), in the shard of
+/// their hash's first digit: a job whose id ends in that digit counts in its own creation's transaction. Sixteen
 /// partitions spread the writes (each takes about 2,000 entities a second) and cost the sweeper sixteen small range
 /// queries a sweep. Jobs stored before this layout keep theirs (<see cref="IsLegacy"/>): a partition of their own
 /// (the id), rows <c>job</c> and <c>event-00001</c> …, indexed in tables <c>activejobs</c> and <c>jobexpiries</c>.
@@ -20,12 +22,19 @@ public static class JobRows
     private const string EventInfix = "|event-";
     public const string ActivePrefix = "active|";
     public const string ExpiresPrefix = "expires|";
+    public const string CounterPrefix = "count|";
 
     /// <summary>Every shard's partition key.</summary>
     public static IReadOnlyList<string> Shards { get; } = [.. "0123456789abcdef".Select(c => ShardOf(c.ToString()))];
 
     /// <summary>The partition of the job with this id.</summary>
     public static string ShardOf(string jobId) => $"shard-{jobId[^1]}";
+
+    /// <summary>The partition of the rows of a lower-case hex <paramref name="hash"/> (its first digit).</summary>
+    public static string ShardOfHash(string hash) => $"shard-{hash[0]}";
+
+    /// <summary>A new job id in the shard of <paramref name="hash"/>: the version 7 GUID with its last hex digit set to the hash's first.</summary>
+    public static string NewIdInShardOf(string hash) => JobId.New()[..^1] + hash[0];
 
     public static string JobKey(string jobId) => JobPrefix + jobId;
 
@@ -53,6 +62,14 @@ public static class JobRows
         Azure.Data.Tables.TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {range.From} and RowKey lt {range.To}");
 
     public static string ExpiresKey(string day, string jobId) => $"{ExpiresPrefix}{day}|{jobId}";
+
+    /// <summary>The row of a counter's window that starts at <paramref name="start"/>.</summary>
+    public static string CounterKey(DateTimeOffset start, string hash) =>
+        $"{CounterPrefix}{start.UtcTicks.ToString("D19", System.Globalization.CultureInfo.InvariantCulture)}|{hash}";
+
+    /// <summary>The range of row keys of a shard's counter windows that started before <paramref name="cutoff"/>: [from, to).</summary>
+    public static (string From, string To) CountersBefore(DateTimeOffset cutoff) =>
+        (CounterPrefix, CounterPrefix + cutoff.UtcTicks.ToString("D19", System.Globalization.CultureInfo.InvariantCulture));
 
     /// <summary>A job stored before this layout: its partition is its id.</summary>
     public static bool IsLegacy(Job job) => job.RowKey == Job.LegacyRowKey;

@@ -23,22 +23,48 @@ public sealed class JobStore(TableServiceClient tables, ActiveJobs active, JobKi
 
     /// <summary>
     /// Stores a new job with its first history row and its row in the index of unfinished jobs, in one transaction:
-    /// once the job is stored, the sweeper can always find it, whatever becomes of its message.
+    /// once the job is stored, the sweeper can always find it, whatever becomes of its message. A
+    /// <paramref name="alongside"/> row in the job's shard (a quota counter) is written in the same transaction.
     /// </summary>
     /// <exception cref="RequestFailedException">Status 409: a job with this id exists.</exception>
-    public async Task CreateAsync(Job job, string reason, CancellationToken cancellationToken)
+    /// <exception cref="ShardRowChangedException">The <paramref name="alongside"/> row had changed: nothing was stored.</exception>
+    public async Task CreateAsync(Job job, string reason, CancellationToken cancellationToken, ShardRow? alongside = null)
     {
         if (JobRows.IsLegacy(job))
             throw new ArgumentException("New jobs are stored in their shard (Job.New).", nameof(job));
+        if (alongside is not null && alongside.Action.Entity.PartitionKey != job.PartitionKey)
+            throw new ArgumentException("A row written with a job must be in the job's shard.", nameof(alongside));
         job.EventCount = 1;
-        var response = await _table.SubmitTransactionAsync(
+        List<TableTransactionAction> actions =
         [
-            new TableTransactionAction(TableTransactionActionType.Add, job),
-            new TableTransactionAction(TableTransactionActionType.Add, JobEvent.For(job, reason)),
-            new TableTransactionAction(TableTransactionActionType.UpsertReplace, ActiveJob.For(job, clock.GetUtcNow())),
-        ], cancellationToken);
-        job.ETag = response.Value[0].Headers.ETag ?? default;
+            new(TableTransactionActionType.Add, job),
+            new(TableTransactionActionType.Add, JobEvent.For(job, reason)),
+            new(TableTransactionActionType.UpsertReplace, ActiveJob.For(job, clock.GetUtcNow())),
+        ];
+        if (alongside is not null)
+            actions.Add(alongside.Action);
+        try
+        {
+            var response = await _table.SubmitTransactionAsync(actions, cancellationToken);
+            job.ETag = response.Value[0].Headers.ETag ?? default;
+            if (alongside is not null)
+                alongside.Written = response.Value[^1].Headers.ETag ?? default;
+        }
+        catch (TableTransactionFailedException ex) when (alongside is not null && FailedOn(ex, actions.Count - 1, alongside))
+        {
+            throw new ShardRowChangedException(ex);
+        }
     }
+
+    /// <summary>
+    /// Whether a creation failed on the row at <paramref name="index"/>. When the service does not say which action
+    /// failed: a 412 can only be that row's (the job's rows are adds), and a 409 is taken as that row's when it too was
+    /// an add — its next try, with the row as read, tells whether the job exists.
+    /// </summary>
+    private static bool FailedOn(TableTransactionFailedException ex, int index, ShardRow row) =>
+        ex.FailedTransactionActionIndex is { } failed
+            ? failed == index
+            : ex.Status == 412 || (ex.Status == 409 && row.Action.ActionType == TableTransactionActionType.Add);
 
     public async Task<Job?> GetAsync(string id, CancellationToken cancellationToken)
     {

@@ -39,7 +39,7 @@ public sealed class JobExpiry : ITableEntity
 /// history, its source and its output are deleted, and its URLs answer 404. Each final move files the job under the
 /// day it expires (<see cref="ActiveJobs.EndAsync"/>), so the clean-up reads only the days that are due, never the
 /// whole table. Idempotency records go
-/// after their 24 hours, quota counters a day after their window.
+/// after their 24 hours, quota counters two days after their window began.
 /// </summary>
 public sealed partial class Retention(
     TableServiceClient tables, BlobServiceClient blobs, JobStore jobs, TimeProvider clock, IOptions<JobOptions> options, ILogger<Retention> logger)
@@ -78,8 +78,11 @@ public sealed partial class Retention(
             deleted += await ExpireAsync(entry, _expiries, now, cancellationToken) ? 1 : 0;
         }
 
+        // Quota counters (in the shards), two days after their window began: the longest window is a day.
+        foreach (var shard in JobRows.Shards)
+            await DeleteRowsAsync(JobRows.RangeFilter(shard, JobRows.CountersBefore(now - TimeSpan.FromDays(2))), cancellationToken);
         await DeleteOlderThanAsync(StorageNames.IdempotencyTable, now - IdempotencyKeys.Lifetime, cancellationToken);
-        await DeleteOlderThanAsync(StorageNames.QuotasTable, now - TimeSpan.FromDays(2), cancellationToken); // the longest window is a day
+        await DeleteOlderThanAsync(StorageNames.QuotasTable, now - TimeSpan.FromDays(2), cancellationToken); // videos in flight, and counters written before the shards held them
         // A delivery's index row outlives its job (expired after Jobs__Retention, a day after the longest retry window).
         await DeleteOlderThanAsync(StorageNames.WebhookDeliveriesTable, now - options.Value.Retention - TimeSpan.FromDays(4), cancellationToken);
         return deleted;

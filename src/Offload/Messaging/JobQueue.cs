@@ -20,11 +20,12 @@ public sealed partial class JobQueue(QueueServiceClient queues, JobKinds kinds, 
     /// message is harmless). Once the row is stored the job is accepted: a message that cannot be sent now is the
     /// sweeper's to send.
     /// </summary>
-    public async Task<(Job Job, bool Created)> SubmitAsync(Job job, string reason, CancellationToken cancellationToken)
+    /// <exception cref="ShardRowChangedException">The <paramref name="alongside"/> row had changed: nothing was stored.</exception>
+    public async Task<(Job Job, bool Created)> SubmitAsync(Job job, string reason, CancellationToken cancellationToken, ShardRow? alongside = null)
     {
         try
         {
-            await jobs.CreateAsync(job, reason, cancellationToken);
+            await jobs.CreateAsync(job, reason, cancellationToken, alongside);
         }
         catch (Azure.RequestFailedException ex) when (ex.Status == 409)
         {

@@ -95,21 +95,69 @@ public sealed partial class OwnerQuotas(
     {
         if (!Limits.Enabled)
             return null;
-        var counted = !(caller.IsAdmin && Limits.AdminExempt);
-        var emails = Bucket("emails", caller.OwnerId);
-        if (counted && await counters.TryTakeAsync(emails, Limits.EmailsPerMinute, Minute, 1, cancellationToken) is { } wait)
-            return OverEmails(caller, wait);
+        if (await TakeEmailMinuteAsync(caller, cancellationToken) is { } overEmails)
+            return overEmails;
 
         // Per recipient whoever asks: even an exempt admin cannot mail-bomb one address.
-        var recipient = RecipientBucket(to, template);
-        if (await counters.TryTakeAsync(recipient, Limits.EmailsPerRecipientPerHour, Hour, 1, cancellationToken) is { } recipientWait)
+        if (await counters.TryTakeAsync(RecipientBucket(to, template), Limits.EmailsPerRecipientPerHour, Hour, 1, cancellationToken) is { } recipientWait)
+            return await GiveBackEmailMinuteAsync(caller, OverRecipient(caller, template, recipientWait), cancellationToken);
+        return null;
+    }
+
+    /// <summary>
+    /// Takes one email of <paramref name="template"/> to <paramref name="to"/> and creates it with
+    /// <paramref name="create"/>, which writes the row it is given (the recipient's hourly counter, or <c>null</c> when
+    /// quotas are off) in the email job's creation transaction: the job's id comes from <see cref="NewEmailId"/>, so it
+    /// is in that row's shard, and the recipient's count costs no storage operation of its own. <c>null</c> when
+    /// created; a refusal creates nothing and takes nothing.
+    /// </summary>
+    public async Task<QuotaRefusal?> TakeEmailAsync(Caller caller, string to, string template, Func<ShardRow?, Task> create, CancellationToken cancellationToken)
+    {
+        if (!Limits.Enabled)
         {
-            if (counted)
-                await counters.AddAsync(emails, Minute, -1, cancellationToken); // a refusal takes nothing
-            return OverRecipient(caller, template, recipientWait);
+            await create(null);
+            return null;
         }
 
-        return null;
+        if (await TakeEmailMinuteAsync(caller, cancellationToken) is { } overEmails)
+            return overEmails;
+        var recipient = RecipientBucket(to, template);
+        while (true)
+        {
+            var take = await counters.PrepareTakeAsync(recipient, Limits.EmailsPerRecipientPerHour, Hour, 1, cancellationToken);
+            if (take.Row is not { } row)
+                return await GiveBackEmailMinuteAsync(caller, OverRecipient(caller, template, take.RetryAfter!.Value), cancellationToken);
+            try
+            {
+                await create(row);
+            }
+            catch (ShardRowChangedException)
+            {
+                counters.Lost(take); // another instance counted this recipient meanwhile: read, and decide again
+                continue;
+            }
+
+            if (row.Written is { } etag)
+                counters.Taken(take, etag);
+            return null;
+        }
+    }
+
+    /// <summary>A new email job's id, in the shard of its recipient's hourly counter (<see cref="TakeEmailAsync(Caller, string, string, Func{ShardRow?, Task}, CancellationToken)"/>).</summary>
+    public static string NewEmailId(string to, string template) => JobRows.NewIdInShardOf(RateCounters.ShardHash(RecipientBucket(to, template)));
+
+    private async Task<QuotaRefusal?> TakeEmailMinuteAsync(Caller caller, CancellationToken cancellationToken) =>
+        !(caller.IsAdmin && Limits.AdminExempt)
+        && await counters.TryTakeAsync(Bucket("emails", caller.OwnerId), Limits.EmailsPerMinute, Minute, 1, cancellationToken) is { } wait
+            ? OverEmails(caller, wait)
+            : null;
+
+    /// <summary>A refusal takes nothing: the requester's minute taken for the email is given back.</summary>
+    private async Task<QuotaRefusal> GiveBackEmailMinuteAsync(Caller caller, QuotaRefusal refusal, CancellationToken cancellationToken)
+    {
+        if (!(caller.IsAdmin && Limits.AdminExempt))
+            await counters.AddAsync(Bucket("emails", caller.OwnerId), Minute, -1, cancellationToken);
+        return refusal;
     }
 
     /// <summary>Takes one test event (<c>POST /api/webhooks/{id}/test</c>); <c>null</c> when within the quota.</summary>

@@ -126,7 +126,6 @@ public sealed class InfraTests
             new("encode", QueueSender, "queues/high-priority"),
             new("encode", QueueSender, "queues/webhooks"),
             new("encode", TableContributor, "tables/jobs"),
-            new("encode", TableContributor, "tables/quotas"),
             new("encode", TableContributor, "tables/activejobs"),
             new("encode", TableContributor, "tables/jobexpiries"),
             new("encode", TableReader, "tables/webhooks"),

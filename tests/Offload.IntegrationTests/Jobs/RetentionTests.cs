@@ -118,4 +118,25 @@ public sealed class RetentionTests(StorageFixture fixture) : IClassFixture<Stora
 
         Assert.Empty(table.Query<Azure.Data.Tables.TableEntity>().ToList());
     }
+
+    [Fact]
+    public async Task QuotaCounters_GoTwoDaysAfterTheirWindowBegan_AndNotBefore()
+    {
+        var counters = Services.GetRequiredService<Offload.Quotas.RateCounters>();
+        var bucket = $"test-{Guid.NewGuid():N}";
+        Assert.Null(await counters.TryTakeAsync(bucket, 10, TimeSpan.FromDays(1), 1, CancellationToken.None));
+        var retention = Services.GetRequiredService<Retention>();
+
+        _clock.Advance(TimeSpan.FromDays(1));
+        await retention.CleanUpAsync(CancellationToken.None);
+        Assert.Equal(1, CounterRows(bucket)); // a day's window, a day on: it may still be read
+
+        _clock.Advance(TimeSpan.FromDays(2));
+        await retention.CleanUpAsync(CancellationToken.None);
+        Assert.Equal(0, CounterRows(bucket));
+    }
+
+    private int CounterRows(string bucket) => fixture.Tables.GetTableClient(StorageNames.JobsTable)
+        .Query<Azure.Data.Tables.TableEntity>(Azure.Data.Tables.TableClient.CreateQueryFilter($"PartitionKey eq {Offload.Quotas.RateCounters.ShardOf(bucket)} and Bucket eq {bucket}"))
+        .Count();
 }
