@@ -23,9 +23,14 @@ public static class EmailLatencyBenchmark
     // A quiet spell before each round, so the email listener has backed off to its longest poll as it would in production.
     private static readonly TimeSpan Quiet = TimeSpan.FromSeconds(30);
 
-    public static async Task RunAsync()
+    /// <param name="trace">
+    /// Also export the server's spans (OTLP, to a receiver here) and print the timeline of each round's three slowest
+    /// emails: the request and its storage calls, the polls of high-priority meanwhile, the run and its calls. Exporting
+    /// costs the server some CPU, so numbers taken with it are not the benchmark's.
+    /// </param>
+    public static async Task RunAsync(bool trace = false)
     {
-        Console.WriteLine("== latency: 50 emails behind 1080p encodes, one server, default settings ==");
+        Console.WriteLine($"== latency: 50 emails behind 1080p encodes, one server, default settings{(trace ? ", traced" : "")} ==");
         var clip = Path.Combine(Path.GetTempPath(), "offload-bench-1080p-60s.avi");
         if (!File.Exists(clip))
         {
@@ -36,11 +41,15 @@ public static class EmailLatencyBenchmark
 
         await using var azurite = await Azurite.StartAsync();
         await using var mail = await MailDev.StartAsync();
-        await using var server = await ServerProcess.StartAsync(azurite.ConnectionString, new Dictionary<string, string>
+        await using var otlp = trace ? OtlpReceiver.Start() : null;
+        var settings = new Dictionary<string, string>
         {
             ["Email__SmtpHost"] = "127.0.0.1",
             ["Email__SmtpPort"] = mail.SmtpPort.ToString(CultureInfo.InvariantCulture),
-        });
+        };
+        foreach (var (name, value) in otlp?.Settings("offload-bench") ?? [])
+            settings[name] = value;
+        await using var server = await ServerProcess.StartAsync(azurite.ConnectionString, settings);
         var http = server.Http;
         var all = new List<double>();
         var videos = new List<string>();
@@ -65,6 +74,8 @@ public static class EmailLatencyBenchmark
             var statusUrls = await PostEmailsAsync(http, run);
             var delivered = await mail.WaitForAsync(e => e.To.EndsWith($"-{run}@example.com", StringComparison.Ordinal), EmailsPerRound, TimeSpan.FromMinutes(5));
             var latencies = await LatenciesAsync(http, statusUrls);
+            if (otlp is not null)
+                await PrintSlowestAsync(http, otlp, statusUrls, 3);
 
             var statuses = await StatusesAsync(http, videos);
             all.AddRange(latencies);
@@ -111,6 +122,45 @@ public static class EmailLatencyBenchmark
         Console.WriteLine($"  split at the claim: picked up {Percentiles(pickups)}; claim to sent {Percentiles(work)}");
         return latencies;
     }
+
+    /// <summary>The timeline of the <paramref name="count"/> slowest emails, in ms from the start of their POST.</summary>
+    private static async Task PrintSlowestAsync(HttpClient http, OtlpReceiver otlp, IEnumerable<string> statusUrls, int count)
+    {
+        await Task.Delay(2000); // the last spans are exported every 200 ms
+        var jobs = new List<(string Id, double Ms)>();
+        foreach (var statusUrl in statusUrls)
+        {
+            var job = await http.GetFromJsonAsync<JsonElement>(statusUrl);
+            jobs.Add((job.GetProperty("id").GetString()!,
+                (job.GetProperty("completedAt").GetDateTimeOffset() - job.GetProperty("createdAt").GetDateTimeOffset()).TotalMilliseconds));
+        }
+
+        var spans = otlp.Spans;
+        var polls = spans.Where(s => s is { Kind: SpanKind.Client, Name: "GET" } && Url(s).Contains("/high-priority/messages", StringComparison.Ordinal)).ToList();
+        foreach (var (id, ms) in jobs.OrderByDescending(j => j.Ms).Take(count))
+        {
+            var send = spans.FirstOrDefault(s => s.Kind == SpanKind.Producer && s.Attributes.GetValueOrDefault("offload.job.id") == id);
+            var run = spans.FirstOrDefault(s => s.Kind == SpanKind.Consumer && s.Attributes.GetValueOrDefault("offload.job.id") == id);
+            if (send is null || run is null)
+            {
+                Console.WriteLine($"    {id}: {ms:0} ms, spans not found");
+                continue;
+            }
+
+            var request = spans.FirstOrDefault(s => s.TraceId == send.TraceId && s.Kind == SpanKind.Server) ?? send;
+            var t0 = request.Start;
+            string At(DateTimeOffset time) => $"{(time - t0).TotalMilliseconds:0}";
+            string Call(ExportedSpan s) => Uri.TryCreate(Url(s), UriKind.Absolute, out var url)
+                ? $"{s.Name} {url.AbsolutePath.Split('/').ElementAtOrDefault(2)} {At(s.Start)}-{At(s.End)}"
+                : $"{s.Name} {At(s.Start)}-{At(s.End)}";
+            var calls = spans.Where(s => s.TraceId == send.TraceId && s.Kind == SpanKind.Client && s.Start >= request.Start).OrderBy(s => s.Start).ToList();
+            Console.WriteLine($"    {id}: {ms:0} ms. request {At(request.Start)}-{At(request.End)} [{string.Join(", ", calls.Where(c => c.End <= request.End).Select(Call))}]");
+            Console.WriteLine($"      polls of high-priority from the send to the run: [{string.Join(", ", polls.Where(p => p.End >= send.Start && p.Start <= run.Start).OrderBy(p => p.Start).Select(p => $"{At(p.Start)}-{At(p.End)}"))}]");
+            Console.WriteLine($"      run {At(run.Start)}-{At(run.End)} [{string.Join(", ", calls.Where(c => c.Start >= run.Start).Select(Call))}]");
+        }
+    }
+
+    private static string Url(ExportedSpan span) => span.Attributes.GetValueOrDefault("url.full") ?? "";
 
     private static async Task<List<string>> StatusesAsync(HttpClient http, List<string> videos)
     {

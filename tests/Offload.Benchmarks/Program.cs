@@ -18,7 +18,9 @@ using Offload.Videos;
 //   5. A 2 GiB source through the encoder: the worker's peak memory (target < 300 MB).
 // Run on their own, by name (--only ops,latency), as they take minutes of mostly waiting:
 //   ops: storage operations per email and per video, by process and kind, and the idle polls (StorageOperations.cs).
-//   latency: email latency behind 1080p encodes, default polling (EmailLatency.cs).
+//   latency: email latency behind 1080p encodes, default polling (EmailLatency.cs); --trace prints the slowest
+//   emails' timelines from the server's spans.
+//   cpu: CPU time per email, by process (EmailCpu.cs).
 // Usage: dotnet run -c Release --project tests/Offload.Benchmarks [-- --rounds N] [-- --only ops,latency]
 var rounds = args.SkipWhile(a => a != "--rounds").Skip(1).Select(int.Parse).DefaultIfEmpty(5).First();
 var only = args.SkipWhile(a => a != "--only").Skip(1).Take(1).SelectMany(a => a.Split(',')).ToHashSet(StringComparer.OrdinalIgnoreCase);
@@ -28,8 +30,10 @@ if (only.Count > 0)
     Console.WriteLine($"Offload benchmarks ({string.Join(", ", only)}): {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
     if (only.Contains("ops"))
         await StorageOperationsBenchmark.RunAsync();
+    if (only.Contains("cpu"))
+        await EmailCpuBenchmark.RunAsync();
     if (only.Contains("latency"))
-        await EmailLatencyBenchmark.RunAsync();
+        await EmailLatencyBenchmark.RunAsync(trace: args.Contains("--trace"));
     return 0;
 }
 

@@ -34,6 +34,9 @@ public sealed class MailDev : IAsyncDisposable
     }
 
     public int SmtpPort { get; }
+
+    /// <summary>The process id (its CPU time is a benchmark's measure).</summary>
+    public int Pid => _process.Id;
     public ProcessOutput Output { get; } = new();
 
     /// <summary>

@@ -5,10 +5,11 @@ using static Offload.Testing.Protobuf;
 
 namespace Offload.Testing;
 
-/// <summary>A span as exported: ids in lower-case hex, <see cref="ParentSpanId"/> empty for a root.</summary>
+/// <summary>A span as exported: ids in lower-case hex, <see cref="ParentSpanId"/> empty for a root; when it started and ended.</summary>
 public sealed record ExportedSpan(
     string TraceId, string SpanId, string ParentSpanId, string Name, SpanKind Kind, string Service, string Scope,
-    IReadOnlyDictionary<string, string> Attributes, IReadOnlyList<string> LinkedSpanIds, int StatusCode);
+    IReadOnlyDictionary<string, string> Attributes, IReadOnlyList<string> LinkedSpanIds, int StatusCode,
+    DateTimeOffset Start = default, DateTimeOffset End = default);
 
 /// <summary>OTLP's span kinds (0 is unspecified).</summary>
 public enum SpanKind { Unspecified, Internal, Server, Client, Producer, Consumer }
@@ -152,17 +153,21 @@ public sealed class OtlpReceiver : IAsyncDisposable
                 var scope = First(scopeSpans.Bytes, 1) is { } s ? First(s.Bytes, 1)?.String ?? "" : "";
                 foreach (var span in Fields(scopeSpans.Bytes, 2))
                 {
-                    // Span: trace_id 1, span_id 2, parent_span_id 4, name 5, kind 6, attributes 9, links 13 (span_id 2), status 15 (code 3)
+                    // Span: trace_id 1, span_id 2, parent_span_id 4, name 5, kind 6, start_time_unix_nano 7, end_time_unix_nano 8,
+                    // attributes 9, links 13 (span_id 2), status 15 (code 3)
                     var b = span.Bytes;
                     _spans.Enqueue(new ExportedSpan(
                         First(b, 1)?.Hex ?? "", First(b, 2)?.Hex ?? "", First(b, 4)?.Hex ?? "", First(b, 5)?.String ?? "",
                         (SpanKind)(int)(First(b, 6)?.Number64 ?? 0), service, scope, Attributes(Fields(b, 9)),
                         [.. Fields(b, 13).Select(link => First(link.Bytes, 2)?.Hex ?? "")],
-                        First(b, 15) is { } status ? (int)(First(status.Bytes, 3)?.Number64 ?? 0) : 0));
+                        First(b, 15) is { } status ? (int)(First(status.Bytes, 3)?.Number64 ?? 0) : 0,
+                        FromUnixNanos(First(b, 7)?.Number64 ?? 0), FromUnixNanos(First(b, 8)?.Number64 ?? 0)));
                 }
             }
         }
     }
+
+    private static DateTimeOffset FromUnixNanos(ulong nanos) => DateTimeOffset.UnixEpoch.AddTicks((long)(nanos / 100));
 
     // ExportMetricsServiceRequest: resource_metrics 1 → { resource 1, scope_metrics 2 → { scope 1, metrics 2 } }
     private void ReadMetrics(ReadOnlyMemory<byte> request)
