@@ -45,7 +45,6 @@ public static class EmailCpuBenchmark
         Console.WriteLine($"  {emails} emails in {seconds:0.0} s: CPU per email, idle use taken out: " +
                           string.Join(", ", processes.Select((p, i) => $"{p.Name} {used[i] * 1000 / emails:0.0} ms")) +
                           $"; all {used.Sum() * 1000 / emails:0.0} ms (of {Environment.ProcessorCount} cores)");
-        if (Environment.GetEnvironmentVariable("BENCH_TAIL") is not null) Console.WriteLine(server.Output.Tail(60));
     }
 
     private static async Task BurstAsync(HttpClient http, MailDev mail, string run)
