@@ -5,7 +5,7 @@ using Offload.Testing;
 namespace Offload.Benchmarks;
 
 /// <summary>
-/// What an email costs in CPU on this machine, by process (the server: API and worker; Azurite; the SMTP server):
+/// What an email costs in CPU on this machine, by process (the API, the worker, Azurite, the SMTP server):
 /// after a warm-up burst, bursts of 50 emails with nothing else running. On two cores this is what bounds how fast a
 /// burst of emails can be through, and so the latency of its last ones (<see cref="EmailLatencyBenchmark"/>).
 /// </summary>
@@ -16,18 +16,20 @@ public static class EmailCpuBenchmark
 
     public static async Task RunAsync()
     {
-        Console.WriteLine("== cpu: CPU time per email, by process (bursts of 50, nothing else running) ==");
+        Console.WriteLine("== cpu: CPU time per email, by process (bursts of 50, nothing else running; API and worker in processes of their own) ==");
         await using var azurite = await Azurite.StartAsync();
         await using var mail = await MailDev.StartAsync();
-        await using var server = await ServerProcess.StartAsync(azurite.ConnectionString, new Dictionary<string, string>
+        var settings = new Dictionary<string, string>
         {
             ["Email__SmtpHost"] = "127.0.0.1",
             ["Email__SmtpPort"] = mail.SmtpPort.ToString(CultureInfo.InvariantCulture),
-        });
-        Console.WriteLine($"  server pid {server.Pid}");
-        await BurstAsync(server.Http, mail, "warm-up");
+        };
+        // The API in one process, the worker in another (as the ops benchmark runs them), to tell their costs apart.
+        await using var api = await ServerProcess.StartAsync(azurite.ConnectionString, new Dictionary<string, string>(settings) { ["Worker__Queues"] = "none" });
+        await using var worker = await ServerProcess.StartAsync(azurite.ConnectionString, settings);
+        await BurstAsync(api.Http, mail, "warm-up");
 
-        var processes = new (string Name, int Pid)[] { ("server", server.Pid), ("Azurite", azurite.Pid), ("maildev", mail.Pid) };
+        var processes = new (string Name, int Pid)[] { ("API", api.Pid), ("worker", worker.Pid), ("Azurite", azurite.Pid), ("maildev", mail.Pid) };
         // What the processes use idle (the listeners' polls, the sweeper), to tell it from what the emails cost.
         var idleStart = processes.Select(p => CpuSeconds(p.Pid)).ToArray();
         var idleWatch = System.Diagnostics.Stopwatch.StartNew();
@@ -38,7 +40,7 @@ public static class EmailCpuBenchmark
         var before = processes.Select(p => CpuSeconds(p.Pid)).ToArray();
         var wall = System.Diagnostics.Stopwatch.StartNew();
         for (var burst = 1; burst <= Bursts; burst++)
-            await BurstAsync(server.Http, mail, $"b{burst}");
+            await BurstAsync(api.Http, mail, $"b{burst}");
         var seconds = wall.Elapsed.TotalSeconds;
         var used = processes.Select((p, i) => CpuSeconds(p.Pid) - before[i] - idlePerSecond[i] * seconds).ToArray();
         const int emails = Bursts * PerBurst;
