@@ -87,12 +87,7 @@ public sealed class RateCounters(TableServiceClient tables, TimeProvider clock)
     }
 
     /// <summary>The take's row was written, with this ETag: the next take of its window writes without a read.</summary>
-    public void Taken(CounterTake take, ETag etag)
-    {
-        if (_written.Count >= MaxRemembered)
-            _written.Clear(); // old windows pile up here: start again rather than grow without bound
-        _written[take.Key] = (take.Count, etag);
-    }
+    public void Taken(CounterTake take, ETag etag) => Remember(take.Key, take.Count, etag);
 
     /// <summary>The take's row had changed (another instance counted): the next take of its window reads it first.</summary>
     public void Lost(CounterTake take)
@@ -130,8 +125,15 @@ public sealed class RateCounters(TableServiceClient tables, TimeProvider clock)
         if (!found.HasValue)
             return new Known(false, 0, default);
         var known = new Known(true, found.Value!.GetInt64("Count") ?? 0, found.Value.ETag);
-        _written[Key(bucket, start)] = (known.Count, known.ETag); // as read: the next take writes with it
+        Remember(Key(bucket, start), known.Count, known.ETag); // as read: the next take writes with it
         return known;
+    }
+
+    private void Remember(string key, long count, ETag etag)
+    {
+        if (_written.Count >= MaxRemembered)
+            _written.Clear(); // old windows pile up here: start again rather than grow without bound
+        _written[key] = (count, etag);
     }
 
     private static string Key(string bucket, DateTimeOffset start) => RowOf(bucket, start);
