@@ -19,7 +19,8 @@ using Offload.Videos;
 // Run on their own, by name (--only ops,latency), as they take minutes of mostly waiting:
 //   ops: storage operations per email and per video, by process and kind, and the idle polls (StorageOperations.cs).
 //   latency: email latency behind 1080p encodes, default polling (EmailLatency.cs); --trace prints the slowest
-//   emails' timelines from the server's spans.
+//   emails' timelines from the server's spans; --storage one,per-service (the default: both, one after the other)
+//   chooses one Azurite process or a process per service.
 //   cpu: CPU time per email, by process (EmailCpu.cs).
 // Usage: dotnet run -c Release --project tests/Offload.Benchmarks [-- --rounds N] [-- --only ops,latency]
 var rounds = args.SkipWhile(a => a != "--rounds").Skip(1).Select(int.Parse).DefaultIfEmpty(5).First();
@@ -33,7 +34,8 @@ if (only.Count > 0)
     if (only.Contains("cpu"))
         await EmailCpuBenchmark.RunAsync();
     if (only.Contains("latency"))
-        await EmailLatencyBenchmark.RunAsync(trace: args.Contains("--trace"));
+        await EmailLatencyBenchmark.RunAsync(trace: args.Contains("--trace"),
+            storages: args.SkipWhile(a => a != "--storage").Skip(1).Take(1).SelectMany(a => a.Split(',')).ToList() is { Count: > 0 } s ? s : null);
     return 0;
 }
 
