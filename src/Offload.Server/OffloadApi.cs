@@ -40,6 +40,14 @@ public static class OffloadApi
         videos.MapGet(VideoRoutes.Output, (string id, HttpContext http, VideoApi api, CancellationToken ct) => api.GetOutputAsync(http.User, id, ct))
             .WithName("GetVideoOutput").WithSummary("A redirect to the encoded MP4: a short-lived read-only link")
             .Produces(StatusCodes.Status302Found).ProducesProblems(400, 404, 409, 503);
+        videos.MapGet(VideoRoutes.Poster, (string id, HttpContext http, VideoApi api, CancellationToken ct) => api.GetPosterAsync(http.User, id, ct))
+            .WithName("GetVideoPoster").WithSummary("A redirect to the video's poster (JPEG, the output's size): a short-lived read-only link")
+            .Produces(StatusCodes.Status302Found).ProducesProblems(400, 404, 409, 503);
+        videos.MapGet(VideoRoutes.Picture, (string id, string name, HttpContext http, VideoApi api, CancellationToken ct) =>
+            api.GetPictureAsync(http.User, id, name, ct))
+            .WithName("GetVideoPicture")
+            .WithSummary("A thumbnail or the storyboard's sprite (a redirect, as the poster), or the storyboard's WebVTT (storyboard.vtt)")
+            .Produces(StatusCodes.Status302Found).Produces<string>(StatusCodes.Status200OK, "text/vtt").ProducesProblems(400, 404, 409, 503);
         videos.MapPost(VideoRoutes.Retry, (string id, HttpContext http, JobApi jobs, CancellationToken ct) =>
             jobs.RetryAsync(http.User, id, VideoJob.Kind, VideoRoutes.StatusPath, ct))
             .WithName("RetryVideo").WithSummary("Send a failed or cancelled video job through again")

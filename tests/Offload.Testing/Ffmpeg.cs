@@ -35,6 +35,22 @@ public static class Ffmpeg
             MoovBeforeMdat: MoovBeforeMdat(path));
     }
 
+    /// <summary>A picture's codec and size (an image has no duration to probe).</summary>
+    public static async Task<(string Codec, int Width, int Height)> ProbeImageAsync(string path)
+    {
+        using var json = JsonDocument.Parse(await RunAsync("ffprobe", "-v", "error", "-print_format", "json", "-show_streams", path));
+        var image = json.RootElement.GetProperty("streams")[0];
+        return (image.GetProperty("codec_name").GetString()!, image.GetProperty("width").GetInt32(), image.GetProperty("height").GetInt32());
+    }
+
+    /// <summary>The average luma (0-255) of a picture's frame, by ffmpeg's signalstats: black video is 16.</summary>
+    public static async Task<double> MeanLumaAsync(string path)
+    {
+        var printed = await RunAsync("ffmpeg", "-v", "error", "-i", path, "-vf", "signalstats,metadata=mode=print:key=lavfi.signalstats.YAVG:file=-", "-f", "null", "-");
+        var line = printed.Split('\n').First(l => l.StartsWith("lavfi.signalstats.YAVG=", StringComparison.Ordinal));
+        return double.Parse(line["lavfi.signalstats.YAVG=".Length..], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     /// <summary>"+faststart": the index (moov) precedes the media (mdat), so a browser can start playing at once.</summary>
     public static bool MoovBeforeMdat(string path)
     {

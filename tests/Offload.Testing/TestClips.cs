@@ -27,6 +27,8 @@ public enum Clip
     NoStatedLength,
     /// <summary>20 s of video in a Matroska file whose header says it lasts 2 s.</summary>
     UnderstatedLength,
+    /// <summary>10 s of 320x240 whose first 4 s are black: past the third of the way in where the poster is looked for.</summary>
+    DarkStart,
 }
 
 /// <summary>Video clips made with the real ffmpeg the first time a test asks for them, once per test run.</summary>
@@ -44,8 +46,12 @@ public static class TestClips
         Clip.Large => 1,
         Clip.ThreeHoursOfBlack => 3 * 3600,
         Clip.UnderstatedLength => 20,
+        Clip.DarkStart => 10,
         _ => 3,
     };
+
+    /// <summary>How long <see cref="Clip.DarkStart"/> is black.</summary>
+    public const int DarkSeconds = 4;
 
     /// <summary>The length <see cref="Clip.UnderstatedLength"/>'s header states.</summary>
     public const double UnderstatedSeconds = 2;
@@ -76,6 +82,7 @@ public static class TestClips
             Clip.HighFrameRate => ("60fps.mp4", new[] { "-f", "lavfi", "-i", Video("320x240", 60), "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p" }),
             Clip.Large => ("large.avi", new[] { "-f", "lavfi", "-i", Video("2560x1440"), "-c:v", "mpeg4", "-q:v", "8" }),
             Clip.Long => ("long.avi", new[] { "-f", "lavfi", "-i", Video("1280x720", 30), "-f", "lavfi", "-i", sine, "-c:v", "mpeg4", "-q:v", "5", "-c:a", "libmp3lame", "-shortest" }),
+            Clip.DarkStart => ("dark-start.avi", new[] { "-f", "lavfi", "-i", Video("320x240") + $",drawbox=enable='lt(t,{DarkSeconds})':color=black:t=fill", "-c:v", "mpeg4", "-q:v", "5" }),
             Clip.NoStatedLength => ("no-length.mkv", new[] { "-f", "lavfi", "-i", Video("320x240"), "-c:v", "mpeg4", "-q:v", "5", "-live", "1" }),
             _ => throw new ArgumentOutOfRangeException(nameof(clip)),
         };

@@ -42,6 +42,9 @@ public static class StorageNames
     /// </summary>
     public static string OutputBlobName(string jobId, string runId) => $"{jobId}/{runId}.mp4";
 
+    /// <summary>A picture of one run's output (poster, thumbnail, storyboard), named per run as the output is.</summary>
+    public static string PictureBlobName(string jobId, string runId, string name) => $"{jobId}/{runId}/{name}";
+
     /// <summary>Where jobs that succeeded before outputs were named per run keep theirs (their result names no blob).</summary>
     public static string LegacyOutputBlobName(string jobId) => $"{jobId}.mp4";
 

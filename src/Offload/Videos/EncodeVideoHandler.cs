@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Offload.Jobs;
 using Offload.Quotas;
 using Offload.Storage;
+using Offload.Videos.Pictures;
 
 namespace Offload.Videos;
 
@@ -110,21 +111,46 @@ public sealed partial class EncodeVideoHandler(
         var sizeBytes = new FileInfo(outputPath).Length;
         ThrowIfOver(EncodeLimits.CheckOutput(info, output, sizeBytes, _options));
 
-        var outputName = StorageNames.OutputBlobName(id, context.RunId);
-        var outputBlob = blobs.GetBlobContainerClient(StorageNames.OutputsContainer).GetBlobClient(outputName);
-        await outputBlob.UploadAsync(outputPath, new BlobUploadOptions
-        {
-            HttpHeaders = new BlobHttpHeaders { ContentType = "video/mp4" },
-        }, cancellationToken);
+        var made = await encoder.MakePicturesAsync(outputPath, info, output, Directory.CreateDirectory(Path.Combine(workDirectory, "pictures")).FullName, cancellationToken);
 
-        LogEncoded(logger, sizeBytes, output.Width, output.Height);
-        return new JobResult(
-            $"Encoded: {output.Width}x{output.Height} {output.VideoCodec}{(output.AudioCodec is null ? "" : "/" + output.AudioCodec)}, {sizeBytes} bytes, {output.Duration.TotalSeconds:0.0} s.",
-            new VideoOutput(outputName, sizeBytes, Math.Round(output.Duration.TotalSeconds, 3), output.Width, output.Height, output.VideoCodec, output.AudioCodec))
+        var outputs = blobs.GetBlobContainerClient(StorageNames.OutputsContainer);
+        var outputName = StorageNames.OutputBlobName(id, context.RunId);
+        var pictures = Pictures(id, context.RunId, made, output.Duration);
+        List<(string BlobName, string Path, string ContentType)> uploads = [(outputName, outputPath, "video/mp4")];
+        uploads.AddRange(pictures.Files.Zip([made.Poster, .. made.Thumbnails, made.Sprite], (file, local) => (file.BlobName, local.Path, "image/jpeg")));
+        await Task.WhenAll(uploads.Select(u => outputs.GetBlobClient(u.BlobName).UploadAsync(u.Path, new BlobUploadOptions
         {
-            // Cancelled or taken over at the last moment: this run's upload is not the result.
-            Discard = async () => await outputBlob.DeleteIfExistsAsync(cancellationToken: CancellationToken.None),
+            HttpHeaders = new BlobHttpHeaders { ContentType = u.ContentType },
+        }, cancellationToken)));
+
+        LogEncoded(logger, sizeBytes, output.Width, output.Height, made.Tiles);
+        return new JobResult(
+            $"Encoded: {output.Width}x{output.Height} {output.VideoCodec}{(output.AudioCodec is null ? "" : "/" + output.AudioCodec)}, {sizeBytes} bytes, {output.Duration.TotalSeconds:0.0} s; " +
+            $"a poster, {made.Thumbnails.Count} thumbnails and a storyboard of {made.Tiles} tiles.",
+            new VideoOutput(outputName, sizeBytes, Math.Round(output.Duration.TotalSeconds, 3), output.Width, output.Height, output.VideoCodec, output.AudioCodec)
+            {
+                Pictures = pictures,
+            })
+        {
+            // Cancelled or taken over at the last moment: this run's uploads are not the result.
+            Discard = async () =>
+            {
+                foreach (var upload in uploads)
+                    await outputs.DeleteBlobIfExistsAsync(upload.BlobName, cancellationToken: CancellationToken.None);
+            },
         };
+    }
+
+    /// <summary>The pictures as the job records them: under this run's names (<see cref="StorageNames.PictureBlobName"/>).</summary>
+    private static VideoPictures Pictures(string id, string runId, MadePictures made, TimeSpan duration)
+    {
+        Picture Stored(LocalPicture local, string name) =>
+            new(StorageNames.PictureBlobName(id, runId, name), local.Width, local.Height, local.AtSeconds is { } at ? Math.Round(at, 3) : null);
+        return new VideoPictures(
+            Stored(made.Poster, VideoPictures.PosterName),
+            [.. made.Thumbnails.Select((t, i) => Stored(t, VideoPictures.ThumbnailName(i + 1)))],
+            new Storyboard(StorageNames.PictureBlobName(id, runId, VideoPictures.StoryboardImageName), made.Tiles, made.Columns,
+                made.TileWidth, made.TileHeight, made.IntervalSeconds, Math.Round(duration.TotalSeconds, 3)));
     }
 
     /// <summary>Over a limit is permanent: the same file is over it on every try.</summary>
@@ -155,8 +181,9 @@ public sealed partial class EncodeVideoHandler(
         Message = "Source probed: {Width}x{Height} {Codec}, {DurationSeconds:0.0} s, audio: {HasAudio}")]
     private static partial void LogProbed(ILogger logger, int width, int height, string codec, double durationSeconds, bool hasAudio);
 
-    [LoggerMessage(EventId = 2103, Level = LogLevel.Information, Message = "Encoded and uploaded: {SizeBytes} bytes, {Width}x{Height}")]
-    private static partial void LogEncoded(ILogger logger, long sizeBytes, int width, int height);
+    [LoggerMessage(EventId = 2103, Level = LogLevel.Information,
+        Message = "Encoded and uploaded with its pictures: {SizeBytes} bytes, {Width}x{Height}, storyboard of {Tiles} tiles")]
+    private static partial void LogEncoded(ILogger logger, long sizeBytes, int width, int height, int tiles);
 
     [LoggerMessage(EventId = 2105, Level = LogLevel.Warning, Message = "Over the limit Encoding:{Setting}; the job fails without a retry")]
     private static partial void LogOverLimit(ILogger logger, string setting);

@@ -1,5 +1,6 @@
 using Offload.Access;
 using Offload.Jobs;
+using Offload.Videos.Pictures;
 
 namespace Offload.Videos;
 
@@ -30,7 +31,12 @@ public sealed record VideoJobView(
             output is null
                 ? null
                 : new VideoOutputView(output.SizeBytes, output.DurationSeconds, output.Width, output.Height, output.VideoCodec, output.AudioCodec,
-                    VideoRoutes.OutputPath(job.Id)),
+                    VideoRoutes.OutputPath(job.Id))
+                {
+                    Poster = output.Pictures is { } p ? PictureView.From(p.Poster, VideoRoutes.PosterPath(job.Id)) : null,
+                    Thumbnails = output.Pictures?.Thumbnails.Select((t, i) => PictureView.From(t, VideoRoutes.PicturePath(job.Id, VideoPictures.ThumbnailName(i + 1)))).ToList(),
+                    Storyboard = output.Pictures?.Storyboard is { } s ? StoryboardView.From(job.Id, s) : null,
+                },
             history.Select(JobEventView.From).ToList());
     }
 }
@@ -38,7 +44,36 @@ public sealed record VideoJobView(
 public sealed record VideoSourceView(string? FileName, string ContentType, long SizeBytes);
 
 public sealed record VideoOutputView(
-    long SizeBytes, double DurationSeconds, int Width, int Height, string VideoCodec, string? AudioCodec, string Url);
+    long SizeBytes, double DurationSeconds, int Width, int Height, string VideoCodec, string? AudioCodec, string Url)
+{
+    /// <summary>A JPEG at the output's size, for the player to show before it starts.</summary>
+    public PictureView? Poster { get; init; }
+
+    public IReadOnlyList<PictureView>? Thumbnails { get; init; }
+
+    /// <summary>Tiles on one sprite, and the WebVTT that maps time ranges to them (hover previews).</summary>
+    public StoryboardView? Storyboard { get; init; }
+}
+
+/// <summary>
+/// A picture of the video: <see cref="Url"/> redirects to a short-lived read-only link to the JPEG; a thumbnail says
+/// which time of the video it shows.
+/// </summary>
+public sealed record PictureView(string Url, int Width, int Height, double? AtSeconds)
+{
+    public static PictureView From(Picture picture, string url) => new(url, picture.Width, picture.Height, picture.AtSeconds);
+}
+
+/// <summary>
+/// A storyboard: <see cref="Url"/> is its WebVTT (each cue a time range and <c>sprite-url#xywh=x,y,w,h</c>, the sprite's
+/// link made fresh on each request), <see cref="ImageUrl"/> the sprite itself.
+/// </summary>
+public sealed record StoryboardView(string Url, string ImageUrl, int Tiles, int Columns, int TileWidth, int TileHeight, double IntervalSeconds)
+{
+    public static StoryboardView From(string id, Storyboard storyboard) => new(
+        VideoRoutes.PicturePath(id, VideoPictures.StoryboardVttName), VideoRoutes.PicturePath(id, VideoPictures.StoryboardImageName),
+        storyboard.Tiles, storyboard.Columns, storyboard.TileWidth, storyboard.TileHeight, storyboard.IntervalSeconds);
+}
 
 /// <summary>Reads one video job with its history; <c>null</c> when the caller has none with that id.</summary>
 public sealed class GetVideoHandler(JobStore jobs)

@@ -139,15 +139,34 @@ public sealed class VideoApi(
     {
         if (!JobId.IsValid(id))
             return ApiResults.MalformedId(id);
-        return await output.HandleAsync(caller, id, cancellationToken) switch
-        {
-            GetVideoOutputResult.Ready ready => Results.Redirect(ready.DownloadUrl.AbsoluteUri),
-            GetVideoOutputResult.NotReady notReady => ApiResults.Problem(StatusCodes.Status409Conflict,
-                "The video is not ready.", $"The job is '{notReady.Status}'; the output exists once it is 'succeeded'.",
-                new Dictionary<string, object?> { ["jobStatus"] = notReady.Status, ["statusUrl"] = VideoRoutes.StatusPath(id) }),
-            _ => NoSuchVideo(id),
-        };
+        return ToHttp(id, await output.HandleAsync(caller, id, cancellationToken));
     }
+
+    /// <summary>GET /api/videos/{id}/poster: a redirect to a short-lived read-only link to the poster JPEG.</summary>
+    public Task<IResult> GetPosterAsync(ClaimsPrincipal user, string id, CancellationToken cancellationToken) =>
+        GetPictureAsync(user, id, Pictures.VideoPictures.PosterName, cancellationToken);
+
+    /// <summary>
+    /// GET /api/videos/{id}/pictures/{name}: a thumbnail or the storyboard's sprite (a redirect, as the poster), or the
+    /// storyboard's WebVTT itself (<c>storyboard.vtt</c>).
+    /// </summary>
+    public Task<IResult> GetPictureAsync(ClaimsPrincipal user, string id, string name, CancellationToken cancellationToken) =>
+        ApiResults.WhenStorageIsDownAsync(async () =>
+            JobId.IsValid(id) ? ToHttp(id, await output.HandlePictureAsync(Caller.From(user), id, name, cancellationToken)) : ApiResults.MalformedId(id));
+
+    private static IResult ToHttp(string id, GetVideoOutputResult result) => result switch
+    {
+        GetVideoOutputResult.Ready ready => Results.Redirect(ready.DownloadUrl.AbsoluteUri),
+        GetVideoOutputResult.Text text => Results.Text(text.Content, text.ContentType),
+        GetVideoOutputResult.NotReady notReady => ApiResults.Problem(StatusCodes.Status409Conflict,
+            "The video is not ready.", $"The job is '{notReady.Status}'; the output exists once it is 'succeeded'.",
+            new Dictionary<string, object?> { ["jobStatus"] = notReady.Status, ["statusUrl"] = VideoRoutes.StatusPath(id) }),
+        GetVideoOutputResult.NoSuchPicture { Names.Count: 0 } => ApiResults.NotFound(
+            $"The video '{id}' has no pictures: it was encoded before Offload made them."),
+        GetVideoOutputResult.NoSuchPicture none => ApiResults.Problem(StatusCodes.Status404NotFound,
+            $"The video '{id}' has no picture of that name.", $"Its pictures are: {string.Join(", ", none.Names)}."),
+        _ => NoSuchVideo(id),
+    };
 
     private static IResult ToHttp(UploadVideoResult result, long maxBytes) => result switch
     {

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Offload.Telemetry;
+using Offload.Videos.Pictures;
 
 namespace Offload.Videos;
 
@@ -128,7 +129,10 @@ public sealed partial class VideoEncoder
             analysis.PrimaryAudioStream?.CodecName, video.AverageFrameRate);
     }
 
-    /// <summary>Encodes <paramref name="source"/> to <paramref name="output"/>, reporting 0-100 as it goes.</summary>
+    /// <summary>
+    /// Encodes <paramref name="source"/> to <paramref name="output"/>, reporting 0-100 as it goes, with a keyframe at
+    /// the start of every storyboard slot (<see cref="PicturePlan.KeyframeExpression"/>) for <see cref="MakePicturesAsync"/>.
+    /// </summary>
     /// <exception cref="EncodeFailedException">ffmpeg exited with an error.</exception>
     public async Task EncodeAsync(
         string source, MediaInfo info, string output, Action<double> onProgress, CancellationToken cancellationToken)
@@ -178,16 +182,12 @@ public sealed partial class VideoEncoder
             .OutputToFile(output, overwrite: true, o =>
             {
                 // -t: no further than the length the source states; -fs: no larger than the output limit.
-                // EncodeLimits.CheckOutput tells from the result whether either one cut the encode short.
+                // EncodeLimits.CheckOutput tells from the result whether either one cut the encode short. (-fs holds
+                // only while this is ffmpeg's one output: with more, it stops when every output is done.)
                 o.WithCustomArgument(string.Create(CultureInfo.InvariantCulture, $"-t {EncodeLimits.EncodeUntil(info).TotalSeconds:0.###}"))
-                    .WithCustomArgument(string.Create(CultureInfo.InvariantCulture, $"-fs {_options.MaxOutputBytes}"))
-                    .WithCustomArgument("-map 0:v:0")
-                    .WithVideoCodec("libx264")
-                    .WithCustomArgument($"-preset {_options.Preset}")
-                    .WithConstantRateFactor(_options.Crf)
-                    .WithCustomArgument($"-vf \"{ScaleFilter(_options.MaxHeight)}\"")
-                    .WithCustomArgument("-pix_fmt yuv420p")
-                    .WithCustomArgument("-movflags +faststart");
+                    .WithCustomArgument(string.Create(CultureInfo.InvariantCulture, $"-fs {_options.MaxOutputBytes}"));
+                VideoOptions(o, new PicturePlan(info.Duration).KeyframeExpression);
+                o.WithCustomArgument("-movflags +faststart");
                 if (info.HasAudio)
                 {
                     o.WithCustomArgument("-map 0:a:0")
@@ -200,12 +200,107 @@ public sealed partial class VideoEncoder
                 }
             });
 
+    /// <summary>The video settings every encode shares: one stream, libx264 at the preset and CRF, scaled, yuv420p.</summary>
+    private void VideoOptions(FFMpegOutputOptions o, string keyframes) =>
+        o.WithCustomArgument("-map 0:v:0")
+            .WithVideoCodec("libx264")
+            .WithCustomArgument($"-preset {_options.Preset}")
+            .WithConstantRateFactor(_options.Crf)
+            .WithCustomArgument($"-vf \"{ScaleFilter(_options.MaxHeight)}\"")
+            .WithCustomArgument($"-force_key_frames \"{keyframes}\"")
+            .WithCustomArgument("-pix_fmt yuv420p");
+
+    private const string ThumbnailFiles = "thumbnail-%d.jpg";
+    private const string TileFiles = "tile-%03d.jpg";
+
+    /// <summary>
+    /// Makes the pictures of an <paramref name="output"/> this encoder made from <paramref name="source"/>, in
+    /// <paramref name="folder"/>: one ffmpeg that decodes the output's keyframes alone and keeps those its filters choose
+    /// (<see cref="PicturePlan"/>) as JPEGs, the tiles one file each; then the tiles laid out on the storyboard's sprite.
+    /// Should no keyframe from a third of the way in be brighter than black, the poster is the frame there (a dark
+    /// video has a dark poster). Returns the files with what the job records; their sizes follow from the output's
+    /// (<paramref name="outputInfo"/>) as ffmpeg scales, with no probe of each.
+    /// </summary>
+    /// <exception cref="EncodeFailedException">A picture is missing or ffmpeg could not make it.</exception>
+    public async Task<MadePictures> MakePicturesAsync(
+        string output, MediaInfo source, MediaInfo outputInfo, string folder, CancellationToken cancellationToken)
+    {
+        using var activity = Instrumentation.Source.StartActivity("ffmpeg pictures");
+        var plan = new PicturePlan(source.Duration);
+        await RunPictureAsync(FFMpegArguments
+            .FromFileInput(output, verifyExists: true, i => i.WithCustomArgument("-skip_frame nokey").WithCustomArgument(LocalFilesOnly))
+            .OutputToMany(outputs =>
+            {
+                void Frames(string file, string filter, int frames, int quality) => outputs.OutputToFile(Path.Combine(folder, file), overwrite: true, o => o
+                    .WithCustomArgument($"-map 0:v:0 -vf \"{filter}\" -fps_mode passthrough")
+                    .WithCustomArgument(string.Create(CultureInfo.InvariantCulture, $"-frames:v {frames} -q:v {quality}")));
+                Frames(VideoPictures.PosterName, plan.PosterFilter, 1, 2);
+                Frames(ThumbnailFiles, plan.ThumbnailFilter, plan.ThumbnailTimes.Count, 3);
+                Frames(TileFiles, plan.TileFilter, plan.TileSlots, 5);
+            }), cancellationToken);
+
+        var poster = Path.Combine(folder, VideoPictures.PosterName);
+        if (!File.Exists(poster))
+        {
+            LogDarkPoster(_logger);
+            await RunPictureAsync(FFMpegArguments
+                .FromFileInput(output, verifyExists: true, i => i.WithCustomArgument(LocalFilesOnly)
+                    .WithCustomArgument(string.Create(CultureInfo.InvariantCulture, $"-ss {plan.PosterFrom.TotalSeconds:0.###}")))
+                .OutputToFile(poster, overwrite: true, o => o.WithCustomArgument("-frames:v 1 -q:v 2")), cancellationToken);
+        }
+
+        var tiles = Directory.GetFiles(folder, "tile-*.jpg").Length;
+        if (tiles == 0)
+            throw new EncodeFailedException("ffmpeg made no frame of the storyboard.");
+        var (columns, rows) = PicturePlan.Grid(tiles);
+        var sprite = Path.Combine(folder, VideoPictures.StoryboardImageName);
+        await RunPictureAsync(FFMpegArguments
+            .FromFileInput(Path.Combine(folder, TileFiles), verifyExists: false, i => i.WithCustomArgument(LocalFilesOnly))
+            .OutputToFile(sprite, overwrite: true, o => o
+                .WithCustomArgument(string.Create(CultureInfo.InvariantCulture, $"-vf tile={columns}x{rows} -frames:v 1 -q:v 5"))), cancellationToken);
+
+        var (width, height) = (outputInfo.Width, outputInfo.Height);
+        var (thumbnailWidth, thumbnailHeight) = PicturePlan.ThumbnailSize(width, height);
+        var times = plan.ThumbnailTimes;
+        // Numbered from 1 in the order taken: a video shorter than its stated length has its last ones missing.
+        List<LocalPicture> thumbnails =
+        [
+            .. Enumerable.Range(1, times.Count)
+                .Select(number => (Path: Path.Combine(folder, VideoPictures.ThumbnailName(number)), At: times[number - 1]))
+                .TakeWhile(t => File.Exists(t.Path))
+                .Select(t => new LocalPicture(t.Path, thumbnailWidth, thumbnailHeight, t.At.TotalSeconds)),
+        ];
+        if (thumbnails.Count == 0)
+            throw new EncodeFailedException("ffmpeg made no thumbnail.");
+        var (tileWidth, tileHeight) = PicturePlan.TileSize(width, height);
+        return new MadePictures(new LocalPicture(poster, width, height, null), thumbnails,
+            new LocalPicture(sprite, columns * tileWidth, rows * tileHeight, null), tiles, columns, tileWidth, tileHeight, plan.TileInterval.TotalSeconds);
+    }
+
+    private Task RunPictureAsync(FFMpegArgumentProcessor processor, CancellationToken cancellationToken) =>
+        RunAsync(processor, "ffmpeg could not make a picture of the video", cancellationToken);
+
+    /// <summary>Runs a short ffmpeg (at the encoder's priority, stopped by the token); <paramref name="failure"/> is the reason when it fails.</summary>
+    /// <exception cref="EncodeFailedException">ffmpeg exited with an error.</exception>
+    public async Task RunAsync(FFMpegArgumentProcessor processor, string failure, CancellationToken cancellationToken)
+    {
+        var result = await processor.CancellableThrough(cancellationToken, gracePeriod: TimeSpan.Zero)
+            .ProcessAsynchronously(throwOnError: false, Options(EncodeFolder()), cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!result.Success)
+            throw new EncodeFailedException($"{failure} (exit code {result.ExitCode}).", string.Join(" | ", result.StandardError.TakeLast(3)));
+    }
+
     /// <summary>
     /// Scales down to at most <paramref name="maxHeight"/> lines, never up, keeping the aspect ratio with even
     /// dimensions (yuv420p needs them). ffmpeg applies rotation metadata before the filter, so iw/ih are upright.
     /// </summary>
     public static string ScaleFilter(int maxHeight) =>
         string.Create(CultureInfo.InvariantCulture, $"scale=w=-2:h=trunc(min(ih\\,{maxHeight})/2)*2");
+
+    [LoggerMessage(EventId = 2125, Level = LogLevel.Information,
+        Message = "No frame from a third of the way in is brighter than black: the poster is the frame there")]
+    private static partial void LogDarkPoster(ILogger logger);
 
     [LoggerMessage(EventId = 2120, Level = LogLevel.Information, Message = "ffmpeg runs under {Setpriv} --pdeathsig KILL: it dies with this worker")]
     private static partial void LogParentDeathSignal(ILogger logger, string setpriv);

@@ -39,4 +39,8 @@ public sealed record VideoPayload(string? FileName, string ContentType, long Siz
 /// (<see cref="Storage.StorageNames.OutputBlobName"/>) and what ffprobe found in it.
 /// </summary>
 public sealed record VideoOutput(
-    string? BlobName, long SizeBytes, double DurationSeconds, int Width, int Height, string VideoCodec, string? AudioCodec);
+    string? BlobName, long SizeBytes, double DurationSeconds, int Width, int Height, string VideoCodec, string? AudioCodec)
+{
+    /// <summary>Its poster, thumbnails and storyboard; none for a video encoded before pictures were made.</summary>
+    public Pictures.VideoPictures? Pictures { get; init; }
+}

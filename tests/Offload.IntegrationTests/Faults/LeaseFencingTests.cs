@@ -75,16 +75,16 @@ public sealed class LeaseFencingTests(ITestOutputHelper output)
         await foreach (var blob in new BlobServiceClient(azurite.ConnectionString).GetBlobContainerClient(StorageNames.OutputsContainer)
             .GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, prefix: id, CancellationToken.None))
             outputs.Add((blob.Name, blob.Properties.LastModified!.Value));
-        var result = Assert.Single(outputs);
-        Assert.Equal(final.VideoOutput().BlobName, result.Name);
-        Assert.Equal(StorageNames.OutputBlobName(id, taken.LeaseOwner!), result.Name); // B's own
-        Assert.NotEqual(StorageNames.OutputBlobName(id, runOfA), result.Name);
-        Assert.True(result.Written <= final.CompletedAt, "the result was written after the job succeeded");
+        // The output and its pictures, B's own, and nothing of A's run.
+        Assert.Equal(final.ResultBlobs(), outputs.Select(o => o.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(StorageNames.OutputBlobName(id, taken.LeaseOwner!), final.VideoOutput().BlobName);
+        Assert.DoesNotContain(outputs, o => o.Name.StartsWith($"{id}/{runOfA}", StringComparison.Ordinal));
+        Assert.All(outputs, o => Assert.True(o.Written <= final.CompletedAt, "the result was written after the job succeeded"));
         Assert.DoesNotContain(history, e => e.Status == JobStatus.Succeeded && e.Attempt == 1);
 
         var stopLead = claimOfB - ffmpegOfAGone.Value;
         output.WriteLine($"table cut at {cut:HH:mm:ss.fff}; A's ffmpeg gone {(ffmpegOfAGone.Value - cut).TotalSeconds:0.0} s later, " +
-                         $"{stopLead.TotalSeconds:0.0} s before B's claim; one output, B's");
+                         $"{stopLead.TotalSeconds:0.0} s before B's claim; one output (and its pictures), B's");
         Measurements.Report($"[fencing] lease 5 s: A stopped ffmpeg {(ffmpegOfAGone.Value - cut).TotalSeconds:0.0} s after the table cut, " +
                             $"{stopLead.TotalSeconds:0.0} s before B took the job over; job succeeded with B's output only");
     }

@@ -54,7 +54,7 @@ public sealed class LoadTests(ServerFixture fixture, ITestOutputHelper output) :
 
         var videosSucceeded = videos.Count(v => v.GetProperty("status").GetString() == "succeeded");
         var emailsSucceeded = sent.Count(e => e.GetProperty("status").GetString() == "succeeded");
-        var outputsOfTheRun = videoIds.Count(id => outputs.Count(name => name.StartsWith($"{id}/", StringComparison.Ordinal)) == 1);
+        var outputsOfTheRun = videoIds.Count(id => outputs.Count(name => name.StartsWith($"{id}/", StringComparison.Ordinal) && name.EndsWith(".mp4", StringComparison.Ordinal)) == 1);
         var duplicates = delivered.Count - delivered.Select(e => e.To).Distinct().Count();
         var counts = $"videos {videosSucceeded}/20 succeeded with {outputsOfTheRun} outputs; emails {emailsSucceeded}/200 succeeded, " +
                      $"{delivered.Count} delivered, {duplicates} duplicates; accepted in {accepted.TotalSeconds:0.0} s, all ended in {done.TotalSeconds:0.0} s";

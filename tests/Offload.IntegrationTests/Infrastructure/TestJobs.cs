@@ -17,4 +17,8 @@ public static class TestJobs
     /// <summary>What the encode of a succeeded video job recorded.</summary>
     public static VideoOutput VideoOutput(this Job job) =>
         job.ResultAs<VideoOutput>() ?? throw new InvalidOperationException($"Job {job.Id} ({job.Status}) has no video output.");
+
+    /// <summary>Every blob a succeeded video job names as its result: the MP4 and its pictures, in name order.</summary>
+    public static List<string> ResultBlobs(this Job job) =>
+        [.. new[] { job.VideoOutput().BlobName! }.Concat(job.VideoOutput().Pictures?.Files.Select(f => f.BlobName) ?? []).Order(StringComparer.Ordinal)];
 }

@@ -75,6 +75,55 @@ public sealed class ServerEndToEndTests(ServerFixture fixture)
         {
             File.Delete(path);
         }
+
+        await AssertPicturesServedAsync(id, output);
+    }
+
+    /// <summary>The poster, a thumbnail and the sprite by redirect; the storyboard's WebVTT, whose sprite link works without a key.</summary>
+    private async Task AssertPicturesServedAsync(string id, JsonElement output)
+    {
+        var poster = output.GetProperty("poster");
+        Assert.Equal($"/api/videos/{id}/poster", poster.GetProperty("url").GetString());
+        var posterFacts = await DownloadImageAsync(poster.GetProperty("url").GetString()!);
+        Assert.Equal(("mjpeg", 320, 240), posterFacts);
+        var thumbnails = output.GetProperty("thumbnails").EnumerateArray().ToList();
+        Assert.Equal(2, thumbnails.Count); // 3 s: the keyframes at 0 and 2 s
+        Assert.Equal($"/api/videos/{id}/pictures/thumbnail-1.jpg", thumbnails[0].GetProperty("url").GetString());
+        Assert.Equal(320, (await DownloadImageAsync(thumbnails[0].GetProperty("url").GetString()!)).Width);
+        Assert.Equal(0, thumbnails[0].GetProperty("atSeconds").GetDouble());
+
+        var storyboard = output.GetProperty("storyboard");
+        var sprite = await DownloadImageAsync(storyboard.GetProperty("imageUrl").GetString()!);
+        Assert.Equal(storyboard.GetProperty("columns").GetInt32() * storyboard.GetProperty("tileWidth").GetInt32(), sprite.Width);
+        using var vtt = await Http.GetAsync(storyboard.GetProperty("url").GetString());
+        Assert.Equal(HttpStatusCode.OK, vtt.StatusCode);
+        Assert.Equal("text/vtt", vtt.Content.Headers.ContentType?.MediaType);
+        var cues = (await vtt.Content.ReadAsStringAsync()).Split("\n\n").Skip(1).ToList();
+        Assert.Equal(storyboard.GetProperty("tiles").GetInt32(), cues.Count);
+        Assert.StartsWith("00:00:00.000 --> 00:00:02.000\n", cues[0]);
+        var spriteUrl = cues[0].Split('\n')[1].Split('#')[0];
+        using var storage = new HttpClient(); // no key: the link alone, as a player fetches the tiles
+        Assert.Equal((await DownloadImageAsync(storyboard.GetProperty("imageUrl").GetString()!)).Height,
+            (await Ffmpeg.ProbeImageAsync(await SaveAsync(await storage.GetByteArrayAsync(spriteUrl), "jpg"))).Height);
+
+        await AssertProblemAsync(await Http.GetAsync($"/api/videos/{id}/pictures/thumbnail-9.jpg"), HttpStatusCode.NotFound);
+    }
+
+    private async Task<(string Codec, int Width, int Height)> DownloadImageAsync(string url)
+    {
+        using var redirect = await Http.GetAsync(url);
+        Assert.Equal(HttpStatusCode.Redirect, redirect.StatusCode);
+        using var storage = new HttpClient();
+        using var image = await storage.GetAsync(redirect.Headers.Location);
+        Assert.Equal("image/jpeg", image.Content.Headers.ContentType?.MediaType);
+        return await Ffmpeg.ProbeImageAsync(await SaveAsync(await image.Content.ReadAsByteArrayAsync(), "jpg"));
+    }
+
+    private static async Task<string> SaveAsync(byte[] bytes, string extension)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"offload-e2e-{Guid.NewGuid():N}.{extension}");
+        await File.WriteAllBytesAsync(path, bytes);
+        return path;
     }
 
     [Fact]
@@ -197,6 +246,8 @@ public sealed class ServerEndToEndTests(ServerFixture fixture)
         await AssertProblemAsync(await Http.GetAsync("/api/videos/not-a-job"), HttpStatusCode.BadRequest);
         await AssertProblemAsync(await Http.GetAsync("/api/videos/0193a0b1c2d3e4f5a6b7c8d9e0f1a2b3/output"), HttpStatusCode.NotFound);
         await AssertProblemAsync(await Http.GetAsync("/api/videos/not-a-job/output"), HttpStatusCode.BadRequest);
+        await AssertProblemAsync(await Http.GetAsync("/api/videos/0193a0b1c2d3e4f5a6b7c8d9e0f1a2b3/poster"), HttpStatusCode.NotFound);
+        await AssertProblemAsync(await Http.GetAsync("/api/videos/not-a-job/pictures/storyboard.vtt"), HttpStatusCode.BadRequest);
     }
 
     [Fact]
@@ -205,8 +256,10 @@ public sealed class ServerEndToEndTests(ServerFixture fixture)
         var id = await UploadAsync(Clip.Long);
 
         var early = await Http.GetAsync($"/api/videos/{id}/output");
+        var earlyPoster = await Http.GetAsync($"/api/videos/{id}/poster");
 
         await AssertProblemAsync(early, HttpStatusCode.Conflict);
+        await AssertProblemAsync(earlyPoster, HttpStatusCode.Conflict);
         await WaitForFinalAsync(id);
     }
 

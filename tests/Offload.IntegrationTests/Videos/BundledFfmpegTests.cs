@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Offload.IntegrationTests.Infrastructure;
 using Offload.Testing;
 using Offload.Videos;
+using Offload.Videos.Pictures;
 
 namespace Offload.IntegrationTests.Videos;
 
@@ -82,11 +83,16 @@ public sealed class BundledFfmpegTests(ReadOnlyPackage package) : IClassFixture<
 
         var info = await encoder.ProbeAsync(source, CancellationToken.None);
         Assert.NotNull(info);
+        var pictures = Directory.CreateDirectory(Path.Combine(package.Temp, $"{Guid.NewGuid():N}")).FullName;
         await encoder.EncodeAsync(source, info, output, _ => { }, CancellationToken.None);
 
         var facts = await Ffmpeg.ProbeAsync(output);
         Assert.Equal(("h264", "aac", "yuv420p"), (facts.VideoCodec, facts.AudioCodec, facts.PixelFormat));
         Assert.True(facts.MoovBeforeMdat);
+        // The pictures' filters (signalstats, thumbnail, tile) and the JPEG encoder are in the bundled build too.
+        var made = await encoder.MakePicturesAsync(output, info, (await encoder.ProbeAsync(output, CancellationToken.None))!, pictures, CancellationToken.None);
+        var plan = new PicturePlan(info.Duration);
+        Assert.Equal((320, 240, plan.ThumbnailTimes.Count, plan.TileSlots), (made.Poster.Width, made.Poster.Height, made.Thumbnails.Count, made.Tiles));
     }
 
     [Fact]

@@ -7,6 +7,7 @@ using Offload.Messaging;
 using Offload.Storage;
 using Offload.Testing;
 using Offload.Videos;
+using Offload.Videos.Pictures;
 
 namespace Offload.IntegrationTests.Videos;
 
@@ -57,6 +58,63 @@ public sealed class EncodeVideoTests(StorageFixture fixture)
         Assert.Equal((width, height, "h264", audio ? "aac" : null), (done.VideoOutput().Width, done.VideoOutput().Height, done.VideoOutput().VideoCodec, done.VideoOutput().AudioCodec));
         if (clip == Clip.HighFrameRate)
             Assert.InRange(output.FrameRate, 59.9, 60.1);
+        await AssertPicturesAsync(done, output);
+    }
+
+    [Fact]
+    public async Task Poster_IsNotBlack_WhenTheVideoStartsBlack()
+    {
+        var job = await fixture.UploadAsync(Clip.DarkStart);
+
+        await EncodeAsync(job.Id);
+
+        var done = await fixture.JobAsync(job.Id);
+        Assert.True(done.Status == JobStatus.Succeeded, $"{done.Status}: {done.Error}");
+        var poster = await DownloadAsync(done.VideoOutput().Pictures!.Poster.BlobName);
+        Assert.InRange(await Ffmpeg.MeanLumaAsync(poster), PicturePlan.PosterMinLuma, 255);
+        // The first thumbnail, at the keyframe of a quarter of the way in (2 s), is in the black: the poster was chosen, not taken there.
+        Assert.InRange(await Ffmpeg.MeanLumaAsync(await DownloadAsync(done.VideoOutput().Pictures!.Thumbnails[0].BlobName)), 0, 20);
+    }
+
+    /// <summary>
+    /// The poster at the output's size, three thumbnails at most 320 wide at a quarter, a half and three quarters, and a
+    /// storyboard whose sprite holds its tiles and whose WebVTT covers the video from 0 to its end.
+    /// </summary>
+    private async Task AssertPicturesAsync(Job done, MediaFacts output)
+    {
+        var pictures = done.VideoOutput().Pictures;
+        Assert.NotNull(pictures);
+        Assert.Equal(("mjpeg", output.Width, output.Height), await Ffmpeg.ProbeImageAsync(await DownloadAsync(pictures.Poster.BlobName)));
+        Assert.Equal((output.Width, output.Height), (pictures.Poster.Width, pictures.Poster.Height));
+
+        var plan = new PicturePlan(TimeSpan.FromSeconds(output.DurationSeconds));
+        Assert.Equal(plan.ThumbnailTimes.Select(t => t.TotalSeconds), pictures.Thumbnails.Select(t => t.AtSeconds!.Value));
+        foreach (var thumbnail in pictures.Thumbnails)
+        {
+            var facts = await Ffmpeg.ProbeImageAsync(await DownloadAsync(thumbnail.BlobName));
+            Assert.Equal((Math.Min(PicturePlan.ThumbnailWidth, output.Width), facts.Width), (facts.Width, thumbnail.Width));
+            Assert.InRange(facts.Height, facts.Width * output.Height / output.Width - 2, facts.Width * output.Height / output.Width + 2);
+        }
+
+        var storyboard = pictures.Storyboard;
+        var sprite = await Ffmpeg.ProbeImageAsync(await DownloadAsync(storyboard.BlobName));
+        var (columns, rows) = PicturePlan.Grid(storyboard.Tiles);
+        Assert.Equal((columns * storyboard.TileWidth, rows * storyboard.TileHeight), (sprite.Width, sprite.Height));
+        Assert.Equal(PicturePlan.TileWidth, storyboard.TileWidth);
+        Assert.Equal((int)Math.Ceiling(output.DurationSeconds / storyboard.IntervalSeconds - 0.05), storyboard.Tiles, 1.0);
+        var vtt = storyboard.Vtt("sprite.jpg");
+        Assert.StartsWith("WEBVTT", vtt);
+        Assert.Contains("00:00:00.000 --> ", vtt);
+        Assert.Equal(output.DurationSeconds, storyboard.DurationSeconds, 0.1);
+        Assert.EndsWith($" --> {TimeSpan.FromSeconds(storyboard.DurationSeconds):hh\\:mm\\:ss\\.fff}\nsprite.jpg#xywh={(storyboard.Tiles - 1) % columns * storyboard.TileWidth},{(storyboard.Tiles - 1) / columns * storyboard.TileHeight},{storyboard.TileWidth},{storyboard.TileHeight}\n", vtt);
+    }
+
+    private async Task<string> DownloadAsync(string blobName)
+    {
+        var path = Path.Combine(fixture.WorkingDirectory, "check-" + blobName.Replace('/', '-'));
+        Directory.CreateDirectory(fixture.WorkingDirectory);
+        await fixture.Blobs.GetBlobContainerClient(StorageNames.OutputsContainer).GetBlobClient(blobName).DownloadToAsync(path);
+        return path;
     }
 
     [Fact]
@@ -156,7 +214,9 @@ public sealed class EncodeVideoTests(StorageFixture fixture)
 
         var done = await fixture.JobAsync(job.Id);
         Assert.Equal(JobStatus.Succeeded, done.Status);
-        Assert.Equal([done.VideoOutput().BlobName!], await fixture.OutputsOfAsync(job.Id)); // the winner's own; the loser never uploaded, or deleted its upload
+        // the winner's own output and pictures; the loser never uploaded, or deleted its uploads
+        string[] winners = [done.VideoOutput().BlobName!, .. done.VideoOutput().Pictures!.Files.Select(f => f.BlobName)];
+        Assert.Equal(winners.Order(StringComparer.Ordinal), (await fixture.OutputsOfAsync(job.Id)).Order(StringComparer.Ordinal));
         Assert.Equal("h264", (await DownloadOutputAsync(job.Id)).VideoCodec);
     }
 

@@ -1,0 +1,18 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+using Offload.Videos;
+
+namespace Offload.Functions.Videos;
+
+public sealed class GetVideoPictureFunction(VideoApi api)
+{
+    [Function(nameof(GetVideoPictureFunction))]
+    [Authorize(Policy = VideoRoutes.Policy)]
+    public Task<IResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = VideoRoutes.Picture)] HttpRequest request,
+        string id,
+        string name,
+        CancellationToken cancellationToken) =>
+        api.GetPictureAsync(request.HttpContext.User, id, name, cancellationToken);
+}

@@ -1,0 +1,17 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+using Offload.Videos;
+
+namespace Offload.Functions.Videos;
+
+public sealed class GetVideoPosterFunction(VideoApi api)
+{
+    [Function(nameof(GetVideoPosterFunction))]
+    [Authorize(Policy = VideoRoutes.Policy)]
+    public Task<IResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = VideoRoutes.Poster)] HttpRequest request,
+        string id,
+        CancellationToken cancellationToken) =>
+        api.GetPosterAsync(request.HttpContext.User, id, cancellationToken);
+}
