@@ -29,6 +29,12 @@ public enum Clip
     UnderstatedLength,
     /// <summary>10 s of 320x240 whose first 4 s are black: past the third of the way in where the poster is looked for.</summary>
     DarkStart,
+    /// <summary>40 s of 320x240 at 25 fps, MPEG-4 Part 2 + MP3, a keyframe a second: a source to split.</summary>
+    Splittable,
+    /// <summary>40 s of H.264 at 29.97 fps (30000/1001) with B-frames and open GOPs, + AAC: the pitfalls of cutting.</summary>
+    SplittableNtscOpenGop,
+    /// <summary>40 s of 320x240 at 25 fps without audio, a keyframe a second.</summary>
+    SplittableSilent,
 }
 
 /// <summary>Video clips made with the real ffmpeg the first time a test asks for them, once per test run.</summary>
@@ -47,6 +53,7 @@ public static class TestClips
         Clip.ThreeHoursOfBlack => 3 * 3600,
         Clip.UnderstatedLength => 20,
         Clip.DarkStart => 10,
+        Clip.Splittable or Clip.SplittableNtscOpenGop or Clip.SplittableSilent => 40,
         _ => 3,
     };
 
@@ -83,6 +90,10 @@ public static class TestClips
             Clip.Large => ("large.avi", new[] { "-f", "lavfi", "-i", Video("2560x1440"), "-c:v", "mpeg4", "-q:v", "8" }),
             Clip.Long => ("long.avi", new[] { "-f", "lavfi", "-i", Video("1280x720", 30), "-f", "lavfi", "-i", sine, "-c:v", "mpeg4", "-q:v", "5", "-c:a", "libmp3lame", "-shortest" }),
             Clip.DarkStart => ("dark-start.avi", new[] { "-f", "lavfi", "-i", Video("320x240") + $",drawbox=enable='lt(t,{DarkSeconds})':color=black:t=fill", "-c:v", "mpeg4", "-q:v", "5" }),
+            Clip.Splittable => ("splittable.avi", new[] { "-f", "lavfi", "-i", Video("320x240"), "-f", "lavfi", "-i", sine, "-c:v", "mpeg4", "-q:v", "5", "-g", "25", "-c:a", "libmp3lame", "-shortest" }),
+            Clip.SplittableNtscOpenGop => ("splittable-ntsc-open-gop.mp4", new[] { "-f", "lavfi", "-i", $"testsrc2=size=320x240:rate=30000/1001:duration={duration}", "-f", "lavfi", "-i", sine,
+                "-c:v", "libx264", "-preset", "veryfast", "-bf", "3", "-x264-params", "open-gop=1:keyint=60:min-keyint=60:scenecut=0", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest" }),
+            Clip.SplittableSilent => ("splittable-silent.avi", new[] { "-f", "lavfi", "-i", Video("320x240"), "-c:v", "mpeg4", "-q:v", "5", "-g", "25" }),
             Clip.NoStatedLength => ("no-length.mkv", new[] { "-f", "lavfi", "-i", Video("320x240"), "-c:v", "mpeg4", "-q:v", "5", "-live", "1" }),
             _ => throw new ArgumentOutOfRangeException(nameof(clip)),
         };

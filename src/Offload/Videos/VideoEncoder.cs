@@ -200,6 +200,22 @@ public sealed partial class VideoEncoder
                 }
             });
 
+    /// <summary>
+    /// One part of a split encode (<see cref="Splitting.SplitEncoder"/>): the part's frames of the source's video, from
+    /// its keyframe, with the same video settings as a single pass and keyframes at the same storyboard slots of the
+    /// whole video's timeline; no audio (encoded once, for the whole source).
+    /// </summary>
+    public FFMpegArgumentProcessor BuildPartArguments(string source, MediaInfo info, Splitting.VideoPart part, string output) =>
+        FFMpegArguments
+            .FromFileInput(source, verifyExists: true, i => i.WithCustomArgument(LocalFilesOnly).WithCustomArgument($"-ss {part.SeekArgument}"))
+            .OutputToFile(output, overwrite: true, o =>
+            {
+                o.WithCustomArgument(string.Create(CultureInfo.InvariantCulture, $"-frames:v {part.Frames}"))
+                    .WithCustomArgument(string.Create(CultureInfo.InvariantCulture, $"-fs {_options.MaxOutputBytes}"));
+                VideoOptions(o, new PicturePlan(info.Duration).KeyframeExpressionFrom(part.Start));
+                o.WithCustomArgument("-an");
+            });
+
     /// <summary>The video settings every encode shares: one stream, libx264 at the preset and CRF, scaled, yuv420p.</summary>
     private void VideoOptions(FFMpegOutputOptions o, string keyframes) =>
         o.WithCustomArgument("-map 0:v:0")
@@ -289,6 +305,47 @@ public sealed partial class VideoEncoder
         cancellationToken.ThrowIfCancellationRequested();
         if (!result.Success)
             throw new EncodeFailedException($"{failure} (exit code {result.ExitCode}).", string.Join(" | ", result.StandardError.TakeLast(3)));
+    }
+
+    /// <summary>One packet of a stream as ffprobe lists it: its time, how long it lasts, and whether it is a keyframe.</summary>
+    public sealed record Packet(double Time, double Duration, bool Key);
+
+    /// <summary>
+    /// The packets of a file's first stream of <paramref name="kind"/> (<c>v</c> or <c>a</c>), by ffprobe without
+    /// decoding, in the order of the file (decode order). Listed as CSV lines read as they come: a long source has
+    /// hundreds of thousands.
+    /// </summary>
+    public async Task<IReadOnlyList<Packet>> ProbePacketsAsync(string path, string kind, CancellationToken cancellationToken)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo(GlobalFFOptions.GetFFProbeBinaryPath(FfOptions))
+        {
+            ArgumentList =
+            {
+                "-v", "error", "-protocol_whitelist", "file", "-select_streams", $"{kind}:0",
+                "-show_entries", "packet=pts_time,duration_time,flags", "-of", "csv=p=0", path,
+            },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        using var process = System.Diagnostics.Process.Start(start) ?? throw new EncodeFailedException("ffprobe could not be run.");
+        using var stop = cancellationToken.Register(() => process.Kill());
+        var errors = process.StandardError.ReadToEndAsync(cancellationToken);
+        var packets = new List<Packet>();
+        while (await process.StandardOutput.ReadLineAsync(cancellationToken) is { } line)
+        {
+            var fields = line.Split(',');
+            if (fields.Length >= 3 && double.TryParse(fields[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var time))
+            {
+                packets.Add(new Packet(time, double.TryParse(fields[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var duration) ? duration : 0,
+                    fields[2].StartsWith('K')));
+            }
+        }
+
+        await process.WaitForExitAsync(cancellationToken);
+        if (process.ExitCode != 0)
+            throw new EncodeFailedException("ffprobe could not list the packets of a file of the encode.", await errors);
+        return packets;
     }
 
     /// <summary>

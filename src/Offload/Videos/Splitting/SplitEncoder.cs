@@ -1,0 +1,95 @@
+using System.Globalization;
+using FFMpegCore;
+
+namespace Offload.Videos.Splitting;
+
+/// <summary>
+/// The FFmpeg side of a split encode, the fan-out/fan-in of one video: probe the source's frames, encode each part's
+/// video alone (<see cref="VideoEncoder.BuildPartArguments"/>), encode the audio once for the whole source (never cut,
+/// so no AAC priming at the joins), then join the parts without re-encoding, mux the audio, and check the result
+/// against the source before anyone sees it (<see cref="CheckAsync"/>).
+/// </summary>
+public sealed class SplitEncoder(VideoEncoder encoder)
+{
+    /// <summary>The source's video frames, in presentation order, and which are keyframes: from its packets.</summary>
+    public async Task<SourceFrames> ProbeFramesAsync(string source, CancellationToken cancellationToken)
+    {
+        var frames = (await encoder.ProbePacketsAsync(source, "v", cancellationToken)).Select(p => (Time: TimeSpan.FromSeconds(p.Time), p.Key)).OrderBy(f => f.Time).ToList();
+        return new SourceFrames([.. frames.Select(f => f.Time)], frames.Select((f, i) => (f.Key, i)).Where(f => f.Key).Select(f => f.i).ToHashSet());
+    }
+
+    public Task EncodePartAsync(string source, MediaInfo info, VideoPart part, string output, CancellationToken cancellationToken) =>
+        encoder.RunAsync(encoder.BuildPartArguments(source, info, part, output), $"ffmpeg could not encode part {part.Index + 1}", cancellationToken);
+
+    /// <summary>The source's first audio stream as AAC in an M4A, whole.</summary>
+    public Task EncodeAudioAsync(string source, int bitrateKbps, string output, CancellationToken cancellationToken) =>
+        encoder.RunAsync(FFMpegArguments
+            .FromFileInput(source, verifyExists: true, i => i.WithCustomArgument(VideoEncoder.LocalFilesOnly))
+            .OutputToFile(output, overwrite: true, o => o
+                .WithCustomArgument("-map 0:a:0 -vn")
+                .WithAudioCodec("aac")
+                .WithAudioBitrate(bitrateKbps)), "ffmpeg could not encode the audio", cancellationToken);
+
+    /// <summary>
+    /// Joins the encoded parts in their order without re-encoding (the concat demuxer, each part placed at its start in
+    /// the source: its frames keep the source's times, so the video stays with the audio however the source's frames
+    /// were spaced), muxes the audio, and moves the index to the front (+faststart).
+    /// </summary>
+    public async Task StitchAsync(IReadOnlyList<(VideoPart Part, string Path)> parts, string? audio, string output, CancellationToken cancellationToken)
+    {
+        var list = Path.Combine(Path.GetDirectoryName(output)!, "parts.txt");
+        var ordered = parts.OrderBy(p => p.Part.Index).ToList();
+        await File.WriteAllLinesAsync(list, ordered.SelectMany((p, i) => new[]
+        {
+            $"file '{p.Path.Replace("'", @"'\''", StringComparison.Ordinal)}'",
+            i + 1 < ordered.Count
+                ? string.Create(CultureInfo.InvariantCulture, $"duration {(ordered[i + 1].Part.Start - p.Part.Start).TotalSeconds:0.000000}")
+                : "",
+        }), cancellationToken);
+        var inputs = FFMpegArguments.FromFileInput(list, verifyExists: true, i => i.WithCustomArgument("-f concat -safe 0 -protocol_whitelist file"));
+        if (audio is not null)
+            inputs = inputs.AddFileInput(audio, verifyExists: true, i => i.WithCustomArgument(VideoEncoder.LocalFilesOnly));
+        await encoder.RunAsync(inputs
+            .OutputToFile(output, overwrite: true, o =>
+            {
+                o.WithCustomArgument("-map 0:v:0");
+                if (audio is not null)
+                    o.WithCustomArgument("-map 1:a:0");
+                o.WithCustomArgument("-c copy -movflags +faststart");
+            }), "ffmpeg could not join the parts", cancellationToken);
+    }
+
+    /// <summary>
+    /// Holds a stitched output to the source: as many frames; the same length within a frame; the audio starting with
+    /// the video, lasting as long, without a gap; and a keyframe where each part begins.
+    /// </summary>
+    /// <exception cref="EncodeFailedException">A check failed: the reason names it, with the figures.</exception>
+    public async Task CheckAsync(string output, SourceFrames source, IReadOnlyList<VideoPart> parts, bool hasAudio, CancellationToken cancellationToken)
+    {
+        var frames = (await encoder.ProbePacketsAsync(output, "v", cancellationToken)).Select(p => (Time: TimeSpan.FromSeconds(p.Time), p.Key)).OrderBy(f => f.Time).ToList();
+        var frame = TimeSpan.FromSeconds(1 / (source.ConstantFrameRate ?? 25));
+        if (frames.Count != source.Count)
+            throw new EncodeFailedException($"The joined video has {frames.Count} frames where the source has {source.Count}.");
+        var length = frames[^1].Time - frames[0].Time;
+        var sourceLength = source.Times[^1] - source.Times[0];
+        if ((length - sourceLength).Duration() > frame)
+            throw new EncodeFailedException($"The joined video lasts {length.TotalSeconds:0.000} s where the source lasts {sourceLength.TotalSeconds:0.000} s.");
+        if (parts.FirstOrDefault(p => !frames[p.FirstFrame].Key) is { } soft)
+            throw new EncodeFailedException($"Part {soft.Index + 1} of the joined video does not begin with a keyframe.");
+        if (!hasAudio)
+            return;
+
+        var sound = (await encoder.ProbePacketsAsync(output, "a", cancellationToken)).Select(p => (Start: p.Time, End: p.Time + p.Duration)).OrderBy(p => p.Start).ToList();
+        if (sound.Count == 0)
+            throw new EncodeFailedException("The joined video has lost its audio.");
+        if (Math.Abs(sound[0].Start - frames[0].Time.TotalSeconds) > frame.TotalSeconds)
+            throw new EncodeFailedException($"The audio starts {sound[0].Start - frames[0].Time.TotalSeconds:0.000} s from the video.");
+        var gap = sound.Zip(sound.Skip(1)).Select(p => p.Second.Start - p.First.End).DefaultIfEmpty(0).Max();
+        if (gap > 0.001)
+            throw new EncodeFailedException($"The joined video's audio has a gap of {gap * 1000:0} ms.");
+        var audioLength = sound[^1].End - sound[0].Start;
+        if (Math.Abs(audioLength - (length + frame).TotalSeconds) > 0.1)
+            throw new EncodeFailedException($"The audio lasts {audioLength:0.000} s where the video lasts {(length + frame).TotalSeconds:0.000} s.");
+    }
+
+}
