@@ -147,6 +147,23 @@ public sealed class ServerEndToEndTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task Storyboard_ReadsInChromium_AsAPlayersTrack_WithItsSpriteAndPoster()
+    {
+        var id = await UploadAsync(Clip.WithAudio); // 3 s: tiles at 0 and 2 s
+        Assert.Equal("succeeded", (await WaitForFinalAsync(id)).GetProperty("status").GetString());
+
+        // As a web app does it: its backend fetches the WebVTT and the links with its key; the browser gets no key.
+        var vtt = await Http.GetStringAsync($"/api/videos/{id}/pictures/storyboard.vtt");
+        using var video = await Http.GetAsync($"/api/videos/{id}/output");
+        using var poster = await Http.GetAsync($"/api/videos/{id}/poster");
+        var read = await Chromium.ReadStoryboardAsync(video.Headers.Location!.AbsoluteUri, poster.Headers.Location!.AbsoluteUri, vtt);
+
+        Assert.Matches(@"^decoded 2 0-2 2-3\.\d+ xywh=0,0,160,120$", read.GetValueOrDefault("cues"));
+        Assert.Equal("decoded 320x120", read.GetValueOrDefault("sprite"));
+        Assert.Equal("decoded 320x240", read.GetValueOrDefault("poster"));
+    }
+
+    [Fact]
     public async Task Video_CanBeSentAsMultipartFormData()
     {
         using var form = new MultipartFormDataContent();
