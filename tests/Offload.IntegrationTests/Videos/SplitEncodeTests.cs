@@ -60,12 +60,15 @@ public sealed partial class SplitEncodeTests(ITestOutputHelper output) : IDispos
         Assert.InRange((await _encoder.ProbePacketsAsync(single, "v", CancellationToken.None)).Count, sourceFrames.Count, sourceFrames.Count + (audio ? 1 : 0));
         var facts = await Ffmpeg.ProbeAsync(split);
         Assert.Equal(("h264", "yuv420p", audio ? "aac" : null, true), (facts.VideoCodec, facts.PixelFormat, facts.AudioCodec, facts.MoovBeforeMdat));
-        var ssim = await SsimAsync(split, single);
+        var (ssim, perFrame) = await SsimAsync(split, single);
+        // Around each cut: the five frames either side of where a part begins.
+        var nearCuts = plan.Parts.Skip(1).SelectMany(p => Enumerable.Range(p.FirstFrame - 5, 10)).Where(i => i >= 0 && i < perFrame.Count).Select(i => perFrame[i]).Min();
         var report = $"[split] {clip}: {plan.Parts.Count} parts ({string.Join(", ", plan.Parts.Select(p => p.Frames))} frames), " +
-                     $"{sourceFrames.Count} frames as the source, SSIM against a single pass {ssim:0.0000}";
+                     $"{sourceFrames.Count} frames as the source, SSIM against a single pass {ssim:0.0000}, lowest within 5 frames of a cut {nearCuts:0.0000}";
         output.WriteLine(report);
         Measurements.Report(report);
         Assert.InRange(ssim, 0.99, 1);
+        Assert.InRange(nearCuts, 0.98, 1);
     }
 
     [Fact]
@@ -91,11 +94,16 @@ public sealed partial class SplitEncodeTests(ITestOutputHelper output) : IDispos
         Assert.Equal($"The joined video has {plan.Parts.Take(3).Sum(p => p.Frames)} frames where the source has {sourceFrames.Count}.", failed.Message);
     }
 
-    /// <summary>ffmpeg's ssim filter over the whole of two videos of the same size, frames paired by time: "All:0.99…".</summary>
-    private static async Task<double> SsimAsync(string a, string b)
+    /// <summary>
+    /// ffmpeg's ssim filter over two videos of the same size, frames paired by time: the whole ("All:0.99…") and each
+    /// frame's, in order (its stats file: "n:1 Y:… All:…").
+    /// </summary>
+    private async Task<(double All, IReadOnlyList<double> PerFrame)> SsimAsync(string a, string b)
     {
-        var result = await Command.ExecAsync("ffmpeg", ["-hide_banner", "-i", a, "-i", b, "-lavfi", "ssim", "-f", "null", "-"]);
-        return double.Parse(SsimAll().Match(result.Error).Groups[1].Value, CultureInfo.InvariantCulture);
+        var stats = Path.Combine(_folder, "ssim.log");
+        var result = await Command.ExecAsync("ffmpeg", ["-hide_banner", "-i", a, "-i", b, "-lavfi", $"ssim=stats_file={stats}", "-f", "null", "-"]);
+        var perFrame = (await File.ReadAllLinesAsync(stats)).Select(l => double.Parse(SsimAll().Match(l).Groups[1].Value, CultureInfo.InvariantCulture)).ToList();
+        return (double.Parse(SsimAll().Match(result.Error).Groups[1].Value, CultureInfo.InvariantCulture), perFrame);
     }
 
     [GeneratedRegex(@"All:([0-9.]+)")]
