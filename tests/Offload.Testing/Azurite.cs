@@ -79,11 +79,17 @@ public sealed partial class Azurite : IAsyncDisposable
             }
         };
 
-        foreach (var (name, services) in plan)
+        // Every executable first: none is started when one is missing.
+        foreach (var (name, _) in plan)
         {
             var executable = Path.Combine(Repo.Root, "node_modules", ".bin", name);
             if (!File.Exists(executable))
                 throw new InvalidOperationException($"Azurite is not installed at {executable}: run ./test.sh, or 'npm ci' in {Repo.Root}.");
+        }
+
+        foreach (var (name, services) in plan)
+        {
+            var executable = Path.Combine(Repo.Root, "node_modules", ".bin", name);
 
             var start = new ProcessStartInfo(executable)
             {
@@ -113,7 +119,14 @@ public sealed partial class Azurite : IAsyncDisposable
                 start.ArgumentList.Add(location);
             }
 
-            var process = Process.Start(start) ?? throw new InvalidOperationException($"{name} did not start.");
+            var process = Process.Start(start);
+            if (process is null)
+            {
+                foreach (var running in processes)
+                    running.Kill(entireProcessTree: true);
+                throw new InvalidOperationException($"{name} did not start.");
+            }
+
             processes.Add(process);
             output.Attach(process);
         }

@@ -35,6 +35,8 @@ public enum Clip
     SplittableNtscOpenGop,
     /// <summary>40 s of 320x240 at 25 fps without audio, a keyframe a second.</summary>
     SplittableSilent,
+    /// <summary>1 s of 320x240 video and 12 s of audio: the file states 12 s, and the video ends at 1.</summary>
+    ShortVideoTrack,
 }
 
 /// <summary>Video clips made with the real ffmpeg the first time a test asks for them, once per test run.</summary>
@@ -54,6 +56,7 @@ public static class TestClips
         Clip.UnderstatedLength => 20,
         Clip.DarkStart => 10,
         Clip.Splittable or Clip.SplittableNtscOpenGop or Clip.SplittableSilent => 40,
+        Clip.ShortVideoTrack => 12,
         _ => 3,
     };
 
@@ -94,6 +97,8 @@ public static class TestClips
             Clip.SplittableNtscOpenGop => ("splittable-ntsc-open-gop.mp4", new[] { "-f", "lavfi", "-i", $"testsrc2=size=320x240:rate=30000/1001:duration={duration}", "-f", "lavfi", "-i", sine,
                 "-c:v", "libx264", "-preset", "veryfast", "-bf", "3", "-x264-params", "open-gop=1:keyint=60:min-keyint=60:scenecut=0", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest" }),
             Clip.SplittableSilent => ("splittable-silent.avi", new[] { "-f", "lavfi", "-i", Video("320x240"), "-c:v", "mpeg4", "-q:v", "5", "-g", "25" }),
+            Clip.ShortVideoTrack => ("short-video-track.mkv", new[] { "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=1", "-f", "lavfi", "-i", sine,
+                "-c:v", "mpeg4", "-q:v", "5", "-c:a", "libmp3lame" }),
             Clip.NoStatedLength => ("no-length.mkv", new[] { "-f", "lavfi", "-i", Video("320x240"), "-c:v", "mpeg4", "-q:v", "5", "-live", "1" }),
             _ => throw new ArgumentOutOfRangeException(nameof(clip)),
         };

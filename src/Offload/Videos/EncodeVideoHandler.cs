@@ -115,13 +115,27 @@ public sealed partial class EncodeVideoHandler(
 
         var outputs = blobs.GetBlobContainerClient(StorageNames.OutputsContainer);
         var outputName = StorageNames.OutputBlobName(id, context.RunId);
-        var pictures = Pictures(id, context.RunId, made, output.Duration);
-        List<(string BlobName, string Path, string ContentType)> uploads = [(outputName, outputPath, "video/mp4")];
-        uploads.AddRange(pictures.Files.Zip([made.Poster, .. made.Thumbnails, made.Sprite], (file, local) => (file.BlobName, local.Path, "image/jpeg")));
-        await Task.WhenAll(uploads.Select(u => outputs.GetBlobClient(u.BlobName).UploadAsync(u.Path, new BlobUploadOptions
+        var (pictures, pictureFiles) = Pictures(id, context.RunId, made, output.Duration);
+        List<(string BlobName, string Path, string ContentType)> uploads = [(outputName, outputPath, "video/mp4"), .. pictureFiles];
+        async Task DeleteUploadsAsync()
         {
-            HttpHeaders = new BlobHttpHeaders { ContentType = u.ContentType },
-        }, cancellationToken)));
+            foreach (var upload in uploads)
+                await outputs.DeleteBlobIfExistsAsync(upload.BlobName, cancellationToken: CancellationToken.None);
+        }
+
+        try
+        {
+            await Task.WhenAll(uploads.Select(u => outputs.GetBlobClient(u.BlobName).UploadAsync(u.Path, new BlobUploadOptions
+            {
+                HttpHeaders = new BlobHttpHeaders { ContentType = u.ContentType },
+            }, cancellationToken)));
+        }
+        catch (Exception ex) when (ex is RequestFailedException or OperationCanceledException or IOException)
+        {
+            // Some uploads may have landed: this run leaves none behind (the next attempt writes under its own names).
+            await DeleteUploadsAsync();
+            throw;
+        }
 
         LogEncoded(logger, sizeBytes, output.Width, output.Height, made.Tiles);
         return new JobResult(
@@ -133,24 +147,31 @@ public sealed partial class EncodeVideoHandler(
             })
         {
             // Cancelled or taken over at the last moment: this run's uploads are not the result.
-            Discard = async () =>
-            {
-                foreach (var upload in uploads)
-                    await outputs.DeleteBlobIfExistsAsync(upload.BlobName, cancellationToken: CancellationToken.None);
-            },
+            Discard = DeleteUploadsAsync,
         };
     }
 
-    /// <summary>The pictures as the job records them: under this run's names (<see cref="StorageNames.PictureBlobName"/>).</summary>
-    private static VideoPictures Pictures(string id, string runId, MadePictures made, TimeSpan duration)
+    /// <summary>
+    /// The pictures as the job records them, under this run's names (<see cref="StorageNames.PictureBlobName"/>), and
+    /// each one's local file paired with its blob name where it is named.
+    /// </summary>
+    private static (VideoPictures Pictures, List<(string BlobName, string Path, string ContentType)> Files) Pictures(
+        string id, string runId, MadePictures made, TimeSpan duration)
     {
-        Picture Stored(LocalPicture local, string name) =>
-            new(StorageNames.PictureBlobName(id, runId, name), local.Width, local.Height, local.AtSeconds is { } at ? Math.Round(at, 3) : null);
-        return new VideoPictures(
+        var files = new List<(string, string, string)>();
+        Picture Stored(LocalPicture local, string name)
+        {
+            var blobName = StorageNames.PictureBlobName(id, runId, name);
+            files.Add((blobName, local.Path, "image/jpeg"));
+            return new(blobName, local.Width, local.Height, local.AtSeconds is { } at ? Math.Round(at, 3) : null);
+        }
+
+        var pictures = new VideoPictures(
             Stored(made.Poster, VideoPictures.PosterName),
             [.. made.Thumbnails.Select((t, i) => Stored(t, VideoPictures.ThumbnailName(i + 1)))],
-            new Storyboard(StorageNames.PictureBlobName(id, runId, VideoPictures.StoryboardImageName), made.Tiles, made.Columns,
+            new Storyboard(Stored(made.Sprite, VideoPictures.StoryboardImageName).BlobName, made.Tiles, made.Columns,
                 made.TileWidth, made.TileHeight, made.IntervalSeconds, Math.Round(duration.TotalSeconds, 3)));
+        return (pictures, files);
     }
 
     /// <summary>Over a limit is permanent: the same file is over it on every try.</summary>

@@ -157,7 +157,8 @@ public sealed class VideoApi(
     private static IResult ToHttp(string id, GetVideoOutputResult result) => result switch
     {
         GetVideoOutputResult.Ready ready => Results.Redirect(ready.DownloadUrl.AbsoluteUri),
-        GetVideoOutputResult.Text text => Results.Text(text.Content, text.ContentType),
+        // It holds a read link: kept by nobody on the way (private, no-store), fetched anew when needed.
+        GetVideoOutputResult.Text text => new NoStore(Results.Text(text.Content, text.ContentType)),
         GetVideoOutputResult.NotReady notReady => ApiResults.Problem(StatusCodes.Status409Conflict,
             "The video is not ready.", $"The job is '{notReady.Status}'; the output exists once it is 'succeeded'.",
             new Dictionary<string, object?> { ["jobStatus"] = notReady.Status, ["statusUrl"] = VideoRoutes.StatusPath(id) }),
@@ -193,4 +194,14 @@ public sealed class VideoApi(
     private static IResult NoSuchVideo(string id) => ApiResults.NotFound($"There is no video job '{id}'.");
 
     public sealed record AcceptedVideo(string Id, string Status, string StatusUrl);
+
+    /// <summary>An answer no cache may keep (<c>Cache-Control: private, no-store</c>).</summary>
+    private sealed class NoStore(IResult inner) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.Headers.CacheControl = "private, no-store";
+            return inner.ExecuteAsync(httpContext);
+        }
+    }
 }

@@ -259,11 +259,19 @@ public sealed partial class VideoEncoder
         if (!File.Exists(poster))
         {
             LogDarkPoster(_logger);
-            await RunPictureAsync(FFMpegArguments
-                .FromFileInput(output, verifyExists: true, i => i.WithCustomArgument(LocalFilesOnly)
-                    .WithCustomArgument(string.Create(CultureInfo.InvariantCulture, $"-ss {plan.PosterFrom.TotalSeconds:0.###}")))
-                .OutputToFile(poster, overwrite: true, o => o.WithCustomArgument("-frames:v 1 -q:v 2")), cancellationToken);
+            await FrameAsync(output, plan.PosterFrom, null, poster, cancellationToken);
         }
+
+        // A video track shorter than the length the file states (its audio runs on) has no frame at those times:
+        // its first frame is its poster, and its first thumbnail.
+        if (!File.Exists(poster))
+            await FrameAsync(output, null, null, poster, cancellationToken);
+        var firstThumbnail = Path.Combine(folder, VideoPictures.ThumbnailName(1));
+        var thumbnailsFromTheStart = !File.Exists(firstThumbnail);
+        if (thumbnailsFromTheStart)
+            await FrameAsync(output, null, $"scale=w='min({PicturePlan.ThumbnailWidth}\\,iw)':h=-2", firstThumbnail, cancellationToken);
+        if (!File.Exists(poster) || !File.Exists(firstThumbnail))
+            throw new EncodeFailedException("ffmpeg made no picture of the video: its output has no frame to show.");
 
         var tiles = Directory.GetFiles(folder, "tile-*.jpg").Length;
         if (tiles == 0)
@@ -277,7 +285,7 @@ public sealed partial class VideoEncoder
 
         var (width, height) = (outputInfo.Width, outputInfo.Height);
         var (thumbnailWidth, thumbnailHeight) = PicturePlan.ThumbnailSize(width, height);
-        var times = plan.ThumbnailTimes;
+        IReadOnlyList<TimeSpan> times = thumbnailsFromTheStart ? [TimeSpan.Zero] : plan.ThumbnailTimes;
         // Numbered from 1 in the order taken: a video shorter than its stated length has its last ones missing.
         List<LocalPicture> thumbnails =
         [
@@ -286,12 +294,22 @@ public sealed partial class VideoEncoder
                 .TakeWhile(t => File.Exists(t.Path))
                 .Select(t => new LocalPicture(t.Path, thumbnailWidth, thumbnailHeight, t.At.TotalSeconds)),
         ];
-        if (thumbnails.Count == 0)
-            throw new EncodeFailedException("ffmpeg made no thumbnail.");
         var (tileWidth, tileHeight) = PicturePlan.TileSize(width, height);
         return new MadePictures(new LocalPicture(poster, width, height, null), thumbnails,
             new LocalPicture(sprite, columns * tileWidth, rows * tileHeight, null), tiles, columns, tileWidth, tileHeight, plan.TileInterval.TotalSeconds);
     }
+
+    /// <summary>One frame of <paramref name="output"/> as a JPEG: at <paramref name="at"/>, or its first.</summary>
+    private Task FrameAsync(string output, TimeSpan? at, string? filter, string picture, CancellationToken cancellationToken) =>
+        RunPictureAsync(FFMpegArguments
+            .FromFileInput(output, verifyExists: true, i =>
+            {
+                i.WithCustomArgument(LocalFilesOnly);
+                if (at is { } time)
+                    i.WithCustomArgument(string.Create(CultureInfo.InvariantCulture, $"-ss {time.TotalSeconds:0.###}"));
+            })
+            .OutputToFile(picture, overwrite: true, o => o
+                .WithCustomArgument(filter is null ? "-frames:v 1 -q:v 2" : $"-vf \"{filter}\" -frames:v 1 -q:v 3")), cancellationToken);
 
     private Task RunPictureAsync(FFMpegArgumentProcessor processor, CancellationToken cancellationToken) =>
         RunAsync(processor, "ffmpeg could not make a picture of the video", cancellationToken);

@@ -98,6 +98,7 @@ public sealed class ServerEndToEndTests(ServerFixture fixture)
         using var vtt = await Http.GetAsync(storyboard.GetProperty("url").GetString());
         Assert.Equal(HttpStatusCode.OK, vtt.StatusCode);
         Assert.Equal("text/vtt", vtt.Content.Headers.ContentType?.MediaType);
+        Assert.True(vtt.Headers.CacheControl is { Private: true, NoStore: true }, "the WebVTT holds a read link: no cache keeps it");
         var cues = (await vtt.Content.ReadAsStringAsync()).Split("\n\n").Skip(1).ToList();
         Assert.Equal(storyboard.GetProperty("tiles").GetInt32(), cues.Count);
         Assert.StartsWith("00:00:00.000 --> 00:00:02.000\n", cues[0]);

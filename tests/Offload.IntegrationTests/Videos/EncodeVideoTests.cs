@@ -76,6 +76,22 @@ public sealed class EncodeVideoTests(StorageFixture fixture)
         Assert.InRange(await Ffmpeg.MeanLumaAsync(await DownloadAsync(done.VideoOutput().Pictures!.Thumbnails[0].BlobName)), 0, 20);
     }
 
+    [Fact]
+    public async Task Pictures_AreTheFirstFrame_WhenTheVideoTrackEndsLongBeforeTheAudio()
+    {
+        var job = await fixture.UploadAsync(Clip.ShortVideoTrack); // 1 s of video, 12 s of audio
+
+        await EncodeAsync(job.Id);
+
+        var done = await fixture.JobAsync(job.Id);
+        Assert.True(done.Status == JobStatus.Succeeded, $"{done.Status}: {done.Error}");
+        var pictures = done.VideoOutput().Pictures!;
+        Assert.Equal(("mjpeg", 320, 240), await Ffmpeg.ProbeImageAsync(await DownloadAsync(pictures.Poster.BlobName)));
+        var thumbnail = Assert.Single(pictures.Thumbnails);
+        Assert.Equal((0.0, 320), (thumbnail.AtSeconds, (await Ffmpeg.ProbeImageAsync(await DownloadAsync(thumbnail.BlobName))).Width));
+        Assert.Equal(1, pictures.Storyboard.Tiles);
+    }
+
     /// <summary>
     /// The poster at the output's size, three thumbnails at most 320 wide at a quarter, a half and three quarters, and a
     /// storyboard whose sprite holds its tiles and whose WebVTT covers the video from 0 to its end.

@@ -6,8 +6,8 @@ namespace Offload.Videos.Pictures;
 /// <summary>
 /// Which pictures a video gets and from which of its frames, worked out from its duration alone (pure logic). The
 /// encode puts a keyframe at the start of every tile's slot (<see cref="KeyframeExpression"/>), and the pictures are
-/// then read from the output's keyframes alone (<c>-skip_frame nokey</c>): one pass that decodes about a hundred frames
-/// whatever the video's length, beside the thousands the encode made.
+/// then read from the output's keyframes alone (<c>-skip_frame nokey</c>): one pass that decodes those (at most
+/// <see cref="MaxTiles"/>) and x264's own (scene cuts, at least one every 250 frames), beside the thousands the encode made.
 /// <list type="bullet">
 /// <item>a <b>poster</b> at the output's size: the most representative (ffmpeg's <c>thumbnail</c> filter) of the first
 /// <see cref="PosterCandidates"/> keyframes brighter than black from a third of the way in, so never the first frame
@@ -35,7 +35,7 @@ public sealed class PicturePlan
 
     /// <summary>
     /// The shortest time between two tiles, and so between two keyframes the encode forces: 2 s, the keyframe interval
-    /// streaming services use, which costs a few percent of bitrate and makes a seek in the browser decode at most 2 s.
+    /// streaming services use, which costs a few percent of bitrate (videos over 200 s have a tile every 1/100 of them).
     /// </summary>
     public static readonly TimeSpan MinTileInterval = TimeSpan.FromSeconds(2);
 
