@@ -158,7 +158,7 @@ public sealed class VideoApi(
     {
         GetVideoOutputResult.Ready ready => Results.Redirect(ready.DownloadUrl.AbsoluteUri),
         // It holds a read link: kept by nobody on the way (private, no-store), fetched anew when needed.
-        GetVideoOutputResult.Text text => new NoStore(Results.Text(text.Content, text.ContentType)),
+        GetVideoOutputResult.Text text => ApiResults.WithHeader(Results.Text(text.Content, text.ContentType), "Cache-Control", "private, no-store"),
         GetVideoOutputResult.NotReady notReady => ApiResults.Problem(StatusCodes.Status409Conflict,
             "The video is not ready.", $"The job is '{notReady.Status}'; the output exists once it is 'succeeded'.",
             new Dictionary<string, object?> { ["jobStatus"] = notReady.Status, ["statusUrl"] = VideoRoutes.StatusPath(id) }),
@@ -194,14 +194,4 @@ public sealed class VideoApi(
     private static IResult NoSuchVideo(string id) => ApiResults.NotFound($"There is no video job '{id}'.");
 
     public sealed record AcceptedVideo(string Id, string Status, string StatusUrl);
-
-    /// <summary>An answer no cache may keep (<c>Cache-Control: private, no-store</c>).</summary>
-    private sealed class NoStore(IResult inner) : IResult
-    {
-        public Task ExecuteAsync(HttpContext httpContext)
-        {
-            httpContext.Response.Headers.CacheControl = "private, no-store";
-            return inner.ExecuteAsync(httpContext);
-        }
-    }
 }

@@ -11,10 +11,10 @@ namespace Offload.Videos.Splitting;
 /// </summary>
 public sealed class SplitEncoder(VideoEncoder encoder)
 {
-    /// <summary>The source's video frames, in presentation order, and which are keyframes: from its packets.</summary>
-    public async Task<SourceFrames> ProbeFramesAsync(string source, CancellationToken cancellationToken)
+    /// <summary>A file's video frames, in presentation order, and which are keyframes: from its packets.</summary>
+    public async Task<SourceFrames> ProbeFramesAsync(string path, CancellationToken cancellationToken)
     {
-        var frames = (await encoder.ProbePacketsAsync(source, "v", cancellationToken)).Select(p => (Time: TimeSpan.FromSeconds(p.Time), p.Key)).OrderBy(f => f.Time).ToList();
+        var frames = (await encoder.ProbePacketsAsync(path, "v", cancellationToken)).Select(p => (Time: TimeSpan.FromSeconds(p.Time), p.Key)).OrderBy(f => f.Time).ToList();
         return new SourceFrames([.. frames.Select(f => f.Time)], frames.Select((f, i) => (f.Key, i)).Where(f => f.Key).Select(f => f.i).ToHashSet());
     }
 
@@ -66,15 +66,15 @@ public sealed class SplitEncoder(VideoEncoder encoder)
     /// <exception cref="EncodeFailedException">A check failed: the reason names it, with the figures.</exception>
     public async Task CheckAsync(string output, SourceFrames source, IReadOnlyList<VideoPart> parts, bool hasAudio, CancellationToken cancellationToken)
     {
-        var frames = (await encoder.ProbePacketsAsync(output, "v", cancellationToken)).Select(p => (Time: TimeSpan.FromSeconds(p.Time), p.Key)).OrderBy(f => f.Time).ToList();
+        var frames = await ProbeFramesAsync(output, cancellationToken);
         var frame = TimeSpan.FromSeconds(1 / (source.ConstantFrameRate ?? 25));
         if (frames.Count != source.Count)
             throw new EncodeFailedException($"The joined video has {frames.Count} frames where the source has {source.Count}.");
-        var length = frames[^1].Time - frames[0].Time;
+        var length = frames.Times[^1] - frames.Times[0];
         var sourceLength = source.Times[^1] - source.Times[0];
         if ((length - sourceLength).Duration() > frame)
             throw new EncodeFailedException($"The joined video lasts {length.TotalSeconds:0.000} s where the source lasts {sourceLength.TotalSeconds:0.000} s.");
-        if (parts.FirstOrDefault(p => !frames[p.FirstFrame].Key) is { } soft)
+        if (parts.FirstOrDefault(p => !frames.Keyframes.Contains(p.FirstFrame)) is { } soft)
             throw new EncodeFailedException($"Part {soft.Index + 1} of the joined video does not begin with a keyframe.");
         if (!hasAudio)
             return;
@@ -82,8 +82,8 @@ public sealed class SplitEncoder(VideoEncoder encoder)
         var sound = (await encoder.ProbePacketsAsync(output, "a", cancellationToken)).Select(p => (Start: p.Time, End: p.Time + p.Duration)).OrderBy(p => p.Start).ToList();
         if (sound.Count == 0)
             throw new EncodeFailedException("The joined video has lost its audio.");
-        if (Math.Abs(sound[0].Start - frames[0].Time.TotalSeconds) > frame.TotalSeconds)
-            throw new EncodeFailedException($"The audio starts {sound[0].Start - frames[0].Time.TotalSeconds:0.000} s from the video.");
+        if (Math.Abs(sound[0].Start - frames.Times[0].TotalSeconds) > frame.TotalSeconds)
+            throw new EncodeFailedException($"The audio starts {sound[0].Start - frames.Times[0].TotalSeconds:0.000} s from the video.");
         var gap = sound.Zip(sound.Skip(1)).Select(p => p.Second.Start - p.First.End).DefaultIfEmpty(0).Max();
         if (gap > 0.001)
             throw new EncodeFailedException($"The joined video's audio has a gap of {gap * 1000:0} ms.");
@@ -91,5 +91,4 @@ public sealed class SplitEncoder(VideoEncoder encoder)
         if (Math.Abs(audioLength - (length + frame).TotalSeconds) > 0.1)
             throw new EncodeFailedException($"The audio lasts {audioLength:0.000} s where the video lasts {(length + frame).TotalSeconds:0.000} s.");
     }
-
 }
