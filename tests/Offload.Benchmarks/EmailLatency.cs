@@ -8,8 +8,8 @@ namespace Offload.Benchmarks;
 
 /// <summary>
 /// Email latency behind encodes (issue 14), measured as the starvation test measures it (completedAt - createdAt of
-/// each email job, i.e. POST to the SMTP server's acceptance) but on one server with the settings as shipped: host.json's
-/// polling, not the test fixture's 0.5 s. After a warm-up that is not counted, one short video and one burst of 50 emails
+/// each email job, i.e. POST to the SMTP server's acceptance) but on one server with the settings as shipped: each
+/// queue's polling as queues.json declares it, not the test fixture's 0.5 s for every listener. After a warm-up that is not counted, one short video and one burst of 50 emails
 /// (a new process compiles its code paths and opens its SMTP sessions on its first jobs, as the encode benchmark's warm-up
 /// round), each round queues
 /// 4 long 1080p encodes, waits for one to run, posts 50 emails at once, and checks that encodes were still waiting when
@@ -34,27 +34,38 @@ public static class EmailLatencyBenchmark
     /// blob, queue and table on its one thread (as the tests run it), and <c>per-service</c>, a process each (as Azure runs
     /// them: an encode's blob transfers and the emails' queue and table calls do not wait on one another).
     /// </param>
-    public static async Task RunAsync(bool trace = false, IReadOnlyList<string>? storages = null)
+    /// <param name="pollings">
+    /// The listeners' polling to run it with, one after the other in the same run: <c>shipped</c>, each queue's own
+    /// (queues.json), or a <c>maxPollingInterval</c> for every listener of the server (<c>00:00:00.500</c>), as
+    /// <c>AzureFunctionsJobHost__extensions__queues__maxPollingInterval</c> sets it.
+    /// </param>
+    public static async Task RunAsync(bool trace = false, IReadOnlyList<string>? storages = null, IReadOnlyList<string>? pollings = null)
     {
         storages ??= ["one", "per-service"];
-        var results = new List<(string Storage, string Line)>();
-        foreach (var storage in storages)
+        pollings ??= ["shipped"];
+        var results = new List<(string Variant, string Line)>();
+        foreach (var polling in pollings)
         {
-            var all = await RunAsync(trace, perService: storage switch
+            if (polling != "shipped" && !TimeSpan.TryParse(polling, CultureInfo.InvariantCulture, out _))
+                throw new ArgumentException($"--polling takes 'shipped' or a TimeSpan (00:00:00.250), not '{polling}'.", nameof(pollings));
+            foreach (var storage in storages)
             {
-                "one" => false,
-                "per-service" => true,
-                _ => throw new ArgumentException($"--storage takes 'one' or 'per-service', not '{storage}'.", nameof(storages)),
-            });
-            results.Add((storage, Percentiles(all)));
+                var all = await RunAsync(trace, polling == "shipped" ? null : polling, perService: storage switch
+                {
+                    "one" => false,
+                    "per-service" => true,
+                    _ => throw new ArgumentException($"--storage takes 'one' or 'per-service', not '{storage}'.", nameof(storages)),
+                });
+                results.Add(($"Azurite {storage}, polling {polling}", Percentiles(all)));
+            }
         }
 
-        Console.WriteLine("latency, all rounds: " + string.Join("; ", results.Select(r => $"Azurite {r.Storage}: {r.Line}")));
+        Console.WriteLine("latency, all rounds: " + string.Join("; ", results.Select(r => $"{r.Variant}: {r.Line}")));
     }
 
-    private static async Task<List<double>> RunAsync(bool trace, bool perService)
+    private static async Task<List<double>> RunAsync(bool trace, string? polling, bool perService)
     {
-        Console.WriteLine($"== latency: 50 emails behind 1080p encodes, one server, default settings, " +
+        Console.WriteLine($"== latency: 50 emails behind 1080p encodes, one server, {(polling is null ? "shipped polling" : $"every listener polling at most {polling} apart")}, " +
                           $"{(perService ? "an Azurite per service" : "one Azurite")}{(trace ? ", traced" : "")} ==");
         var clip = Path.Combine(Path.GetTempPath(), "offload-bench-1080p-60s.avi");
         if (!File.Exists(clip))
@@ -74,6 +85,8 @@ public static class EmailLatencyBenchmark
         };
         foreach (var (name, value) in otlp?.Settings("offload-bench") ?? [])
             settings[name] = value;
+        if (polling is not null)
+            settings["AzureFunctionsJobHost__extensions__queues__maxPollingInterval"] = polling;
         await using var server = await ServerProcess.StartAsync(azurite.ConnectionString, settings);
         var http = server.Http;
         var all = new List<double>();

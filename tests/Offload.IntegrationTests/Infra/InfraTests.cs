@@ -297,7 +297,7 @@ public sealed class InfraTests
         Assert.Equal("16", api.GetProperty("AzureFunctionsJobHost__extensions__queues__batchSize").GetString());
         Assert.Equal("16", api.GetProperty("AzureFunctionsJobHost__extensions__queues__newBatchThreshold").GetString());
         // Emails are polled for often (latency), encodes seldom (each poll is a billed operation): queues.json's paces.
-        Assert.Equal("00:00:00.500", api.GetProperty("AzureFunctionsJobHost__extensions__queues__maxPollingInterval").GetString());
+        Assert.Equal("00:00:00.250", api.GetProperty("AzureFunctionsJobHost__extensions__queues__maxPollingInterval").GetString());
         Assert.Equal("00:00:05", encode.GetProperty("AzureFunctionsJobHost__extensions__queues__maxPollingInterval").GetString());
     }
 
