@@ -18,8 +18,10 @@ public interface IJobHandler<in TPayload> where TPayload : IJobPayload
 public sealed class JobContext
 {
     private readonly JobRun _run;
+    private readonly JobParts _parts;
 
-    internal JobContext(JobRun run, int maxAttempts, long dequeueCount) => (_run, MaxAttempts, DequeueCount) = (run, maxAttempts, dequeueCount);
+    internal JobContext(JobRun run, JobParts parts, int maxAttempts, long dequeueCount) =>
+        (_run, _parts, MaxAttempts, DequeueCount) = (run, parts, maxAttempts, dequeueCount);
 
     public string JobId => _run.Job.Id;
 
@@ -42,6 +44,22 @@ public sealed class JobContext
 
     /// <summary>Progress in percent (0-100), written with the next heartbeat. Safe to call from any thread.</summary>
     public void ReportProgress(double percent) => _run.ReportProgress(percent);
+
+    /// <summary>
+    /// The job was split (<see cref="JobResult.Split"/>) and every part has succeeded: this run is its next stage (a
+    /// stitch), which reads the parts (<see cref="ReadPartsAsync"/>).
+    /// </summary>
+    public bool PartsSucceeded => JobParts.AllSucceeded(_run.Job);
+
+    /// <summary>The parts of the job's split, in order, each with its result.</summary>
+    /// <exception cref="PermanentJobException">A part is gone (retention deleted it): the stage cannot run.</exception>
+    public async Task<IReadOnlyList<Job>> ReadPartsAsync(CancellationToken cancellationToken)
+    {
+        var parts = await _parts.ReadAsync(_run.Job, cancellationToken);
+        return parts.Any(p => p is null)
+            ? throw new PermanentJobException("A part of the job is no longer stored; send the job through again.")
+            : [.. parts.Select(p => p!)];
+    }
 }
 
 /// <summary>
@@ -52,6 +70,17 @@ public sealed record JobResult(string Summary, object? Output = null)
 {
     /// <summary>A short code for programs, kept in the history (<see cref="JobEvent.Code"/>): an HTTP status, an SMTP reply.</summary>
     public string? Code { get; init; }
+
+    /// <summary>
+    /// The work is split into these parts, jobs of their own (<see cref="JobParts"/>): the core stores them, moves the job to
+    /// <c>waiting</c> and queues them; once every one has succeeded the job runs again, with
+    /// <see cref="JobContext.PartsSucceeded"/> true. <see cref="Summary"/> says so in the history.
+    /// </summary>
+    public IReadOnlyList<JobPart>? Parts { get; init; }
+
+    /// <summary>Splits the work into <paramref name="parts"/> (see <see cref="Parts"/>).</summary>
+    public static JobResult Split(string summary, IReadOnlyList<JobPart> parts) =>
+        parts.Count > 0 ? new(summary) { Parts = parts } : throw new ArgumentException("A split makes at least one part.", nameof(parts));
 
     /// <summary>
     /// Runs when the success could not be recorded (the job was cancelled or taken over at the last moment): removes

@@ -58,6 +58,23 @@ public sealed class Job : ITableEntity
     /// <summary>What the work produced, as JSON, written by the move to succeeded (a video's output and its blob).</summary>
     public string? Result { get; set; }
 
+    /// <summary>The worker that claimed the job last (<see cref="JobClaim.WorkerName"/>): where it ran.</summary>
+    public string? Worker { get; set; }
+
+    /// <summary>
+    /// How many parts its latest split made (<see cref="JobParts"/>, 0 for a job never split), the split's key (which
+    /// of the job's runs made them: their ids come from it), and which have succeeded: one character a part, '1' once
+    /// it has, '0' before.
+    /// </summary>
+    public int PartCount { get; set; }
+    public string? PartsKey { get; set; }
+    public string? PartsDone { get; set; }
+
+    /// <summary>For a part: the job it is a part of, its place among the parts (from 0) and its share of the work.</summary>
+    public string? ParentId { get; set; }
+    public int PartIndex { get; set; }
+    public long PartWeight { get; set; }
+
     [IgnoreDataMember]
     public bool IsFinal => JobStatus.IsFinal(Status);
 

@@ -17,9 +17,12 @@ namespace Offload.Jobs;
 /// (<see cref="WatchdogHandler"/>) once its run has lasted half a lease, from the sweeper before that.
 /// </remarks>
 public sealed partial class JobClaim(
-    JobStore jobs, JobQueue queue, JobKinds kinds, StoragePatience patience, IServiceProvider services, IOptions<JobOptions> options,
+    JobStore jobs, JobQueue queue, JobKinds kinds, JobParts parts, StoragePatience patience, IServiceProvider services, IOptions<JobOptions> options,
     ILogger<JobClaim> logger)
 {
+    /// <summary>This worker, as a job's history and <see cref="Job.Worker"/> name it: the machine and the process.</summary>
+    public static string WorkerName { get; } = $"{Environment.MachineName}/{Environment.ProcessId}";
+
     /// <summary>How early a delivery may come for a retry and still start it (clocks of two machines differ a little).</summary>
     private static readonly TimeSpan BackoffTolerance = TimeSpan.FromSeconds(1);
 
@@ -74,6 +77,27 @@ public sealed partial class JobClaim(
             return default;
         }
 
+        if (job.Status == JobStatus.Waiting && !JobParts.AllSucceeded(job))
+        {
+            // Sent by the sweeper (or a part's end told twice): record any part whose end was not, then look again.
+            var current = await parts.CatchUpAsync(job, cancellationToken);
+            if (current is not { Status: JobStatus.Waiting } || !JobParts.AllSucceeded(current))
+            {
+                LogWaiting(logger, current?.Status ?? "gone", current is null ? 0 : JobParts.SucceededCount(current), current?.PartCount ?? 0);
+                return (null, current, null, null);
+            }
+
+            job = current;
+        }
+
+        if (job.ParentId is { } parentId && !JobParts.IsWanted(job, await jobs.GetAsync(parentId, cancellationToken)))
+        {
+            // A part its job no longer waits for: the job ended, or the run that split it did not get to wait for it.
+            LogPartNotWanted(logger, parentId);
+            await parts.CancelAsync(job, $"Its job {parentId} does not wait for this part: it ended, or was split again.", cancellationToken);
+            return (null, await jobs.GetAsync(job.Id, cancellationToken), null, null);
+        }
+
         var now = jobs.Now;
         if (job is { Status: JobStatus.Processing, LeaseExpiresAt: { } leaseEnd } && leaseEnd > now)
         {
@@ -103,14 +127,17 @@ public sealed partial class JobClaim(
         }
 
         var attempt = job.Attempts + 1;
+        var nextStage = job.Status == JobStatus.Waiting;
         var claimed = await jobs.TryMoveAsync(job, JobStatus.Processing,
             previousWorkerDied
                 ? $"Attempt {attempt} started: the worker of attempt {job.Attempts} stopped renewing its lease."
+                : nextStage ? $"Every part has succeeded: attempt {attempt} of the next stage started on {WorkerName}."
                 : $"Attempt {attempt} started.",
             j =>
             {
                 j.Attempts = attempt;
-                j.Progress = 0;
+                j.Worker = WorkerName;
+                j.Progress = nextStage ? JobParts.PartsProgress : 0;
                 j.StartedAt = now;
                 j.Error = null;
                 j.NextAttemptAt = null;
@@ -121,6 +148,12 @@ public sealed partial class JobClaim(
             JobLog.LostRace(logger);
         return (claimed, claimed, kind, policy);
     }
+
+    [LoggerMessage(EventId = 1083, Level = LogLevel.Information, Message = "The job is {Status}, {Done} of its {Parts} parts succeeded; nothing to do for this delivery")]
+    private static partial void LogWaiting(ILogger logger, string status, int done, int parts);
+
+    [LoggerMessage(EventId = 1084, Level = LogLevel.Information, Message = "Job {ParentId} does not wait for this part (it ended, or was split again): the part is cancelled")]
+    private static partial void LogPartNotWanted(ILogger logger, string parentId);
 
     [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "Job already {Status}; redelivered message acknowledged")]
     private static partial void LogAlreadyFinished(ILogger logger, string status);

@@ -105,6 +105,37 @@ public sealed partial class JobRun : IAsyncDisposable
     }
 
     /// <summary>
+    /// The work is split (<see cref="JobResult.Split"/>): stores the parts, moves the job to <c>waiting</c> (its attempts
+    /// start again from none for its next stage), and only then queues the parts, so none can end before the job waits
+    /// for it. Should the move fail (the job was cancelled meanwhile, or taken over) the parts are cancelled; should this
+    /// worker die between the two, the parts' claims find that the job does not wait for them.
+    /// </summary>
+    public async Task<Job?> SplitAsync(string reason, IReadOnlyList<JobPart> parts, JobParts split)
+    {
+        var rows = JobParts.NewParts(Job, parts, _jobs.Now);
+        await _patience.RunAsync(() => split.CreateAsync(Job, rows, parts, CancellationToken.None), CancellationToken.None);
+        var waiting = await EndAsync(JobStatus.Waiting, reason, j =>
+        {
+            j.PartCount = rows.Count;
+            j.PartsKey = RunId;
+            j.PartsDone = new string('0', rows.Count);
+            j.Attempts = 0;
+            j.HandBacks = 0;
+            j.Error = null;
+            j.NextAttemptAt = null;
+        }, patience: null);
+        if (waiting is null)
+        {
+            foreach (var part in rows)
+                await _patience.RunAsync(() => split.CancelAsync(part, "The run that made this part did not get to wait for it.", CancellationToken.None), CancellationToken.None);
+            return null;
+        }
+
+        await _patience.RunAsync(() => split.EnqueueAsync(rows, CancellationToken.None), CancellationToken.None);
+        return waiting;
+    }
+
+    /// <summary>
     /// After a transient fault: on the last attempt the job fails; otherwise it is <c>retrying</c> with the reason and
     /// <c>nextAttemptAt</c>, and its id goes back on its queue, invisible for the backoff. If the id cannot be queued
     /// again this throws, the listener delivers the current message again, and that delivery waits for the backoff.

@@ -19,7 +19,7 @@ public sealed record JobDelivery(string Queue, string Message, long DequeueCount
 /// without using up the attempt.
 /// </summary>
 public sealed partial class JobRunner(
-    JobClaim claims, JobQueue queue, JobStore jobs, JobEndListeners ended, IServiceProvider services, ILogger<JobRunner> logger)
+    JobClaim claims, JobQueue queue, JobStore jobs, JobParts parts, JobEndListeners ended, IServiceProvider services, ILogger<JobRunner> logger)
 {
     public async Task HandleAsync(JobDelivery delivery, CancellationToken hostStopping)
     {
@@ -51,8 +51,15 @@ public sealed partial class JobRunner(
         try
         {
             LogStarted(logger, run.Kind.Name, run.Job.Attempts, run.Policy.MaxAttempts, dequeueCount);
-            var context = new JobContext(run, run.Policy.MaxAttempts, dequeueCount);
+            var context = new JobContext(run, parts, run.Policy.MaxAttempts, dequeueCount);
             var result = await run.Kind.RunAsync(services, run.Job, context, run.Token);
+            if (result.Parts is { } split)
+            {
+                if (await run.SplitAsync(result.Summary, split, parts) is not null)
+                    LogSplit(logger, split.Count, result.Summary);
+                return;
+            }
+
             var output = result.Output is null ? null : JobPayload.Serialize(result.Output);
             var done = await run.SucceedAsync(result.Summary, j =>
             {
@@ -122,6 +129,9 @@ public sealed partial class JobRunner(
 
     [LoggerMessage(EventId = 1019, Level = LogLevel.Information, Message = "Job succeeded in {Seconds:0.00} s: {Summary}")]
     private static partial void LogSucceeded(ILogger logger, string summary, double seconds);
+
+    [LoggerMessage(EventId = 1082, Level = LogLevel.Information, Message = "The job is split into {Parts} parts and waits for them: {Summary}")]
+    private static partial void LogSplit(ILogger logger, int parts, string summary);
 
     [LoggerMessage(EventId = 1014, Level = LogLevel.Error, Message = "The work failed on an unexpected {ExceptionType}; it counts as a transient fault")]
     private static partial void LogUnexpected(ILogger logger, string exceptionType, Exception exception);

@@ -8,7 +8,9 @@ namespace Offload.Jobs;
 /// <remarks>
 /// <code>
 /// queued ──► processing ──► succeeded
-///   │          │  ▲  │
+///   │          │  ▲  │ ▲
+///   │          │  │  │ └──── waiting ─► failed, cancelled
+///   │          │  │  └─────────►│ (its parts are done: the next stage)
 ///   │          ▼  │  ├────► failed ────┐
 ///   │        retrying ─►failed         │ retry by request
 ///   │          │       ─►cancelled ────┤
@@ -17,6 +19,9 @@ namespace Offload.Jobs;
 ///   ▲──────────────────────────────────┘
 /// </code>
 /// processing → processing is a re-claim: the worker that held the job stopped renewing its lease (it died).
+/// processing → waiting: the run split the work into parts, jobs of their own (<see cref="JobParts"/>); no worker holds
+/// the job while they run. waiting → waiting records a part that ended; waiting → processing is the claim of the next
+/// stage once every part has succeeded (a stitch); a part that fails fails the job.
 /// Final states are never left by a worker; only a person's retry puts a failed or cancelled job back to queued.
 /// </remarks>
 public static class JobStatus
@@ -24,19 +29,21 @@ public static class JobStatus
     public const string Queued = "queued";
     public const string Processing = "processing";
     public const string Retrying = "retrying";
+    public const string Waiting = "waiting";
     public const string Succeeded = "succeeded";
     public const string Failed = "failed";
     public const string Cancelled = "cancelled";
 
-    public static IReadOnlyList<string> All { get; } = [Queued, Processing, Retrying, Succeeded, Failed, Cancelled];
+    public static IReadOnlyList<string> All { get; } = [Queued, Processing, Retrying, Waiting, Succeeded, Failed, Cancelled];
 
     private static readonly HashSet<string> Final = [Succeeded, Failed, Cancelled];
 
     private static readonly Dictionary<string, string[]> Moves = new()
     {
         [Queued] = [Processing, Failed, Cancelled],
-        [Processing] = [Processing, Retrying, Succeeded, Failed, Cancelled],
+        [Processing] = [Processing, Retrying, Waiting, Succeeded, Failed, Cancelled],
         [Retrying] = [Processing, Failed, Cancelled],
+        [Waiting] = [Waiting, Processing, Failed, Cancelled],
         [Succeeded] = [],
         [Failed] = [Queued],
         [Cancelled] = [Queued],

@@ -57,6 +57,42 @@ public sealed class JobStore(TableServiceClient tables, ActiveJobs active, JobKi
     }
 
     /// <summary>
+    /// Stores new jobs of one shard (a split's parts: <see cref="JobParts"/>), each with its first history row and its row
+    /// in the index of unfinished jobs, in transactions of up to <see cref="JobsPerTransaction"/> jobs. A transaction
+    /// that finds its first job stored was stored before (the same deterministic batch, its answer lost): it is kept.
+    /// </summary>
+    public async Task CreateAllAsync(IReadOnlyList<Job> created, Func<Job, string> reasonOf, CancellationToken cancellationToken)
+    {
+        if (created.Select(j => j.PartitionKey).Distinct().Count() > 1 || created.Any(JobRows.IsLegacy))
+            throw new ArgumentException("Jobs created together are new jobs of one shard.", nameof(created));
+        foreach (var batch in created.Chunk(JobsPerTransaction))
+        {
+            var actions = new List<TableTransactionAction>();
+            foreach (var job in batch)
+            {
+                job.EventCount = 1;
+                actions.Add(new(TableTransactionActionType.Add, job));
+                actions.Add(new(TableTransactionActionType.Add, JobEvent.For(job, reasonOf(job))));
+                actions.Add(new(TableTransactionActionType.UpsertReplace, ActiveJob.For(job, clock.GetUtcNow())));
+            }
+
+            try
+            {
+                var response = await _table.SubmitTransactionAsync(actions, cancellationToken);
+                for (var i = 0; i < batch.Length; i++)
+                    batch[i].ETag = response.Value[3 * i].Headers.ETag ?? default;
+            }
+            catch (TableTransactionFailedException ex) when (ex.Status == 409)
+            {
+                // stored by an earlier try whose answer was lost
+            }
+        }
+    }
+
+    /// <summary>How many new jobs one transaction stores (three rows each, of the 100 a transaction may hold).</summary>
+    public const int JobsPerTransaction = 33;
+
+    /// <summary>
     /// Whether a creation failed on the row at <paramref name="index"/>. When the service does not say which action
     /// failed: a 412 can only be that row's (the job's rows are adds), and a 409 is taken as that row's when it too was
     /// an add — its next try, with the row as read, tells whether the job exists.

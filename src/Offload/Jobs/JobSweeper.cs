@@ -186,7 +186,10 @@ public sealed partial class JobSweeper(
             return Outcome.Nothing;
 
         using var scope = logger.BeginJobScope(job.Id);
-        LogResending(logger, job.Status, (now - job.UpdatedAt).TotalSeconds, row.Resent + 1);
+        if (job.Status == JobStatus.Waiting)
+            LogLookingAtParts(logger, (now - job.UpdatedAt).TotalSeconds, JobParts.SucceededCount(job), job.PartCount);
+        else
+            LogResending(logger, job.Status, (now - job.UpdatedAt).TotalSeconds, row.Resent + 1);
         await queue.EnqueueAsync(kinds.QueueOf(job.Kind), job.Id, cancellationToken);
         row.Resent++;
         row.ResentAt = now;
@@ -197,7 +200,8 @@ public sealed partial class JobSweeper(
     /// <summary>
     /// When a job in its state should have been picked up by now: a queued job <see cref="JobOptions.RedeliverAfter"/>
     /// after it was queued, a retrying one as long after its next attempt was due, a running one a heartbeat after its
-    /// lease ran out, as the watchdog would look: a run sends the watchdog its message only once it has lasted
+    /// lease ran out, as the watchdog would look, a waiting one (split into parts) as long after its last part's end, so
+    /// that its claim reads the parts and records any end that was not (<see cref="JobParts.CatchUpAsync"/>): a run sends the watchdog its message only once it has lasted
     /// <see cref="JobOptions.WatchAfter"/>, so the job of a worker that died sooner is this sweep's to bring back.
     /// </summary>
     public static DateTimeOffset DueAt(Job job, JobOptions options) => job.Status switch
@@ -214,6 +218,10 @@ public sealed partial class JobSweeper(
     [LoggerMessage(EventId = 1060, Level = LogLevel.Warning,
         Message = "The job is {Status} and untouched for {Seconds:0} s with no message on its way; its message is sent again (re-send {Resent})")]
     private static partial void LogResending(ILogger logger, string status, double seconds, int resent);
+
+    [LoggerMessage(EventId = 1065, Level = LogLevel.Information,
+        Message = "The job has waited {Seconds:0} s since a part last ended ({Done} of {Parts} succeeded); its message is sent so that its claim looks at the parts")]
+    private static partial void LogLookingAtParts(ILogger logger, double seconds, int done, int parts);
 
     [LoggerMessage(EventId = 1062, Level = LogLevel.Error, Message = "The sweep could not look at job {JobId}; it goes on with the others")]
     private static partial void LogRowFailed(ILogger logger, string jobId, Exception exception);

@@ -6,8 +6,8 @@ namespace Offload.Jobs;
 public static class JobsServiceCollectionExtensions
 {
     /// <summary>
-    /// The job core every kind of work runs on: the store and its index, the queues, the claim and the runner, the
-    /// watchdog, the sweeper, dead letters, retries by a person and retention.
+    /// The job core every kind of work runs on: the store and its index, the queues, the claim and the runner, split
+    /// jobs and their parts, the watchdog, the sweeper, dead letters, retries by a person and retention.
     /// </summary>
     public static IServiceCollection AddJobCore(this IServiceCollection services)
     {
@@ -21,6 +21,8 @@ public static class JobsServiceCollectionExtensions
         services.AddSingleton<JobClaim>();
         services.AddSingleton<JobRunner>();
         services.AddSingleton<JobEndListeners>();
+        services.AddSingleton<JobParts>();
+        services.AddSingleton<IJobEndListener>(sp => sp.GetRequiredService<JobParts>());
         services.AddSingleton<WatchdogHandler>();
         services.AddSingleton<DeadLetterHandler>();
         services.AddSingleton<JobSweeper>();

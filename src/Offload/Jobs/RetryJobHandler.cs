@@ -55,6 +55,8 @@ public sealed partial class RetryJobHandler(
                 j.Error = null;
                 j.StartedAt = null;
                 j.NextAttemptAt = null;
+                // A split job starts over: its next run splits it anew, under new part ids (JobParts).
+                (j.PartCount, j.PartsKey, j.PartsDone) = (0, null, null);
             }, cancellationToken);
             if (queued is not null)
                 LogRetried(logger, queued.Retries);

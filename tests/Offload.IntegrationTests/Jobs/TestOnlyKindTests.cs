@@ -45,18 +45,6 @@ public sealed class TestOnlyKindTests(StorageFixture fixture) : IAsyncLifetime
         }
     }
 
-    private sealed class EndedJobs : IJobEndListener
-    {
-        public List<Job> Jobs { get; } = [];
-
-        public Task JobEndedAsync(Job job, CancellationToken cancellationToken)
-        {
-            lock (Jobs)
-                Jobs.Add(job);
-            return Task.CompletedTask;
-        }
-    }
-
     public Task InitializeAsync()
     {
         _services = fixture.CreateServices(configure: services =>

@@ -16,6 +16,11 @@ public class JobStatusTests
     [InlineData(JobStatus.Retrying, JobStatus.Processing)]
     [InlineData(JobStatus.Retrying, JobStatus.Failed)]
     [InlineData(JobStatus.Retrying, JobStatus.Cancelled)]
+    [InlineData(JobStatus.Processing, JobStatus.Waiting)]  // split into parts
+    [InlineData(JobStatus.Waiting, JobStatus.Waiting)]     // a part ended
+    [InlineData(JobStatus.Waiting, JobStatus.Processing)]  // every part succeeded: the next stage
+    [InlineData(JobStatus.Waiting, JobStatus.Failed)]      // a part failed
+    [InlineData(JobStatus.Waiting, JobStatus.Cancelled)]
     [InlineData(JobStatus.Failed, JobStatus.Queued)]    // retry by request
     [InlineData(JobStatus.Cancelled, JobStatus.Queued)] // retry by request
     public void CanMove_AllowsTheDocumentedMoves(string from, string to) =>
@@ -33,6 +38,11 @@ public class JobStatusTests
     [InlineData(JobStatus.Failed, JobStatus.Cancelled)]
     [InlineData(JobStatus.Cancelled, JobStatus.Processing)]
     [InlineData(JobStatus.Cancelled, JobStatus.Failed)]
+    [InlineData(JobStatus.Queued, JobStatus.Waiting)]
+    [InlineData(JobStatus.Retrying, JobStatus.Waiting)]
+    [InlineData(JobStatus.Waiting, JobStatus.Succeeded)]
+    [InlineData(JobStatus.Waiting, JobStatus.Retrying)]
+    [InlineData(JobStatus.Waiting, JobStatus.Queued)]
     [InlineData("unknown", JobStatus.Processing)]
     public void CanMove_RefusesEveryOtherMove(string from, string to) =>
         Assert.False(JobStatus.CanMove(from, to));
@@ -46,6 +56,6 @@ public class JobStatusTests
         Assert.Equal([JobStatus.Failed, JobStatus.Cancelled], JobStatus.All.Where(JobStatus.CanRetry));
 
     [Fact]
-    public void All_ListsTheSixStatusValuesOfTheApi() =>
-        Assert.Equal(["queued", "processing", "retrying", "succeeded", "failed", "cancelled"], JobStatus.All);
+    public void All_ListsTheSevenStatusValuesOfTheApi() =>
+        Assert.Equal(["queued", "processing", "retrying", "waiting", "succeeded", "failed", "cancelled"], JobStatus.All);
 }
