@@ -83,6 +83,9 @@ var tableGrants = [
 
 var accountGrants = [
   { app: 'api', role: blobDelegator } // GetUserDelegationKey is an account-level operation: no container scope exists
+  // The encoder signs the read links its split parts' ffmpeg reads the source by: a delegation key grants no data of
+  // its own, and a link it signs reads only what its Blob Data Reader role on uploads reads.
+  { app: 'encode', role: blobDelegator }
   { app: 'api', role: queueDataContributor }
   { app: 'api', role: tableDataContributor }
 ]

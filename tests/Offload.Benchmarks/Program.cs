@@ -20,8 +20,11 @@ using Offload.Videos;
 //   ops: storage operations per email and per video, by process and kind, and the idle polls (StorageOperations.cs).
 //   latency: email latency behind 1080p encodes, default polling (EmailLatency.cs); --trace prints the slowest
 //   emails' timelines from the server's spans; --storage one,per-service (the default: both, one after the other)
-//   chooses one Azurite process or a process per service.
+//   chooses one Azurite process or a process per service; --polling shipped,00:00:00.500 (the default: shipped) runs
+//   it with each queue's own polling, or with every listener polling at most that far apart, one after the other.
 //   cpu: CPU time per email, by process (EmailCpu.cs).
+//   split: a long 1080p video on one worker pinned to one core, then on two (SplitSpeed.cs), and the split output's
+//   fidelity against a single pass; --minutes N (default 10) sets the source's length (~40 min at 10).
 // Usage: dotnet run -c Release --project tests/Offload.Benchmarks [-- --rounds N] [-- --only ops,latency]
 var rounds = args.SkipWhile(a => a != "--rounds").Skip(1).Select(int.Parse).DefaultIfEmpty(5).First();
 var only = args.SkipWhile(a => a != "--only").Skip(1).Take(1).SelectMany(a => a.Split(',')).ToHashSet(StringComparer.OrdinalIgnoreCase);
@@ -33,9 +36,11 @@ if (only.Count > 0)
         await StorageOperationsBenchmark.RunAsync();
     if (only.Contains("cpu"))
         await EmailCpuBenchmark.RunAsync();
+    if (only.Contains("split"))
+        await SplitSpeedBenchmark.RunAsync(ListArgument("--minutes")?.Select(int.Parse).FirstOrDefault() ?? 10);
     if (only.Contains("latency"))
         await EmailLatencyBenchmark.RunAsync(trace: args.Contains("--trace"),
-            storages: args.SkipWhile(a => a != "--storage").Skip(1).Take(1).SelectMany(a => a.Split(',')).ToList() is { Count: > 0 } s ? s : null);
+            storages: ListArgument("--storage"), pollings: ListArgument("--polling"));
     return 0;
 }
 
@@ -263,3 +268,6 @@ static double Median(List<double> values)
     var sorted = values.Order().ToList();
     return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
 }
+
+List<string>? ListArgument(string name) =>
+    args.SkipWhile(a => a != name).Skip(1).Take(1).SelectMany(a => a.Split(',')).ToList() is { Count: > 0 } list ? list : null;

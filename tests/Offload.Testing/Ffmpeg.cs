@@ -1,10 +1,28 @@
+using System.Globalization;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 
 namespace Offload.Testing;
 
 /// <summary>Runs the real ffmpeg/ffprobe, independently of the code under test.</summary>
-public static class Ffmpeg
+public static partial class Ffmpeg
 {
+    /// <summary>
+    /// ffmpeg's ssim filter over two videos of the same size, frames paired by time: the whole ("All:0.99…") and each
+    /// frame's, in order (its stats file, written in <paramref name="folder"/>: "n:1 Y:… All:…").
+    /// </summary>
+    public static async Task<(double All, IReadOnlyList<double> PerFrame)> SsimAsync(string a, string b, string folder)
+    {
+        var stats = Path.Combine(folder, $"ssim-{Guid.NewGuid():N}.log");
+        var result = await Command.ExecAsync("ffmpeg", ["-hide_banner", "-i", a, "-i", b, "-lavfi", $"ssim=stats_file={stats}", "-f", "null", "-"]);
+        var perFrame = (await File.ReadAllLinesAsync(stats)).Select(l => double.Parse(SsimAll().Match(l).Groups[1].Value, CultureInfo.InvariantCulture)).ToList();
+        File.Delete(stats);
+        return (double.Parse(SsimAll().Match(result.Error).Groups[1].Value, CultureInfo.InvariantCulture), perFrame);
+    }
+
+    [GeneratedRegex(@"All:([0-9.]+)")]
+    private static partial Regex SsimAll();
+
     public static Task<string> RunAsync(string tool, params string[] args) => Command.RunAsync(tool, args);
 
     public static async Task<MediaFacts> ProbeAsync(string path)

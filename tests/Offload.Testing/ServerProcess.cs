@@ -46,22 +46,37 @@ public sealed class ServerProcess : IAsyncDisposable
     public int Pid => _process.Id;
     public bool HasExited => _process.HasExited;
 
-    public static async Task<ServerProcess> StartAsync(
-        string storageConnectionString, IDictionary<string, string>? settings = null, bool waitForHealthy = true, params string[] args)
+    public static Task<ServerProcess> StartAsync(
+        string storageConnectionString, IDictionary<string, string>? settings = null, bool waitForHealthy = true, params string[] args) =>
+        StartAsync(null, storageConnectionString, settings, waitForHealthy, args);
+
+    /// <summary>A server whose process (and every ffmpeg it starts) runs on <paramref name="cpus"/> alone (<c>taskset -c 0</c>).</summary>
+    public static Task<ServerProcess> StartPinnedAsync(string cpus, string storageConnectionString, IDictionary<string, string>? settings = null, params string[] args) =>
+        StartAsync(cpus, storageConnectionString, settings, true, args);
+
+    private static async Task<ServerProcess> StartAsync(
+        string? cpus, string storageConnectionString, IDictionary<string, string>? settings, bool waitForHealthy, string[] args)
     {
         var port = FreePort();
         var dll = Path.Combine(Repo.ProjectOutput("Offload.Server"), "Offload.Server.dll");
         if (!File.Exists(dll))
             throw new InvalidOperationException($"Build the server first: {dll} is missing.");
 
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(cpus is null ? "dotnet" : "taskset")
         {
-            ArgumentList = { dll },
             WorkingDirectory = Path.GetDirectoryName(dll)!,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (cpus is not null)
+        {
+            start.ArgumentList.Add("-c");
+            start.ArgumentList.Add(cpus);
+            start.ArgumentList.Add("dotnet");
+        }
+
+        start.ArgumentList.Add(dll);
         foreach (var arg in args)
             start.ArgumentList.Add(arg);
         start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";

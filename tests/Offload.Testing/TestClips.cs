@@ -35,6 +35,10 @@ public enum Clip
     SplittableNtscOpenGop,
     /// <summary>40 s of 320x240 at 25 fps without audio, a keyframe a second.</summary>
     SplittableSilent,
+    /// <summary>The 29.97 fps H.264 + AAC clip stored sideways (rotation metadata of 90°): displays as 240x320.</summary>
+    SplittableRotated,
+    /// <summary>1000 frames of 320x240 in Matroska, the first 500 at 25 fps and the rest at 12.5: a variable frame rate, 60 s.</summary>
+    VariableFrameRate,
     /// <summary>1 s of 320x240 video and 12 s of audio: the file states 12 s, and the video ends at 1.</summary>
     ShortVideoTrack,
 }
@@ -55,7 +59,8 @@ public static class TestClips
         Clip.ThreeHoursOfBlack => 3 * 3600,
         Clip.UnderstatedLength => 20,
         Clip.DarkStart => 10,
-        Clip.Splittable or Clip.SplittableNtscOpenGop or Clip.SplittableSilent => 40,
+        Clip.Splittable or Clip.SplittableNtscOpenGop or Clip.SplittableSilent or Clip.SplittableRotated => 40,
+        Clip.VariableFrameRate => 60,
         Clip.ShortVideoTrack => 12,
         _ => 3,
     };
@@ -96,6 +101,9 @@ public static class TestClips
             Clip.Splittable => ("splittable.avi", new[] { "-f", "lavfi", "-i", Video("320x240"), "-f", "lavfi", "-i", sine, "-c:v", "mpeg4", "-q:v", "5", "-g", "25", "-c:a", "libmp3lame", "-shortest" }),
             Clip.SplittableNtscOpenGop => ("splittable-ntsc-open-gop.mp4", new[] { "-f", "lavfi", "-i", $"testsrc2=size=320x240:rate=30000/1001:duration={duration}", "-f", "lavfi", "-i", sine,
                 "-c:v", "libx264", "-preset", "veryfast", "-bf", "3", "-x264-params", "open-gop=1:keyint=60:min-keyint=60:scenecut=0", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest" }),
+            Clip.SplittableRotated => ("splittable-rotated.mp4", new[] { "-i", await PathOf(Clip.SplittableNtscOpenGop), "-c", "copy", "-metadata:s:v:0", "rotate=90" }),
+            Clip.VariableFrameRate => ("variable-frame-rate.mkv", new[] { "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=40",
+                "-vf", "settb=1/1000,setpts='if(lt(N,500),N/25,20+(N-500)*2/25)/TB'", "-fps_mode", "passthrough", "-c:v", "mpeg4", "-q:v", "5", "-g", "25" }),
             Clip.SplittableSilent => ("splittable-silent.avi", new[] { "-f", "lavfi", "-i", Video("320x240"), "-c:v", "mpeg4", "-q:v", "5", "-g", "25" }),
             Clip.ShortVideoTrack => ("short-video-track.mkv", new[] { "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=1", "-f", "lavfi", "-i", sine,
                 "-c:v", "mpeg4", "-q:v", "5", "-c:a", "libmp3lame" }),

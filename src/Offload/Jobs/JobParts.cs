@@ -151,7 +151,7 @@ public sealed partial class JobParts(JobStore jobs, JobQueue queue, JobKinds kin
             if (job is not { Status: JobStatus.Waiting } || !IsWanted(part, job))
                 return job; // it ended (failed, cancelled), or this part is of a split it no longer waits for
             var n = job.PartCount;
-            var which = $"Part {part.PartIndex + 1} of {n}";
+            var which = $"Part {part.PartIndex + 1} of {n} ({part.Kind})";
             Job? moved;
             if (part.Status == JobStatus.Succeeded)
             {

@@ -15,11 +15,14 @@ public sealed class BlobLinks(BlobServiceClient blobs, TimeProvider clock)
         BlobClient blob, BlobSasPermissions permissions, TimeSpan lifetime, string? contentType, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
+        var snapshot = new BlobUriBuilder(blob.Uri).Snapshot;
         var sas = new BlobSasBuilder(permissions, now + lifetime)
         {
             BlobContainerName = blob.BlobContainerName,
             BlobName = blob.Name,
-            Resource = "b", // this blob only: not the container, not a listing
+            // This blob only (or this snapshot of it): not the container, not a listing.
+            Resource = string.IsNullOrEmpty(snapshot) ? "b" : "bs",
+            Snapshot = string.IsNullOrEmpty(snapshot) ? null : snapshot,
             StartsOn = now - ClockSkew,
             ContentType = contentType,
             Protocol = blob.Uri.Scheme == "https" ? SasProtocol.Https : SasProtocol.HttpsAndHttp,

@@ -45,6 +45,15 @@ public static class StorageNames
     /// <summary>A picture of one run's output (poster, thumbnail, storyboard), named per run as the output is.</summary>
     public static string PictureBlobName(string jobId, string runId, string name) => $"{jobId}/{runId}/{name}";
 
+    /// <summary>
+    /// What one run of a part of a split encode made (a video part, or the whole audio): beside the video's outputs, so
+    /// its retention takes them; deleted once the video is stitched.
+    /// </summary>
+    public static string PartBlobName(string videoId, string partId, string runId, string extension) => $"{videoId}/parts/{partId}-{runId}.{extension}";
+
+    /// <summary>The folder of a video's parts (<see cref="PartBlobName"/>).</summary>
+    public static string PartsPrefix(string videoId) => $"{videoId}/parts/";
+
     /// <summary>Where jobs that succeeded before outputs were named per run keep theirs (their result names no blob).</summary>
     public static string LegacyOutputBlobName(string jobId) => $"{jobId}.mp4";
 

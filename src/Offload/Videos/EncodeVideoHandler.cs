@@ -1,12 +1,12 @@
 using Azure;
 using Azure.Storage.Blobs;
-using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Offload.Jobs;
 using Offload.Quotas;
 using Offload.Storage;
 using Offload.Videos.Pictures;
+using Offload.Videos.Splitting;
 
 namespace Offload.Videos;
 
@@ -21,40 +21,21 @@ namespace Offload.Videos;
 public sealed partial class EncodeVideoHandler(
     BlobServiceClient blobs,
     VideoEncoder encoder,
+    SplitEncoder splitter,
+    EncodeWork work,
     OwnerQuotas quotas,
     IOptions<EncodingOptions> options,
     ILogger<EncodeVideoHandler> logger) : IJobHandler<VideoPayload>
 {
     private readonly EncodingOptions _options = options.Value;
 
-    public async Task<JobResult> RunAsync(VideoPayload payload, JobContext context, CancellationToken cancellationToken)
+    public Task<JobResult> RunAsync(VideoPayload payload, JobContext context, CancellationToken cancellationToken)
     {
         LogStarted(logger, context.Attempt, context.DequeueCount);
-        // A folder per delivery: two deliveries of one message never share files. Its lock tells a start-up clean-up
-        // (WorkFolderCleaner) that this run is alive.
-        WorkFolder? workFolder = null;
-        using var timeLimit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeLimit.CancelAfter(_options.TimeLimit);
-        try
-        {
-            // Inside: a folder that cannot be made is a fault with a reason on the job, like any other file fault.
-            workFolder = WorkFolder.Create(_options.ResolveWorkingDirectory(), context.JobId);
-            return await EncodeAsync(payload, context, workFolder.Path, timeLimit.Token);
-        }
-        catch (OperationCanceledException) when (timeLimit.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-        {
-            throw new PermanentJobException($"The encode timed out: it ran longer than {_options.TimeLimit:g}, the limit for one encode.");
-        }
-        catch (EncodeFailedException ex) when (ex.Detail is { } detail)
-        {
-            LogEncodeFailed(logger, detail); // ffmpeg's own words name files: the log's, not the job's
-            throw;
-        }
-        finally
-        {
-            if (workFolder is not null)
-                TryDelete(workFolder);
-        }
+        // Split, and every part has succeeded: this run is the stitch.
+        return work.RunAsync(context, (folder, token) => context.PartsSucceeded
+            ? StitchAsync(context, folder, token)
+            : EncodeAsync(payload, context, folder, token), cancellationToken);
     }
 
     /// <summary>
@@ -103,8 +84,107 @@ public sealed partial class EncodeVideoHandler(
         if (context is { Attempt: 1, Owner: { } owner })
             await quotas.RecordEncodeAsync(owner, info.Duration, cancellationToken);
 
-        await encoder.EncodeAsync(sourcePath, info, outputPath, context.ReportProgress, cancellationToken);
+        var (split, notSplit) = await SplitAsync(id, payload, info, sourcePath, cancellationToken);
+        if (split is not null)
+            return split;
 
+        await encoder.EncodeAsync(sourcePath, info, outputPath, context.ReportProgress, cancellationToken);
+        return await PublishAsync(context, info, outputPath, workDirectory, notSplit, cancellationToken);
+    }
+
+    /// <summary>
+    /// A source longer than <see cref="EncodingOptions.SplitAbove"/> is split at keyframes into parts of about
+    /// <see cref="EncodingOptions.PartDuration"/>, and its audio is a part of its own (<see cref="SplitPlan"/>); or it is
+    /// encoded in one pass, with the reason (its frame rate varies, its container is not read in parts, ...).
+    /// </summary>
+    private async Task<(JobResult? Split, string? WhyNot)> SplitAsync(
+        string id, VideoPayload payload, MediaInfo info, string sourcePath, CancellationToken cancellationToken)
+    {
+        if (info.Duration <= _options.SplitAbove)
+            return (null, null);
+        if (info.Format is not { } format || !VideoEncoder.LinkFormats.Contains(format))
+            return (null, $"Not split: its container ({info.Format}) is not read in parts.");
+        var frames = await splitter.ProbeFramesAsync(sourcePath, cancellationToken);
+        if (frames.Count > 0 && frames.Times[^1] - frames.Times[0] > EncodeLimits.EncodeUntil(info))
+            return (null, $"Not split: its frames run past the {EncodeLimits.Clock(info.Duration)} it states.");
+        var decision = SplitPlan.Decide(frames, info.Duration, _options.SplitAbove, _options.PartDuration);
+        if (!decision.IsSplit)
+            return (null, $"Not split: {decision.WhyNot}");
+
+        var source = new PartSource(id, payload.Snapshot, format, info.StartTime.TotalSeconds, info.Duration.TotalSeconds);
+        var figures = SourceFigures.Of(frames);
+        List<JobPart> parts =
+        [
+            .. decision.Parts.Select(p => JobPart.Of(VideoPartJobs.PartKind, new VideoPartPayload(source, p, figures, info.HasAudio), p.Frames,
+                $"frames {p.FirstFrame + 1}-{p.FirstFrame + p.Frames} of {frames.Count}, from {p.Start.TotalSeconds:0.000} s")),
+        ];
+        // The audio weighs nothing in the progress: it takes seconds beside the video's parts.
+        if (info.HasAudio)
+            parts.Add(JobPart.Of(VideoPartJobs.AudioKind, new VideoAudioPayload(source), 0, "the audio, whole"));
+        LogSplit(logger, decision.Parts.Count, frames.Count, info.HasAudio);
+        return (JobResult.Split(
+            $"Split into {decision.Parts.Count} parts of about {_options.PartDuration.TotalSeconds:0.#} s at keyframes ({frames.Count} frames)" +
+            (info.HasAudio ? ", and the audio as a part of its own" : "") + $": {parts.Count} jobs on {Messaging.QueueNames.HeavyCompute}.", parts), null);
+    }
+
+    /// <summary>
+    /// The stitch, once every part has succeeded: joins the parts' video without re-encoding, muxes the audio, and holds
+    /// the result to the source (<see cref="SplitEncoder.CheckAsync"/>; a check that fails fails the job), then makes
+    /// the pictures and publishes it as a single pass would.
+    /// </summary>
+    private async Task<JobResult> StitchAsync(JobContext context, string workDirectory, CancellationToken cancellationToken)
+    {
+        var parts = await context.ReadPartsAsync(cancellationToken);
+        var video = parts.Where(p => p.Kind == VideoPartJobs.PartKind)
+            .Select(p => (Payload: p.PayloadAs<VideoPartPayload>()!, Piece: p.ResultAs<EncodedPiece>()!))
+            .OrderBy(p => p.Payload.Part.Index).ToList();
+        var audio = parts.SingleOrDefault(p => p.Kind == VideoPartJobs.AudioKind)?.ResultAs<EncodedPiece>();
+        var first = video[0].Payload;
+
+        var outputs = blobs.GetBlobContainerClient(StorageNames.OutputsContainer);
+        async Task<string> DownloadAsync(EncodedPiece piece, string name)
+        {
+            var path = Path.Combine(workDirectory, name);
+            try
+            {
+                await outputs.GetBlobClient(piece.BlobName).DownloadToAsync(path, cancellationToken);
+            }
+            catch (RequestFailedException ex) when (ex.Status == 404)
+            {
+                throw new PermanentJobException("A part of the video is missing from storage; send the video through again.");
+            }
+
+            return path;
+        }
+
+        var paths = await Task.WhenAll(video.Select((p, i) => DownloadAsync(p.Piece, $"part-{i:0000}.mp4")));
+        var audioPath = audio is null ? null : await DownloadAsync(audio, "audio.m4a");
+        var outputPath = Path.Combine(workDirectory, "output.mp4");
+        await splitter.StitchAsync([.. video.Select((p, i) => (p.Payload.Part, paths[i]))], audioPath, outputPath, cancellationToken);
+        try
+        {
+            await splitter.CheckAsync(outputPath, first.Figures, [.. video.Select(p => p.Payload.Part)], first.HasAudio, cancellationToken);
+        }
+        catch (EncodeFailedException ex)
+        {
+            // The same parts join the same way every time: another attempt would fail the same check.
+            throw new PermanentJobException($"The joined video failed its check: {ex.Message}");
+        }
+
+        LogStitched(logger, video.Count, first.Figures.Frames);
+        var source = first.Source.Info with { AudioCodec = first.HasAudio ? "aac" : null };
+        return await PublishAsync(context, source, outputPath, workDirectory,
+            $"Stitched from {video.Count} parts{(audio is null ? "" : " and the audio")}; {first.Figures.Frames} frames, as the source.", cancellationToken);
+    }
+
+    /// <summary>
+    /// Probes and checks the output, makes its pictures, and uploads them with it under this run's names; the result
+    /// the success records, whose <see cref="JobResult.Discard"/> deletes the uploads again.
+    /// </summary>
+    private async Task<JobResult> PublishAsync(
+        JobContext context, MediaInfo info, string outputPath, string workDirectory, string? note, CancellationToken cancellationToken)
+    {
+        var id = context.JobId;
         var output = await encoder.ProbeAsync(outputPath, cancellationToken);
         if (output is not { VideoCodec: "h264" })
             throw new EncodeFailedException("ffmpeg finished but its output is not an H.264 video.");
@@ -113,41 +193,21 @@ public sealed partial class EncodeVideoHandler(
 
         var made = await encoder.MakePicturesAsync(outputPath, info, output, Directory.CreateDirectory(Path.Combine(workDirectory, "pictures")).FullName, cancellationToken);
 
-        var outputs = blobs.GetBlobContainerClient(StorageNames.OutputsContainer);
         var outputName = StorageNames.OutputBlobName(id, context.RunId);
         var (pictures, pictureFiles) = Pictures(id, context.RunId, made, output.Duration);
-        List<(string BlobName, string Path, string ContentType)> uploads = [(outputName, outputPath, "video/mp4"), .. pictureFiles];
-        async Task DeleteUploadsAsync()
-        {
-            foreach (var upload in uploads)
-                await outputs.DeleteBlobIfExistsAsync(upload.BlobName, cancellationToken: CancellationToken.None);
-        }
-
-        try
-        {
-            await Task.WhenAll(uploads.Select(u => outputs.GetBlobClient(u.BlobName).UploadAsync(u.Path, new BlobUploadOptions
-            {
-                HttpHeaders = new BlobHttpHeaders { ContentType = u.ContentType },
-            }, cancellationToken)));
-        }
-        catch (Exception ex) when (ex is RequestFailedException or OperationCanceledException or IOException)
-        {
-            // Some uploads may have landed: this run leaves none behind (the next attempt writes under its own names).
-            await DeleteUploadsAsync();
-            throw;
-        }
+        var delete = await work.UploadAsync([new Upload(outputName, outputPath, "video/mp4"), .. pictureFiles], cancellationToken);
 
         LogEncoded(logger, sizeBytes, output.Width, output.Height, made.Tiles);
         return new JobResult(
             $"Encoded: {output.Width}x{output.Height} {output.VideoCodec}{(output.AudioCodec is null ? "" : "/" + output.AudioCodec)}, {sizeBytes} bytes, {output.Duration.TotalSeconds:0.0} s; " +
-            $"a poster, {made.Thumbnails.Count} thumbnails and a storyboard of {made.Tiles} tiles.",
+            $"a poster, {made.Thumbnails.Count} thumbnails and a storyboard of {made.Tiles} tiles." + (note is null ? "" : " " + note),
             new VideoOutput(outputName, sizeBytes, Math.Round(output.Duration.TotalSeconds, 3), output.Width, output.Height, output.VideoCodec, output.AudioCodec)
             {
                 Pictures = pictures,
             })
         {
             // Cancelled or taken over at the last moment: this run's uploads are not the result.
-            Discard = DeleteUploadsAsync,
+            Discard = delete,
         };
     }
 
@@ -155,14 +215,14 @@ public sealed partial class EncodeVideoHandler(
     /// The pictures as the job records them, under this run's names (<see cref="StorageNames.PictureBlobName"/>), and
     /// each one's local file paired with its blob name where it is named.
     /// </summary>
-    private static (VideoPictures Pictures, List<(string BlobName, string Path, string ContentType)> Files) Pictures(
+    private static (VideoPictures Pictures, List<Upload> Files) Pictures(
         string id, string runId, MadePictures made, TimeSpan duration)
     {
-        var files = new List<(string, string, string)>();
+        var files = new List<Upload>();
         Picture Stored(LocalPicture local, string name)
         {
             var blobName = StorageNames.PictureBlobName(id, runId, name);
-            files.Add((blobName, local.Path, "image/jpeg"));
+            files.Add(new Upload(blobName, local.Path, "image/jpeg"));
             return new(blobName, local.Width, local.Height, local.AtSeconds is { } at ? Math.Round(at, 3) : null);
         }
 
@@ -183,18 +243,6 @@ public sealed partial class EncodeVideoHandler(
         throw new PermanentJobException(exceeded.Reason);
     }
 
-    private void TryDelete(WorkFolder folder)
-    {
-        try
-        {
-            folder.Dispose();
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            LogCleanupFailed(logger, folder.Path, ex); // unlocked now: the next start-up's clean-up takes it
-        }
-    }
-
     [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Encode started: attempt {Attempt}, delivery {DequeueCount}")]
     private static partial void LogStarted(ILogger logger, int attempt, long dequeueCount);
 
@@ -209,9 +257,9 @@ public sealed partial class EncodeVideoHandler(
     [LoggerMessage(EventId = 2105, Level = LogLevel.Warning, Message = "Over the limit Encoding:{Setting}; the job fails without a retry")]
     private static partial void LogOverLimit(ILogger logger, string setting);
 
-    [LoggerMessage(EventId = 2106, Level = LogLevel.Warning, Message = "ffmpeg failed: {Detail}")]
-    private static partial void LogEncodeFailed(ILogger logger, string detail);
+    [LoggerMessage(EventId = 2111, Level = LogLevel.Information, Message = "Split into {Parts} parts of {Frames} frames, audio as a part of its own: {HasAudio}")]
+    private static partial void LogSplit(ILogger logger, int parts, int frames, bool hasAudio);
 
-    [LoggerMessage(EventId = 2110, Level = LogLevel.Warning, Message = "Could not delete the work folder {Path}")]
-    private static partial void LogCleanupFailed(ILogger logger, string path, Exception exception);
+    [LoggerMessage(EventId = 2112, Level = LogLevel.Information, Message = "Stitched {Parts} parts: {Frames} frames, checked against the source")]
+    private static partial void LogStitched(ILogger logger, int parts, int frames);
 }

@@ -90,6 +90,19 @@ public sealed class EncodingOptions
     [Range(1024L * 1024, long.MaxValue)]
     public long MaxOutputBytes { get; set; } = 16L * 1024 * 1024 * 1024;
 
+    /// <summary>
+    /// Sources longer than this are split at keyframes into parts of about <see cref="PartDuration"/>, encoded as jobs of
+    /// their own on any worker and stitched (<see cref="Splitting.SplitPlan"/>); shorter ones are one job. A split costs
+    /// a probe of every frame, a stitch and a transfer of each part; over a few minutes, the workers that share it win
+    /// that back many times.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan SplitAbove { get; set; } = TimeSpan.FromMinutes(3);
+
+    /// <summary>About how long each part of a split video lasts (it is cut at the first keyframe past each multiple).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan PartDuration { get; set; } = TimeSpan.FromMinutes(1);
+
     public string ResolveWorkingDirectory() =>
         string.IsNullOrWhiteSpace(WorkingDirectory) ? Path.Combine(Path.GetTempPath(), "offload") : WorkingDirectory;
 }

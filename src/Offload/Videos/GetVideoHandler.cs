@@ -20,6 +20,9 @@ public sealed record VideoJobView(
     VideoOutputView? Output,
     IReadOnlyList<JobEventView> Events)
 {
+    /// <summary>For a video split into parts (a long one): how many, and how many have succeeded.</summary>
+    public SplitView? Split { get; init; }
+
     public static VideoJobView From(Job job, IEnumerable<JobEvent> history)
     {
         var source = job.PayloadAs<VideoPayload>();
@@ -37,9 +40,15 @@ public sealed record VideoJobView(
                     Thumbnails = output.Pictures?.Thumbnails.Select((t, i) => PictureView.From(t, VideoRoutes.PicturePath(job.Id, VideoPictures.ThumbnailName(i + 1)))).ToList(),
                     Storyboard = output.Pictures?.Storyboard is { } s ? StoryboardView.From(job.Id, s) : null,
                 },
-            history.Select(JobEventView.From).ToList());
+            history.Select(JobEventView.From).ToList())
+        {
+            Split = job.PartCount > 0 ? new SplitView(job.PartCount, JobParts.SucceededCount(job)) : null,
+        };
     }
 }
+
+/// <summary>A split video's parts (its video in ranges, and its audio): encoded as jobs of their own, on any worker.</summary>
+public sealed record SplitView(int Parts, int Succeeded);
 
 public sealed record VideoSourceView(string? FileName, string ContentType, long SizeBytes);
 
@@ -75,12 +84,19 @@ public sealed record StoryboardView(string Url, string ImageUrl, int Tiles, int 
         storyboard.Tiles, storyboard.Columns, storyboard.TileWidth, storyboard.TileHeight, storyboard.IntervalSeconds);
 }
 
-/// <summary>Reads one video job with its history; <c>null</c> when the caller has none with that id.</summary>
-public sealed class GetVideoHandler(JobStore jobs)
+/// <summary>
+/// Reads one video job with its history; <c>null</c> when the caller has none with that id. A video waiting for its
+/// parts shows their progress, each weighted by its frames (<see cref="JobParts.ProgressOf"/>).
+/// </summary>
+public sealed class GetVideoHandler(JobStore jobs, JobParts parts)
 {
     public async Task<VideoJobView?> HandleAsync(Caller caller, string id, CancellationToken cancellationToken)
     {
         var job = await jobs.FindAsync(id, VideoJob.Kind, caller, cancellationToken);
-        return job is null ? null : VideoJobView.From(job, await jobs.GetHistoryAsync(id, cancellationToken));
+        if (job is null)
+            return null;
+        if (job.Status == JobStatus.Waiting)
+            job.Progress = JobParts.ProgressOf(await parts.ReadAsync(job, cancellationToken));
+        return VideoJobView.From(job, await jobs.GetHistoryAsync(id, cancellationToken));
     }
 }

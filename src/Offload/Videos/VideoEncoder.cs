@@ -16,6 +16,26 @@ public sealed record MediaInfo(
     TimeSpan Duration, int Width, int Height, string VideoCodec, string? PixelFormat, string? AudioCodec, double FrameRate)
 {
     public bool HasAudio => AudioCodec is not null;
+
+    /// <summary>The container, as ffprobe names its demuxer (<c>avi</c>, <c>mov,mp4,m4a,3gp,3g2,mj2</c>).</summary>
+    public string? Format { get; init; }
+
+    /// <summary>The file's start time: where ffmpeg's <c>-ss</c> counts from (an MPEG-TS often starts past 1 s).</summary>
+    public TimeSpan StartTime { get; init; }
+}
+
+/// <summary>
+/// What ffmpeg reads an encode from: a local file, or a blob by a short-lived read link (a part of a split encode reads
+/// only its range of the source). A link is read with <see cref="Format"/>'s demuxer, and over HTTP(S) alone
+/// (<see cref="VideoEncoder.LinkProtocols"/>): no playlist demuxer can send ffmpeg to other addresses.
+/// </summary>
+public sealed record EncodeInput(string Location, string? Format = null)
+{
+    public bool IsLink => Location.StartsWith("http://", StringComparison.Ordinal) || Location.StartsWith("https://", StringComparison.Ordinal);
+
+    public static EncodeInput File(string path) => new(path);
+
+    public static EncodeInput Link(Uri url, string format) => new(url.AbsoluteUri, format);
 }
 
 /// <summary>
@@ -98,6 +118,33 @@ public sealed partial class VideoEncoder
     /// </summary>
     public const string LocalFilesOnly = "-protocol_whitelist file";
 
+    /// <summary>What ffmpeg may open to read a blob by its link: HTTP(S) and what it runs over, nothing else.</summary>
+    public const string LinkProtocols = "-protocol_whitelist https,http,tls,tcp";
+
+    /// <summary>
+    /// ffmpeg's input from <paramref name="input"/>: a local file, read as a file alone; or a link, read over HTTP(S)
+    /// alone with the demuxer its probe found, given first (ffmpeg's own seeking reads only the ranges it needs).
+    /// </summary>
+    public static FFMpegArguments From(EncodeInput input, Action<FFMpegInputOptions>? options = null)
+    {
+        if (!input.IsLink)
+            return FFMpegArguments.FromFileInput(input.Location, verifyExists: true, i => { i.WithCustomArgument(LocalFilesOnly); options?.Invoke(i); });
+        if (input.Format is not { } format || !LinkFormats.Contains(format))
+            throw new ArgumentException($"A link is read only with a container demuxer of {nameof(LinkFormats)}, not '{input.Format}'.", nameof(input));
+        return FFMpegArguments.FromUrlInput(new Uri(input.Location), i =>
+        {
+            i.WithCustomArgument(LinkProtocols).WithCustomArgument($"-f {format.Split(',')[0]}");
+            options?.Invoke(i);
+        });
+    }
+
+    /// <summary>
+    /// The containers (as ffprobe names them) ffmpeg reads by link, for a split encode: self-contained files, never a
+    /// playlist or a concat list, which name other addresses.
+    /// </summary>
+    public static IReadOnlySet<string> LinkFormats { get; } =
+        new HashSet<string>(StringComparer.Ordinal) { "mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm", "avi", "mpegts", "flv" };
+
     /// <summary>Probes a file; <c>null</c> when it is not a media file with a video stream.</summary>
     /// <exception cref="PermanentJobException">The file names inputs that are not local files.</exception>
     public async Task<MediaInfo?> ProbeAsync(string path, CancellationToken cancellationToken)
@@ -126,7 +173,11 @@ public sealed partial class VideoEncoder
 
         return new MediaInfo(
             analysis.Duration, video.Width.Value, video.Height.Value, video.CodecName ?? "unknown", video.PixelFormat,
-            analysis.PrimaryAudioStream?.CodecName, video.AverageFrameRate);
+            analysis.PrimaryAudioStream?.CodecName, video.AverageFrameRate)
+        {
+            Format = analysis.Format.FormatName,
+            StartTime = analysis.Format.StartTime,
+        };
     }
 
     /// <summary>
@@ -134,8 +185,22 @@ public sealed partial class VideoEncoder
     /// the start of every storyboard slot (<see cref="PicturePlan.KeyframeExpression"/>) for <see cref="MakePicturesAsync"/>.
     /// </summary>
     /// <exception cref="EncodeFailedException">ffmpeg exited with an error.</exception>
-    public async Task EncodeAsync(
-        string source, MediaInfo info, string output, Action<double> onProgress, CancellationToken cancellationToken)
+    public Task EncodeAsync(
+        string source, MediaInfo info, string output, Action<double> onProgress, CancellationToken cancellationToken) =>
+        RunEncodeAsync(BuildArguments(source, info, output), info, info.Duration, onProgress, cancellationToken);
+
+    /// <summary>
+    /// Encodes one part of a split encode (<see cref="BuildPartArguments"/>), reporting 0-100 of its
+    /// <paramref name="length"/> as it goes.
+    /// </summary>
+    /// <exception cref="EncodeFailedException">ffmpeg exited with an error.</exception>
+    public Task EncodePartAsync(
+        EncodeInput source, MediaInfo info, Splitting.VideoPart part, TimeSpan length, string output, Action<double> onProgress, CancellationToken cancellationToken) =>
+        RunEncodeAsync(BuildPartArguments(source, info, part, output), info, length, onProgress, cancellationToken);
+
+    /// <summary>Runs an encode's ffmpeg on a thread of its own until it exits, reporting progress over <paramref name="length"/>.</summary>
+    private async Task RunEncodeAsync(
+        FFMpegArgumentProcessor arguments, MediaInfo info, TimeSpan length, Action<double> onProgress, CancellationToken cancellationToken)
     {
         // No grace period: FFMpegCore's default lets ffmpeg finish on 'q' for up to 5 s (libx264 flushes its lookahead),
         // and every cancellation here (a person's cancel, a take-over, the time limit, the host stopping) throws the
@@ -144,8 +209,8 @@ public sealed partial class VideoEncoder
         activity?.SetTag("offload.video.source_codec", info.VideoCodec);
         activity?.SetTag("offload.video.source_height", info.Height);
         activity?.SetTag("offload.video.duration_s", info.Duration.TotalSeconds);
-        var processor = BuildArguments(source, info, output)
-            .NotifyOnPercentageProgress(onProgress, info.Duration)
+        var processor = arguments
+            .NotifyOnPercentageProgress(onProgress, length)
             .CancellableThrough(cancellationToken, gracePeriod: TimeSpan.Zero);
 
         // A thread of its own, blocked until ffmpeg exits: the kernel's parent-death signal follows the thread that
@@ -205,9 +270,8 @@ public sealed partial class VideoEncoder
     /// its keyframe, with the same video settings as a single pass and keyframes at the same storyboard slots of the
     /// whole video's timeline; no audio (encoded once, for the whole source).
     /// </summary>
-    public FFMpegArgumentProcessor BuildPartArguments(string source, MediaInfo info, Splitting.VideoPart part, string output) =>
-        FFMpegArguments
-            .FromFileInput(source, verifyExists: true, i => i.WithCustomArgument(LocalFilesOnly).WithCustomArgument($"-ss {part.SeekArgument}"))
+    public FFMpegArgumentProcessor BuildPartArguments(EncodeInput source, MediaInfo info, Splitting.VideoPart part, string output) =>
+        From(source, i => i.WithCustomArgument($"-ss {part.SeekArgument(info.StartTime)}"))
             .OutputToFile(output, overwrite: true, o =>
             {
                 o.WithCustomArgument(string.Create(CultureInfo.InvariantCulture, $"-frames:v {part.Frames}"))

@@ -3,12 +3,16 @@ using Microsoft.Extensions.Options;
 using Offload.Jobs;
 using Offload.Messaging;
 using Offload.Quotas;
+using Offload.Videos.Splitting;
 
 namespace Offload.Videos;
 
 public static class VideosServiceCollectionExtensions
 {
-    /// <summary>Videos: the upload API, and the <c>video</c> kind of work that encodes them on <c>heavy-compute</c>.</summary>
+    /// <summary>
+    /// Videos: the upload API, and the <c>video</c> kind of work that encodes them on <c>heavy-compute</c>, with the
+    /// <c>video-part</c> and <c>video-audio</c> kinds a long one is split into.
+    /// </summary>
     public static IServiceCollection AddVideos(this IServiceCollection services)
     {
         services.AddOptions<VideoOptions>().BindConfiguration(VideoOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
@@ -34,7 +38,22 @@ public static class VideosServiceCollectionExtensions
             kind.Events[JobStatus.Failed] = "video.failed";
             kind.Events[JobStatus.Cancelled] = "video.cancelled";
         });
+        // The parts of a split video: the same queue, retries and faults as a whole one.
+        services.AddJobKind<VideoPartPayload, EncodePartHandler>(VideoPartJobs.PartKind, QueueNames.HeavyCompute, kind =>
+        {
+            kind.Retry = sp => sp.GetRequiredService<IOptions<EncodingOptions>>().Value.Retry;
+            kind.Faults = EncodeVideoHandler.Classify;
+        });
+        services.AddJobKind<VideoAudioPayload, EncodeAudioHandler>(VideoPartJobs.AudioKind, QueueNames.HeavyCompute, kind =>
+        {
+            kind.Retry = sp => sp.GetRequiredService<IOptions<EncodingOptions>>().Value.Retry;
+            kind.Faults = EncodeVideoHandler.Classify;
+        });
         services.AddSingleton<VideoEncoder>();
+        services.AddSingleton<SplitEncoder>();
+        services.AddSingleton<EncodeWork>();
+        services.AddSingleton<PartSourceLinks>();
+        services.AddSingleton<IJobEndListener, SplitVideoCleanup>();
         services.AddHostedService<WorkFolderCleaner>();
         services.AddSingleton<IJobEndListener, VideoNotifications>();
 

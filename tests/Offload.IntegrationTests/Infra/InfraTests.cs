@@ -130,6 +130,7 @@ public sealed class InfraTests
             new("encode", TableContributor, "tables/jobexpiries"),
             new("encode", TableReader, "tables/webhooks"),
             new("encode", TableContributor, "tables/webhookdeliveries"),
+            new("encode", BlobDelegator, "account"), // signs the read links of a split video's parts
             new("encode", MetricsPublisher, "insights"),
         }, grants.ToHashSet());
         Assert.Equal(grants.Count, grants.Distinct().Count());
@@ -143,7 +144,9 @@ public sealed class InfraTests
         Assert.Contains(new Grant("encode", BlobReader, "containers/uploads"), encode);
         Assert.Contains(new Grant("encode", BlobContributor, "containers/outputs"), encode);
         Assert.DoesNotContain(encode, g => g.Scope is "vault" || g.Scope.StartsWith("secrets/", StringComparison.Ordinal));
-        Assert.DoesNotContain(encode, g => g.Scope == "account"); // no account-wide blob, queue or table role
+        // No account-wide blob, queue or table role: only the delegator's, which holds no data (a link it signs reads
+        // what the identity's container roles read).
+        Assert.Equal([BlobDelegator], encode.Where(g => g.Scope == "account").Select(g => g.Role));
         Assert.DoesNotContain(encode, g => g.Scope == "containers/app-package-api");
         Assert.DoesNotContain(encode, g => g.Scope is "tables/apikeys" or "tables/idempotency" or "tables/webhooksecrets");
         Assert.Equal([BlobReader], encode.Where(g => g.Scope == "containers/uploads").Select(g => g.Role));

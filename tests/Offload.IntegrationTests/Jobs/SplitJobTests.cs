@@ -144,7 +144,7 @@ public sealed class SplitJobTests(StorageFixture fixture) : IAsyncLifetime
         var history = await HistoryAsync(job.Id);
         Assert.Equal(6, history.Count(e => e.Reason.Contains(" succeeded in ", StringComparison.Ordinal)));
         Assert.Single(history, e => e.Reason.EndsWith("Every part has succeeded: the next stage is queued.", StringComparison.Ordinal));
-        Assert.Contains(history, e => e.Reason.StartsWith("Part 3 of 6 succeeded in ", StringComparison.Ordinal) && e.Reason.Contains($"on {JobClaim.WorkerName}", StringComparison.Ordinal));
+        Assert.Contains(history, e => e.Reason.StartsWith("Part 3 of 6 (square) succeeded in ", StringComparison.Ordinal) && e.Reason.Contains($"on {JobClaim.WorkerName}", StringComparison.Ordinal));
         Assert.Equal([job.Id], await QueuedIdsAsync()); // queued once for its next stage
 
         // Its message twice at once: one claim wins, the next stage runs once.
@@ -198,7 +198,7 @@ public sealed class SplitJobTests(StorageFixture fixture) : IAsyncLifetime
         await DeliverAsync(ids[1]); // 13: a permanent fault
 
         var failed = await fixture.JobAsync(job.Id);
-        Assert.Equal((JobStatus.Failed, "Part 2 of 3 failed: 13 cannot be squared here."), (failed.Status, failed.Error));
+        Assert.Equal((JobStatus.Failed, "Part 2 of 3 (square) failed: 13 cannot be squared here."), (failed.Status, failed.Error));
         Assert.Equal(1, _ended.Count(job.Id, JobStatus.Failed)); // its own end is told: its events go out
         Assert.Equal(JobStatus.Succeeded, (await fixture.JobAsync(ids[0])).Status);
         var cancelled = await fixture.JobAsync(ids[2]);

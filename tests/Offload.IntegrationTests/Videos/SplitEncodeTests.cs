@@ -41,17 +41,17 @@ public sealed partial class SplitEncodeTests(ITestOutputHelper output) : IDispos
         foreach (var part in plan.Parts)
         {
             var path = Path.Combine(_folder, $"part-{part.Index:000}.mp4");
-            await splitter.EncodePartAsync(source, info, part, path, CancellationToken.None);
+            await _encoder.EncodePartAsync(EncodeInput.File(source), info, part, part.Length(SourceFigures.Of(sourceFrames)), path, _ => { }, CancellationToken.None);
             parts.Add((part, path));
         }
 
         var sound = audio ? Path.Combine(_folder, "audio.m4a") : null;
         if (sound is not null)
-            await splitter.EncodeAudioAsync(source, 128, sound, CancellationToken.None);
+            await splitter.EncodeAudioAsync(EncodeInput.File(source), 128, sound, CancellationToken.None);
         var split = Path.Combine(_folder, "split.mp4");
         await splitter.StitchAsync(parts, sound, split, CancellationToken.None);
 
-        await splitter.CheckAsync(split, sourceFrames, plan.Parts, audio, CancellationToken.None); // throws with the reason
+        await splitter.CheckAsync(split, SourceFigures.Of(sourceFrames), plan.Parts, audio, CancellationToken.None); // throws with the reason
 
         var single = Path.Combine(_folder, "single.mp4");
         await _encoder.EncodeAsync(source, info, single, _ => { }, CancellationToken.None);
@@ -60,7 +60,7 @@ public sealed partial class SplitEncodeTests(ITestOutputHelper output) : IDispos
         Assert.InRange((await _encoder.ProbePacketsAsync(single, "v", CancellationToken.None)).Count, sourceFrames.Count, sourceFrames.Count + (audio ? 1 : 0));
         var facts = await Ffmpeg.ProbeAsync(split);
         Assert.Equal(("h264", "yuv420p", audio ? "aac" : null, true), (facts.VideoCodec, facts.PixelFormat, facts.AudioCodec, facts.MoovBeforeMdat));
-        var (ssim, perFrame) = await SsimAsync(split, single);
+        var (ssim, perFrame) = await Ffmpeg.SsimAsync(split, single, _folder);
         // Around each cut: the five frames either side of where a part begins.
         var nearCuts = plan.Parts.Skip(1).SelectMany(p => Enumerable.Range(p.FirstFrame - 5, 10)).Where(i => i >= 0 && i < perFrame.Count).Select(i => perFrame[i]).Min();
         var report = $"[split] {clip}: {plan.Parts.Count} parts ({string.Join(", ", plan.Parts.Select(p => p.Frames))} frames), " +
@@ -83,31 +83,16 @@ public sealed partial class SplitEncodeTests(ITestOutputHelper output) : IDispos
         foreach (var part in plan.Parts.Take(3)) // the last part is missing
         {
             var path = Path.Combine(_folder, $"part-{part.Index:000}.mp4");
-            await splitter.EncodePartAsync(source, info, part, path, CancellationToken.None);
+            await _encoder.EncodePartAsync(EncodeInput.File(source), info, part, part.Length(SourceFigures.Of(sourceFrames)), path, _ => { }, CancellationToken.None);
             parts.Add((part, path));
         }
 
         var split = Path.Combine(_folder, "split.mp4");
         await splitter.StitchAsync(parts, null, split, CancellationToken.None);
 
-        var failed = await Assert.ThrowsAsync<EncodeFailedException>(() => splitter.CheckAsync(split, sourceFrames, plan.Parts, false, CancellationToken.None));
+        var failed = await Assert.ThrowsAsync<EncodeFailedException>(() => splitter.CheckAsync(split, SourceFigures.Of(sourceFrames), plan.Parts, false, CancellationToken.None));
         Assert.Equal($"The joined video has {plan.Parts.Take(3).Sum(p => p.Frames)} frames where the source has {sourceFrames.Count}.", failed.Message);
     }
-
-    /// <summary>
-    /// ffmpeg's ssim filter over two videos of the same size, frames paired by time: the whole ("All:0.99…") and each
-    /// frame's, in order (its stats file: "n:1 Y:… All:…").
-    /// </summary>
-    private async Task<(double All, IReadOnlyList<double> PerFrame)> SsimAsync(string a, string b)
-    {
-        var stats = Path.Combine(_folder, "ssim.log");
-        var result = await Command.ExecAsync("ffmpeg", ["-hide_banner", "-i", a, "-i", b, "-lavfi", $"ssim=stats_file={stats}", "-f", "null", "-"]);
-        var perFrame = (await File.ReadAllLinesAsync(stats)).Select(l => double.Parse(SsimAll().Match(l).Groups[1].Value, CultureInfo.InvariantCulture)).ToList();
-        return (double.Parse(SsimAll().Match(result.Error).Groups[1].Value, CultureInfo.InvariantCulture), perFrame);
-    }
-
-    [GeneratedRegex(@"All:([0-9.]+)")]
-    private static partial Regex SsimAll();
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 }

@@ -78,4 +78,29 @@ public class EncodingTests
         var options = new EncodingOptions();
         Assert.True(Validator.TryValidateObject(options, new ValidationContext(options), [], validateAllProperties: true));
     }
+
+    [Fact]
+    public void BuildPartArguments_ReadsALinkOverHttpAlone_WithTheProbedDemuxer_AndSeeksFromTheFilesStart()
+    {
+        var source = EncodeInput.Link(new Uri("http://127.0.0.1:10000/devstoreaccount1/uploads/abc?sv=2024&sig=x"), "mov,mp4,m4a,3gp,3g2,mj2");
+        var info = WithAudio with { StartTime = TimeSpan.FromSeconds(1.4) };
+        var part = new Offload.Videos.Splitting.VideoPart(2, TimeSpan.FromSeconds(21.4), 500, 250);
+
+        var args = Encoder().BuildPartArguments(source, info, part, "part.mp4").Arguments;
+
+        Assert.StartsWith("-protocol_whitelist https,http,tls,tcp -f mov -ss 20.000000 -i \"http://127.0.0.1:10000/devstoreaccount1/uploads/abc?sv=2024&sig=x\"", args);
+        Assert.Contains("-frames:v 250 ", args);
+        Assert.Contains("-an", args);
+    }
+
+    [Theory]
+    [InlineData("hls")]
+    [InlineData("concat")]
+    [InlineData(null)]
+    public void ALink_IsNeverReadWithAPlaylistDemuxer(string? format) =>
+        Assert.Throws<ArgumentException>(() => VideoEncoder.From(new EncodeInput("https://example.com/uploads/abc", format)));
+
+    [Fact]
+    public void AFile_IsStillReadAsALocalFileAlone() =>
+        Assert.StartsWith("-protocol_whitelist file -i \"in.avi\"", VideoEncoder.From(EncodeInput.File("in.avi")).OutputToFile("out.mp4").Arguments);
 }

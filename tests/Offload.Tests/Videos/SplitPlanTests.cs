@@ -71,5 +71,5 @@ public class SplitPlanTests
     [InlineData(40.04, "40.040000")]
     [InlineData(33.366666666, "33.366666")] // rounded down: never past the keyframe
     public void ThePartsSeek_IsInWholeMicrosecondsRoundedDown(double seconds, string argument) =>
-        Assert.Equal(argument, new VideoPart(0, TimeSpan.FromSeconds(seconds), 0, 1).SeekArgument);
+        Assert.Equal(argument, new VideoPart(0, TimeSpan.FromSeconds(seconds), 0, 1).SeekArgument(TimeSpan.Zero));
 }

@@ -18,13 +18,9 @@ public sealed class SplitEncoder(VideoEncoder encoder)
         return new SourceFrames([.. frames.Select(f => f.Time)], frames.Select((f, i) => (f.Key, i)).Where(f => f.Key).Select(f => f.i).ToHashSet());
     }
 
-    public Task EncodePartAsync(string source, MediaInfo info, VideoPart part, string output, CancellationToken cancellationToken) =>
-        encoder.RunAsync(encoder.BuildPartArguments(source, info, part, output), $"ffmpeg could not encode part {part.Index + 1}", cancellationToken);
-
-    /// <summary>The source's first audio stream as AAC in an M4A, whole.</summary>
-    public Task EncodeAudioAsync(string source, int bitrateKbps, string output, CancellationToken cancellationToken) =>
-        encoder.RunAsync(FFMpegArguments
-            .FromFileInput(source, verifyExists: true, i => i.WithCustomArgument(VideoEncoder.LocalFilesOnly))
+    /// <summary>The source's first audio stream as AAC in an M4A, whole (read by link, or from a file).</summary>
+    public Task EncodeAudioAsync(EncodeInput source, int bitrateKbps, string output, CancellationToken cancellationToken) =>
+        encoder.RunAsync(VideoEncoder.From(source)
             .OutputToFile(output, overwrite: true, o => o
                 .WithCustomArgument("-map 0:a:0 -vn")
                 .WithAudioCodec("aac")
@@ -64,14 +60,14 @@ public sealed class SplitEncoder(VideoEncoder encoder)
     /// the video, lasting as long, without a gap; and a keyframe where each part begins.
     /// </summary>
     /// <exception cref="EncodeFailedException">A check failed: the reason names it, with the figures.</exception>
-    public async Task CheckAsync(string output, SourceFrames source, IReadOnlyList<VideoPart> parts, bool hasAudio, CancellationToken cancellationToken)
+    public async Task CheckAsync(string output, SourceFigures source, IReadOnlyList<VideoPart> parts, bool hasAudio, CancellationToken cancellationToken)
     {
         var frames = await ProbeFramesAsync(output, cancellationToken);
-        var frame = TimeSpan.FromSeconds(1 / (source.ConstantFrameRate ?? 25));
-        if (frames.Count != source.Count)
-            throw new EncodeFailedException($"The joined video has {frames.Count} frames where the source has {source.Count}.");
+        var frame = source.Frame;
+        if (frames.Count != source.Frames)
+            throw new EncodeFailedException($"The joined video has {frames.Count} frames where the source has {source.Frames}.");
         var length = frames.Times[^1] - frames.Times[0];
-        var sourceLength = source.Times[^1] - source.Times[0];
+        var sourceLength = source.Length;
         if ((length - sourceLength).Duration() > frame)
             throw new EncodeFailedException($"The joined video lasts {length.TotalSeconds:0.000} s where the source lasts {sourceLength.TotalSeconds:0.000} s.");
         if (parts.FirstOrDefault(p => !frames.Keyframes.Contains(p.FirstFrame)) is { } soft)

@@ -32,13 +32,36 @@ public sealed record SourceFrames(IReadOnlyList<TimeSpan> Times, IReadOnlySet<in
 }
 
 /// <summary>
+/// What a stitched output is held to (<see cref="SplitEncoder.CheckAsync"/>): the source's frame count, its first and
+/// last frame's times, and its frame rate. Small enough to travel in each part's payload, so the stitch need not read
+/// the source again.
+/// </summary>
+public sealed record SourceFigures(int Frames, double FirstSeconds, double LastSeconds, double FrameRate)
+{
+    public static SourceFigures Of(SourceFrames frames) =>
+        new(frames.Count, frames.Times[0].TotalSeconds, frames.Times[^1].TotalSeconds, frames.ConstantFrameRate ?? 25);
+
+    /// <summary>From the first frame to the last.</summary>
+    public TimeSpan Length => TimeSpan.FromSeconds(LastSeconds - FirstSeconds);
+
+    public TimeSpan Frame => TimeSpan.FromSeconds(1 / FrameRate);
+}
+
+/// <summary>
 /// A part of a split encode: the frames <see cref="FirstFrame"/> to <see cref="FirstFrame"/> + <see cref="Frames"/> - 1
 /// of the source, from the keyframe at <see cref="Start"/>. Parts cover the source's frames once each, in order.
 /// </summary>
 public sealed record VideoPart(int Index, TimeSpan Start, int FirstFrame, int Frames)
 {
-    /// <summary>The part's start as ffmpeg's <c>-ss</c> takes it: whole microseconds, rounded down, so the keyframe is in.</summary>
-    public string SeekArgument => (Math.Floor(Start.TotalMicroseconds) / 1e6).ToString("0.000000", CultureInfo.InvariantCulture);
+    /// <summary>How long the part plays: its frames at the source's frame rate.</summary>
+    public TimeSpan Length(SourceFigures source) => TimeSpan.FromSeconds(Frames / source.FrameRate);
+
+    /// <summary>
+    /// The part's start as ffmpeg's <c>-ss</c> takes it: from the file's start time (<see cref="MediaInfo.StartTime"/>;
+    /// frame times are the file's own), in whole microseconds rounded down, so the keyframe is in.
+    /// </summary>
+    public string SeekArgument(TimeSpan fileStart) =>
+        (Math.Max(0, Math.Floor((Start - fileStart).TotalMicroseconds)) / 1e6).ToString("0.000000", CultureInfo.InvariantCulture);
 }
 
 /// <summary>Whether a source is split, and into which parts; or why it is encoded as one job.</summary>
