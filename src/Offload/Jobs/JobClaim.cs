@@ -137,7 +137,7 @@ public sealed partial class JobClaim(
             {
                 j.Attempts = attempt;
                 j.Worker = WorkerName;
-                j.Progress = nextStage ? JobParts.PartsProgress : 0;
+                j.Progress = JobParts.AllSucceeded(job) ? JobParts.PartsProgress : 0; // the next stage, again or for the first time
                 j.StartedAt = now;
                 j.Error = null;
                 j.NextAttemptAt = null;

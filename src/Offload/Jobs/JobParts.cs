@@ -71,9 +71,11 @@ public sealed partial class JobParts(JobStore jobs, JobQueue queue, JobKinds kin
     internal static List<Job> NewParts(Job job, IReadOnlyList<JobPart> parts, DateTimeOffset now)
     {
         var key = job.LeaseOwner ?? throw new ArgumentException("Only a run that holds the job splits it.", nameof(job));
+        // In the shard of their id, which is the job's own (the same last digit), or for a job stored before the shards
+        // the shard its id would have: where JobStore.GetAsync and the sweeper look.
         return [.. parts.Select((part, index) => new Job
         {
-            PartitionKey = job.PartitionKey,
+            PartitionKey = JobRows.ShardOf(IdOf(job.Id, key, index)),
             RowKey = JobRows.JobKey(IdOf(job.Id, key, index)),
             Kind = part.Kind,
             Owner = job.Owner,
@@ -148,8 +150,17 @@ public sealed partial class JobParts(JobStore jobs, JobQueue queue, JobKinds kin
         for (var i = 0; i < Tries; i++)
         {
             var job = await jobs.GetAsync(part.ParentId!, cancellationToken);
+            if (job is { IsFinal: true, PartsKey: { } key } && part.PartIndex < job.PartCount && IdOf(job.Id, key, part.PartIndex) == part.Id)
+            {
+                // It ended while this part ran (a part failed, or it was cancelled): its end is told again, in case the
+                // telling that ended it was cut short (its listeners are once-only by themselves), which also cancels
+                // the parts still running.
+                await services.GetRequiredService<JobEndListeners>().NotifyAsync(job, cancellationToken);
+                return job;
+            }
+
             if (job is not { Status: JobStatus.Waiting } || !IsWanted(part, job))
-                return job; // it ended (failed, cancelled), or this part is of a split it no longer waits for
+                return job; // this part is of a split it no longer waits for
             var n = job.PartCount;
             var which = $"Part {part.PartIndex + 1} of {n} ({part.Kind})";
             Job? moved;

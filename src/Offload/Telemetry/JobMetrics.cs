@@ -29,7 +29,7 @@ public static class JobMetrics
         "offload.jobs.retried", "{job}", "Attempts that failed and will be tried again after a backoff (or a worker that stopped mid-job)");
 
     private static readonly Counter<long> Cancelled = Instrumentation.Meter.CreateCounter<long>(
-        "offload.jobs.cancelled", "{job}", "Jobs a person cancelled");
+        "offload.jobs.cancelled", "{job}", "Jobs cancelled: by a person, or the parts of a split job that ended");
 
     private static readonly Histogram<double> Duration = Instrumentation.Meter.CreateHistogram(
         "offload.job.duration", "s", "How long an attempt ran, from its claim to its end; tagged with the status it ended in", advice: Seconds);

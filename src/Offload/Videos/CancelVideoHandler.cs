@@ -16,7 +16,7 @@ public abstract record CancelVideoResult
 /// is ignored when it arrives (the job is final); a running encode notices at its next heartbeat and stops ffmpeg.
 /// The source stays in <c>uploads/</c>, so the job can be sent through again (POST …/retry).
 /// </summary>
-public sealed class CancelVideoHandler(JobStore jobs, JobEndListeners ended)
+public sealed class CancelVideoHandler(JobStore jobs, Messaging.JobQueue queue, JobEndListeners ended)
 {
     public const string Reason = "Cancelled by request.";
 
@@ -40,6 +40,10 @@ public sealed class CancelVideoHandler(JobStore jobs, JobEndListeners ended)
             }, cancellationToken);
             if (cancelled is not null)
             {
+                // A video waiting for its parts has no worker to tell its listeners (which cancel the parts) should this
+                // telling fail: its message goes first, and its delivery, finding it final, tells them again.
+                if (job.Status == JobStatus.Waiting)
+                    await queue.DispatchAsync(cancelled, CancellationToken.None);
                 // Not cut short by the caller going away: the move is made, its listeners must hear of it. A running
                 // job's worker tells them too once it stops (JobRunner), so a failure here is not the last chance.
                 await ended.NotifyAsync(cancelled, CancellationToken.None);

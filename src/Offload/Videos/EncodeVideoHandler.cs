@@ -29,6 +29,9 @@ public sealed partial class EncodeVideoHandler(
 {
     private readonly EncodingOptions _options = options.Value;
 
+    /// <summary>The most parts a video is split into.</summary>
+    public const int MaxParts = 100;
+
     public Task<JobResult> RunAsync(VideoPayload payload, JobContext context, CancellationToken cancellationToken)
     {
         LogStarted(logger, context.Attempt, context.DequeueCount);
@@ -107,7 +110,9 @@ public sealed partial class EncodeVideoHandler(
         var frames = await splitter.ProbeFramesAsync(sourcePath, cancellationToken);
         if (frames.Count > 0 && frames.Times[^1] - frames.Times[0] > EncodeLimits.EncodeUntil(info))
             return (null, $"Not split: its frames run past the {EncodeLimits.Clock(info.Duration)} it states.");
-        var decision = SplitPlan.Decide(frames, info.Duration, _options.SplitAbove, _options.PartDuration);
+        // At most MaxParts parts: a longer video gets longer parts (every part is a message, a write on the video, a read on each GET).
+        var partDuration = TimeSpan.FromTicks(Math.Max(_options.PartDuration.Ticks, info.Duration.Ticks / MaxParts));
+        var decision = SplitPlan.Decide(frames, info.Duration, _options.SplitAbove, partDuration);
         if (!decision.IsSplit)
             return (null, $"Not split: {decision.WhyNot}");
 
@@ -123,7 +128,7 @@ public sealed partial class EncodeVideoHandler(
             parts.Add(JobPart.Of(VideoPartJobs.AudioKind, new VideoAudioPayload(source), 0, "the audio, whole"));
         LogSplit(logger, decision.Parts.Count, frames.Count, info.HasAudio);
         return (JobResult.Split(
-            $"Split into {decision.Parts.Count} parts of about {_options.PartDuration.TotalSeconds:0.#} s at keyframes ({frames.Count} frames)" +
+            $"Split into {decision.Parts.Count} parts of about {partDuration.TotalSeconds:0.#} s at keyframes ({frames.Count} frames)" +
             (info.HasAudio ? ", and the audio as a part of its own" : "") + $": {parts.Count} jobs on {Messaging.QueueNames.HeavyCompute}.", parts), null);
     }
 
@@ -140,6 +145,13 @@ public sealed partial class EncodeVideoHandler(
             .OrderBy(p => p.Payload.Part.Index).ToList();
         var audio = parts.SingleOrDefault(p => p.Kind == VideoPartJobs.AudioKind)?.ResultAs<EncodedPiece>();
         var first = video[0].Payload;
+        // The parts together are the output: over the output limit, or no room for them and the joined file, fail now.
+        var pieces = video.Sum(p => p.Piece.SizeBytes) + (audio?.SizeBytes ?? 0);
+        if (pieces >= _options.MaxOutputBytes)
+            ThrowIfOver(new LimitExceeded(nameof(EncodingOptions.MaxOutputBytes),
+                $"The encoded parts reached the output limit of {_options.MaxOutputBytes / 1048576.0:0.#} MB (Encoding:MaxOutputBytes)."));
+        if (DiskSpace.ShortfallForOutput(2 * pieces, new DriveInfo(workDirectory).AvailableFreeSpace) is { } noRoom)
+            throw new PermanentJobException(noRoom);
 
         var outputs = blobs.GetBlobContainerClient(StorageNames.OutputsContainer);
         async Task<string> DownloadAsync(EncodedPiece piece, string name)

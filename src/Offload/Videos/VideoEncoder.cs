@@ -42,9 +42,13 @@ public sealed record EncodeInput(string Location, string? Format = null)
 /// ffmpeg ran and failed on a file ffprobe accepted: worth another try. <see cref="Exception.Message"/> is for the
 /// job's reason; <see cref="Detail"/> (ffmpeg's own words, which name the worker's files) is for the log only.
 /// </summary>
-public sealed class EncodeFailedException(string message, string? detail = null, Exception? inner = null) : Exception(message, inner)
+public sealed partial class EncodeFailedException(string message, string? detail = null, Exception? inner = null) : Exception(message, inner)
 {
-    public string? Detail { get; } = detail;
+    /// <summary>ffmpeg's words, with the query of any link cut off: a part's read link (its SAS) never reaches a log.</summary>
+    public string? Detail { get; } = detail is null ? null : LinkQuery().Replace(detail, "$1?…");
+
+    [GeneratedRegex(@"(https?://[^\s?""']+)\?[^\s""']*")]
+    private static partial Regex LinkQuery();
 }
 
 /// <summary>

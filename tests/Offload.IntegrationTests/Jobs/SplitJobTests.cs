@@ -128,6 +128,7 @@ public sealed class SplitJobTests(StorageFixture fixture) : IAsyncLifetime
         Assert.Equal(partIds.Order(), (await QueuedIdsAsync()).Order()); // the parts are queued, nothing else
         Assert.All(partIds, id => Assert.Equal(JobRows.ShardOf(job.Id), JobRows.ShardOf(id))); // in the job's shard
         var part = await fixture.JobAsync(partIds[2]);
+        Assert.Equal(JobRows.ShardOf(part.Id), part.PartitionKey); // where a read by its id looks, whatever the job's own layout
         Assert.Equal((SquareKind, JobStatus.Queued, job.Id, 2, 3L, job.Owner), (part.Kind, part.Status, part.ParentId, part.PartIndex, part.PartWeight, part.Owner));
         Assert.Equal($"Part 3 of 6 of job {job.Id}: the square of 3.", (await HistoryAsync(part.Id))[0].Reason);
 
@@ -206,6 +207,8 @@ public sealed class SplitJobTests(StorageFixture fixture) : IAsyncLifetime
 
         await DeliverAsync(ids[2]); // its message comes: nothing runs
         Assert.Equal(cancelled.EventCount, (await fixture.JobAsync(ids[2])).EventCount);
+        // ... but the job's end is told again (in case the telling that ended it was cut short: its parts would run on).
+        Assert.Equal(2, _ended.Count(job.Id, JobStatus.Failed));
     }
 
     [Fact]

@@ -103,4 +103,14 @@ public class EncodingTests
     [Fact]
     public void AFile_IsStillReadAsALocalFileAlone() =>
         Assert.StartsWith("-protocol_whitelist file -i \"in.avi\"", VideoEncoder.From(EncodeInput.File("in.avi")).OutputToFile("out.mp4").Arguments);
+
+    [Fact]
+    public void FfmpegsWords_KeepNoReadLink_WhenTheyNameTheSource()
+    {
+        var failed = new EncodeFailedException("ffmpeg could not encode part 2 (exit code 1).",
+            "http://127.0.0.1:10000/devstoreaccount1/uploads/abc?sv=2024-08-04&sr=b&sig=s3cr3t%2Bsig: Connection refused");
+
+        Assert.DoesNotContain("s3cr3t", failed.Detail);
+        Assert.StartsWith("http://127.0.0.1:10000/devstoreaccount1/uploads/abc?…", failed.Detail);
+    }
 }

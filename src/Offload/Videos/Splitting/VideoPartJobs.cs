@@ -67,7 +67,8 @@ public sealed class PartSourceLinks(BlobServiceClient blobs, BlobLinks links, IO
 /// ranges it needs, not the whole file), with the settings of a single pass, and uploads them under a name of this
 /// run's own. Idempotent as every encode is: a run that is not the result deletes its upload.
 /// </summary>
-public sealed partial class EncodePartHandler(EncodeWork work, PartSourceLinks links, VideoEncoder encoder, ILogger<EncodePartHandler> logger)
+public sealed partial class EncodePartHandler(
+    EncodeWork work, PartSourceLinks links, VideoEncoder encoder, IOptions<EncodingOptions> options, ILogger<EncodePartHandler> logger)
     : IJobHandler<VideoPartPayload>
 {
     public Task<JobResult> RunAsync(VideoPartPayload payload, JobContext context, CancellationToken cancellationToken) =>
@@ -78,6 +79,9 @@ public sealed partial class EncodePartHandler(EncodeWork work, PartSourceLinks l
             var output = Path.Combine(folder, "part.mp4");
             await encoder.EncodePartAsync(source, payload.Source.Info, part, part.Length(payload.Figures), output, context.ReportProgress, token);
             var size = new FileInfo(output).Length;
+            // ffmpeg stops writing at -fs: a part that reached it was cut short, and the video is over its output limit.
+            if (size >= options.Value.MaxOutputBytes)
+                throw new PermanentJobException($"Part {part.Index + 1} reached the output limit of {options.Value.MaxOutputBytes / 1048576.0:0.#} MB (Encoding:MaxOutputBytes).");
             var blobName = StorageNames.PartBlobName(payload.Source.VideoId, context.JobId, context.RunId, "mp4");
             var delete = await work.UploadAsync([new Upload(blobName, output, "video/mp4")], token);
             LogEncoded(logger, part.Index + 1, part.Frames, size);
