@@ -87,7 +87,7 @@ public sealed partial class EncodeVideoHandler(
         if (context is { Attempt: 1, Owner: { } owner })
             await quotas.RecordEncodeAsync(owner, info.Duration, cancellationToken);
 
-        var (split, notSplit) = await SplitAsync(id, payload, info, sourcePath, cancellationToken);
+        var (split, notSplit) = await SplitAsync(context, payload, info, sourcePath, workDirectory, cancellationToken);
         if (split is not null)
             return split;
 
@@ -101,8 +101,9 @@ public sealed partial class EncodeVideoHandler(
     /// encoded in one pass, with the reason (its frame rate varies, its container is not read in parts, ...).
     /// </summary>
     private async Task<(JobResult? Split, string? WhyNot)> SplitAsync(
-        string id, VideoPayload payload, MediaInfo info, string sourcePath, CancellationToken cancellationToken)
+        JobContext context, VideoPayload payload, MediaInfo info, string sourcePath, string workDirectory, CancellationToken cancellationToken)
     {
+        var id = context.JobId;
         if (info.Duration <= _options.SplitAbove)
             return (null, null);
         if (info.Format is not { } format || !VideoEncoder.LinkFormats.Contains(format))
@@ -123,9 +124,17 @@ public sealed partial class EncodeVideoHandler(
             .. decision.Parts.Select(p => JobPart.Of(VideoPartJobs.PartKind, new VideoPartPayload(source, p, figures, info.HasAudio), p.Frames,
                 $"frames {p.FirstFrame + 1}-{p.FirstFrame + p.Frames} of {frames.Count}, from {p.Start.TotalSeconds:0.000} s")),
         ];
-        // The audio weighs nothing in the progress: it takes seconds beside the video's parts.
+        // The audio's stream, copied out of the source here (seconds: the source is on this disk), is what the audio part
+        // reads: not the whole source. It weighs nothing in the progress: it takes seconds beside the video's parts.
         if (info.HasAudio)
-            parts.Add(JobPart.Of(VideoPartJobs.AudioKind, new VideoAudioPayload(source), 0, "the audio, whole"));
+        {
+            var copy = SplitEncoder.AudioCopyOf(info.AudioCodec!);
+            var stream = Path.Combine(workDirectory, "audio-stream." + copy.Extension);
+            await splitter.CopyAudioAsync(sourcePath, copy, stream, cancellationToken);
+            var blobName = StorageNames.PartBlobName(id, JobParts.IdOf(id, context.RunId, parts.Count), context.RunId, copy.Extension);
+            await work.UploadAsync([new Upload(blobName, stream, copy.ContentType)], cancellationToken);
+            parts.Add(JobPart.Of(VideoPartJobs.AudioKind, new VideoAudioPayload(source, blobName, copy.Format), 0, "the audio, whole"));
+        }
         LogSplit(logger, decision.Parts.Count, frames.Count, info.HasAudio);
         return (JobResult.Split(
             $"Split into {decision.Parts.Count} parts of about {partDuration.TotalSeconds:0.#} s at keyframes ({frames.Count} frames)" +

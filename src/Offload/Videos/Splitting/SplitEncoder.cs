@@ -18,6 +18,23 @@ public sealed class SplitEncoder(VideoEncoder encoder)
         return new SourceFrames([.. frames.Select(f => f.Time)], frames.Select((f, i) => (f.Key, i)).Where(f => f.Key).Select(f => f.i).ToHashSet());
     }
 
+    /// <summary>Where an audio stream is copied to: its muxer (as <c>-f</c> and as ffprobe names the demuxer), file extension, media type.</summary>
+    public sealed record AudioCopy(string Muxer, string Format, string Extension, string ContentType);
+
+    /// <summary>
+    /// AAC in an M4A, whose edit list keeps the encoder's priming trimmed (in Matroska the decoded audio would gain it,
+    /// about 21 ms at the start); any other codec in Matroska, which holds them all.
+    /// </summary>
+    public static AudioCopy AudioCopyOf(string codec) => codec == "aac"
+        ? new("ipod", "mov,mp4,m4a,3gp,3g2,mj2", "m4a", "audio/mp4")
+        : new("matroska", "matroska,webm", "mka", "audio/x-matroska");
+
+    /// <summary>The source's first audio stream as it is (no re-encoding), for the audio part to read alone.</summary>
+    public Task CopyAudioAsync(string source, AudioCopy copy, string output, CancellationToken cancellationToken) =>
+        encoder.RunAsync(VideoEncoder.From(EncodeInput.File(source))
+            .OutputToFile(output, overwrite: true, o => o
+                .WithCustomArgument($"-map 0:a:0 -vn -c:a copy -f {copy.Muxer}")), "ffmpeg could not copy the audio out of the source", cancellationToken);
+
     /// <summary>The source's first audio stream as AAC in an M4A, whole (read by link, or from a file).</summary>
     public Task EncodeAudioAsync(EncodeInput source, int bitrateKbps, string output, CancellationToken cancellationToken) =>
         encoder.RunAsync(VideoEncoder.From(source)

@@ -40,8 +40,12 @@ public sealed record VideoPartPayload(PartSource Source, VideoPart Part, SourceF
     public static int Version => 1;
 }
 
-/// <summary>A <c>video-audio</c> job: the source's first audio stream, whole.</summary>
-public sealed record VideoAudioPayload(PartSource Source) : IJobPayload
+/// <summary>
+/// A <c>video-audio</c> job: the source's first audio stream, whole, which the video's plan copied out of the source to
+/// <paramref name="StreamBlob"/> (in outputs, read with the <paramref name="StreamFormat"/> demuxer), so the audio part
+/// reads the audio alone, not the whole source.
+/// </summary>
+public sealed record VideoAudioPayload(PartSource Source, string StreamBlob, string StreamFormat) : IJobPayload
 {
     public static int Version => 1;
 }
@@ -59,6 +63,14 @@ public sealed class PartSourceLinks(BlobServiceClient blobs, BlobLinks links, IO
             blob = blob.WithSnapshot(snapshot);
         var (url, _) = await links.CreateAsync(blob, BlobSasPermissions.Read, VideoPartJobs.LinkLifetime(options.Value), null, cancellationToken);
         return EncodeInput.Link(url, source.Format);
+    }
+
+    /// <summary>A link to the audio stream a video's plan copied out (<see cref="VideoAudioPayload.StreamBlob"/>).</summary>
+    public async Task<EncodeInput> AudioLinkAsync(VideoAudioPayload payload, CancellationToken cancellationToken)
+    {
+        var blob = blobs.GetBlobContainerClient(StorageNames.OutputsContainer).GetBlobClient(payload.StreamBlob);
+        var (url, _) = await links.CreateAsync(blob, BlobSasPermissions.Read, VideoPartJobs.LinkLifetime(options.Value), null, cancellationToken);
+        return EncodeInput.Link(url, payload.StreamFormat);
     }
 }
 
@@ -97,7 +109,7 @@ public sealed partial class EncodePartHandler(
 
 /// <summary>
 /// The work of a <c>video-audio</c> job: the source's audio as AAC, encoded once for the whole video (never cut: no
-/// priming gap at the joins), read by link, uploaded under a name of this run's own.
+/// priming gap at the joins), read by link from the stream the plan copied out, uploaded under a name of this run's own.
 /// </summary>
 public sealed partial class EncodeAudioHandler(EncodeWork work, PartSourceLinks links, SplitEncoder splitter, IOptions<EncodingOptions> options, ILogger<EncodeAudioHandler> logger)
     : IJobHandler<VideoAudioPayload>
@@ -105,7 +117,7 @@ public sealed partial class EncodeAudioHandler(EncodeWork work, PartSourceLinks 
     public Task<JobResult> RunAsync(VideoAudioPayload payload, JobContext context, CancellationToken cancellationToken) =>
         work.RunAsync(context, async (folder, token) =>
         {
-            var source = await links.LinkAsync(payload.Source, token);
+            var source = await links.AudioLinkAsync(payload, token);
             var output = Path.Combine(folder, "audio.m4a");
             await splitter.EncodeAudioAsync(source, options.Value.AudioBitrateKbps, output, token);
             var size = new FileInfo(output).Length;
