@@ -27,8 +27,7 @@ public static class VideosServiceCollectionExtensions
 
         services.AddJobKind<VideoPayload, EncodeVideoHandler>(VideoJob.Kind, QueueNames.HeavyCompute, kind =>
         {
-            kind.Retry = sp => sp.GetRequiredService<IOptions<EncodingOptions>>().Value.Retry;
-            kind.Faults = EncodeVideoHandler.Classify;
+            AsAnEncode(kind);
             // Another run is a new encode: it counts like a new video, so retries are no way around the quotas.
             kind.ChargeRetry = retry => retry.Services.GetRequiredService<OwnerQuotas>()
                 .TakeVideoAsync(retry.Caller, retry.Job.Id, retry.Payload.Notify, retry.CancellationToken);
@@ -39,16 +38,8 @@ public static class VideosServiceCollectionExtensions
             kind.Events[JobStatus.Cancelled] = "video.cancelled";
         });
         // The parts of a split video: the same queue, retries and faults as a whole one.
-        services.AddJobKind<VideoPartPayload, EncodePartHandler>(VideoPartJobs.PartKind, QueueNames.HeavyCompute, kind =>
-        {
-            kind.Retry = sp => sp.GetRequiredService<IOptions<EncodingOptions>>().Value.Retry;
-            kind.Faults = EncodeVideoHandler.Classify;
-        });
-        services.AddJobKind<VideoAudioPayload, EncodeAudioHandler>(VideoPartJobs.AudioKind, QueueNames.HeavyCompute, kind =>
-        {
-            kind.Retry = sp => sp.GetRequiredService<IOptions<EncodingOptions>>().Value.Retry;
-            kind.Faults = EncodeVideoHandler.Classify;
-        });
+        services.AddJobKind<VideoPartPayload, EncodePartHandler>(VideoPartJobs.PartKind, QueueNames.HeavyCompute, AsAnEncode);
+        services.AddJobKind<VideoAudioPayload, EncodeAudioHandler>(VideoPartJobs.AudioKind, QueueNames.HeavyCompute, AsAnEncode);
         services.AddSingleton<VideoEncoder>();
         services.AddSingleton<SplitEncoder>();
         services.AddSingleton<EncodeWork>();
@@ -64,5 +55,12 @@ public static class VideosServiceCollectionExtensions
         services.AddSingleton<CancelVideoHandler>();
         services.AddSingleton<VideoApi>();
         return services;
+    }
+
+    /// <summary>What every kind of encode shares: the attempts and backoff of <c>Encoding</c>, and its faults.</summary>
+    private static void AsAnEncode<TPayload>(JobKindSettings<TPayload> kind) where TPayload : IJobPayload
+    {
+        kind.Retry = sp => sp.GetRequiredService<IOptions<EncodingOptions>>().Value.Retry;
+        kind.Faults = EncodeVideoHandler.Classify;
     }
 }

@@ -56,21 +56,20 @@ public sealed record EncodedPiece(string BlobName, long SizeBytes);
 /// <summary>Signs the read link a part's ffmpeg reads the source by.</summary>
 public sealed class PartSourceLinks(BlobServiceClient blobs, BlobLinks links, IOptions<EncodingOptions> options)
 {
-    public async Task<EncodeInput> LinkAsync(PartSource source, CancellationToken cancellationToken)
+    public Task<EncodeInput> LinkAsync(PartSource source, CancellationToken cancellationToken)
     {
         var blob = blobs.GetBlobContainerClient(StorageNames.UploadsContainer).GetBlobClient(StorageNames.SourceBlobName(source.VideoId));
-        if (source.Snapshot is { } snapshot)
-            blob = blob.WithSnapshot(snapshot);
-        var (url, _) = await links.CreateAsync(blob, BlobSasPermissions.Read, VideoPartJobs.LinkLifetime(options.Value), null, cancellationToken);
-        return EncodeInput.Link(url, source.Format);
+        return LinkAsync(source.Snapshot is { } snapshot ? blob.WithSnapshot(snapshot) : blob, source.Format, cancellationToken);
     }
 
     /// <summary>A link to the audio stream a video's plan copied out (<see cref="VideoAudioPayload.StreamBlob"/>).</summary>
-    public async Task<EncodeInput> AudioLinkAsync(VideoAudioPayload payload, CancellationToken cancellationToken)
+    public Task<EncodeInput> AudioLinkAsync(VideoAudioPayload payload, CancellationToken cancellationToken) =>
+        LinkAsync(blobs.GetBlobContainerClient(StorageNames.OutputsContainer).GetBlobClient(payload.StreamBlob), payload.StreamFormat, cancellationToken);
+
+    private async Task<EncodeInput> LinkAsync(BlobClient blob, string format, CancellationToken cancellationToken)
     {
-        var blob = blobs.GetBlobContainerClient(StorageNames.OutputsContainer).GetBlobClient(payload.StreamBlob);
         var (url, _) = await links.CreateAsync(blob, BlobSasPermissions.Read, VideoPartJobs.LinkLifetime(options.Value), null, cancellationToken);
-        return EncodeInput.Link(url, payload.StreamFormat);
+        return EncodeInput.Link(url, format);
     }
 }
 
