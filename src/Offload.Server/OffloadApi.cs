@@ -1,4 +1,5 @@
 using Offload.Access;
+using Offload.Dashboard;
 using Offload.Email;
 using Offload.Health;
 using Offload.Http;
@@ -11,7 +12,7 @@ namespace Offload.Server;
 
 /// <summary>
 /// The HTTP routes: thin adapters over the shared <see cref="VideoApi"/>, <see cref="EmailApi"/>,
-/// <see cref="EmailTemplatesApi"/>, <see cref="WebhooksApi"/>, <see cref="JobApi"/>, <see cref="KeysApi"/> and <see cref="HealthApi"/>.
+/// <see cref="EmailTemplatesApi"/>, <see cref="WebhooksApi"/>, <see cref="JobApi"/>, <see cref="AllJobsApi"/>, <see cref="KeysApi"/> and <see cref="HealthApi"/>.
 /// Each group says who may call it: the scope its policy needs.
 /// Each route says what it is for the API document (<see cref="ApiDocument"/>): its name (the Functions host's
 /// function is that name + "Function"), what it takes when it reads its body by hand, and what it answers.
@@ -103,6 +104,19 @@ public static class OffloadApi
         webhooks.MapPost(WebhookRoutes.Test, (string id, HttpContext http, WebhooksApi api, CancellationToken ct) => api.TestAsync(http.User, id, ct))
             .WithName("TestWebhook").WithSummary("Send a webhook.test event to an endpoint, delivered like any other")
             .Produces<WebhooksApi.TestDelivery>(StatusCodes.Status202Accepted).ProducesProblems(400, 404, 429, 503);
+
+        var all = root.MapGroup("").RequireAuthorization(DashboardRoutes.Policy).WithTags("Jobs");
+        all.MapGet(DashboardRoutes.Jobs, (HttpRequest request, AllJobsApi api, CancellationToken ct) => api.ListAsync(request, ct))
+            .WithName("ListJobs").WithSummary("Every job of every owner, newest first, filtered by status, kind, owner and time")
+            .WithDescription("Query: status, kind, owner, since and until (ISO 8601; since inclusive, until exclusive), parts=true to list " +
+                             "the parts of split jobs too, limit (1-200, 50 unless said), cursor (from the page before's next URL).")
+            .Produces<JobListView>().ProducesProblems(400, 503);
+        all.MapGet(DashboardRoutes.Job, (string id, AllJobsApi api, CancellationToken ct) => api.GetAsync(id, ct))
+            .WithName("GetJob").WithSummary("Any job, with its history, its parts, what can be done with it and its kind's own view")
+            .Produces<JobDetailView>().ProducesProblems(400, 404, 503);
+        all.MapPost(DashboardRoutes.Retry, (string id, HttpContext http, AllJobsApi api, CancellationToken ct) => api.RetryAsync(http.User, id, ct))
+            .WithName("RetryJob").WithSummary("Send a failed or cancelled job of any kind through again")
+            .Produces<JobApi.QueuedJob>(StatusCodes.Status202Accepted).ProducesProblems(400, 404, 409, 429, 503);
 
         var keys = root.MapGroup("").RequireAuthorization(KeyRoutes.Policy).WithTags("Keys");
         keys.MapPost(KeyRoutes.Keys, (HttpRequest request, KeysApi api, CancellationToken ct) => api.CreateAsync(request, request.HttpContext.User, ct))

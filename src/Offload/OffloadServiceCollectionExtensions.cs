@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Offload.Access;
+using Offload.Dashboard;
 using Offload.Email;
 using Offload.Health;
 using Offload.Idempotency;
@@ -36,6 +37,7 @@ public static class OffloadServiceCollectionExtensions
         services.AddUploads();
         services.AddEmail();
         services.AddWebhooks();
+        services.AddDashboard();
 
         services.AddSingleton<CheckHealthHandler>();
         services.AddSingleton<HealthApi>();

@@ -39,34 +39,41 @@ public static class EmailLatencyBenchmark
     /// (queues.json), or a <c>maxPollingInterval</c> for every listener of the server (<c>00:00:00.500</c>), as
     /// <c>AzureFunctionsJobHost__extensions__queues__maxPollingInterval</c> sets it.
     /// </param>
-    public static async Task RunAsync(bool trace = false, IReadOnlyList<string>? storages = null, IReadOnlyList<string>? pollings = null)
+    /// <param name="vary">
+    /// One server setting to run it with at each of its values, one after the other in the same run
+    /// (<c>Encoding__Niceness=10,19</c>): <c>shipped</c> leaves the setting as shipped.
+    /// </param>
+    public static async Task RunAsync(bool trace = false, IReadOnlyList<string>? storages = null, IReadOnlyList<string>? pollings = null, string? vary = null)
     {
         storages ??= ["one", "per-service"];
         pollings ??= ["shipped"];
+        var (setting, values) = vary?.Split('=', 2) is [var name, var list] ? (name, list.Split(',')) : ("", new[] { "shipped" });
         var results = new List<(string Variant, string Line)>();
+        foreach (var value in values)
         foreach (var polling in pollings)
         {
             if (polling != "shipped" && !TimeSpan.TryParse(polling, CultureInfo.InvariantCulture, out _))
                 throw new ArgumentException($"--polling takes 'shipped' or a TimeSpan (00:00:00.250), not '{polling}'.", nameof(pollings));
+            var extra = value == "shipped" ? [] : new Dictionary<string, string> { [setting] = value };
             foreach (var storage in storages)
             {
-                var all = await RunAsync(trace, polling == "shipped" ? null : polling, perService: storage switch
+                var all = await RunAsync(trace, polling == "shipped" ? null : polling, extra, perService: storage switch
                 {
                     "one" => false,
                     "per-service" => true,
                     _ => throw new ArgumentException($"--storage takes 'one' or 'per-service', not '{storage}'.", nameof(storages)),
                 });
-                results.Add(($"Azurite {storage}, polling {polling}", Percentiles(all)));
+                results.Add(($"Azurite {storage}, polling {polling}{(setting.Length > 0 ? $", {setting}={value}" : "")}", Percentiles(all)));
             }
         }
 
         Console.WriteLine("latency, all rounds: " + string.Join("; ", results.Select(r => $"{r.Variant}: {r.Line}")));
     }
 
-    private static async Task<List<double>> RunAsync(bool trace, string? polling, bool perService)
+    private static async Task<List<double>> RunAsync(bool trace, string? polling, Dictionary<string, string> extra, bool perService)
     {
         Console.WriteLine($"== latency: 50 emails behind 1080p encodes, one server, {(polling is null ? "shipped polling" : $"every listener polling at most {polling} apart")}, " +
-                          $"{(perService ? "an Azurite per service" : "one Azurite")}{(trace ? ", traced" : "")} ==");
+                          $"{(perService ? "an Azurite per service" : "one Azurite")}{(trace ? ", traced" : "")}{string.Concat(extra.Select(e => $", {e.Key}={e.Value}"))} ==");
         var clip = Path.Combine(Path.GetTempPath(), "offload-bench-1080p-60s.avi");
         if (!File.Exists(clip))
         {
@@ -87,6 +94,8 @@ public static class EmailLatencyBenchmark
             settings[name] = value;
         if (polling is not null)
             settings["AzureFunctionsJobHost__extensions__queues__maxPollingInterval"] = polling;
+        foreach (var (name, value) in extra)
+            settings[name] = value;
         await using var server = await ServerProcess.StartAsync(azurite.ConnectionString, settings);
         var http = server.Http;
         var all = new List<double>();

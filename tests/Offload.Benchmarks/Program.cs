@@ -21,7 +21,8 @@ using Offload.Videos;
 //   latency: email latency behind 1080p encodes, default polling (EmailLatency.cs); --trace prints the slowest
 //   emails' timelines from the server's spans; --storage one,per-service (the default: both, one after the other)
 //   chooses one Azurite process or a process per service; --polling shipped,00:00:00.500 (the default: shipped) runs
-//   it with each queue's own polling, or with every listener polling at most that far apart, one after the other.
+//   it with each queue's own polling, or with every listener polling at most that far apart, one after the other;
+//   --vary Encoding__Niceness=10,19 runs it at each value of one server setting, one after the other.
 //   cpu: CPU time per email, by process (EmailCpu.cs).
 //   split: a long 1080p video on one worker pinned to one core, then on two (SplitSpeed.cs), and the split output's
 //   fidelity against a single pass; --minutes N (default 10) sets the source's length (~40 min at 10).
@@ -40,7 +41,8 @@ if (only.Count > 0)
         await SplitSpeedBenchmark.RunAsync(ListArgument("--minutes")?.Select(int.Parse).FirstOrDefault() ?? 10);
     if (only.Contains("latency"))
         await EmailLatencyBenchmark.RunAsync(trace: args.Contains("--trace"),
-            storages: ListArgument("--storage"), pollings: ListArgument("--polling"));
+            storages: ListArgument("--storage"), pollings: ListArgument("--polling"),
+            vary: args.SkipWhile(a => a != "--vary").Skip(1).FirstOrDefault());
     return 0;
 }
 

@@ -8,7 +8,8 @@ namespace Offload.Jobs;
 /// <remarks>
 /// Row keys, in one shard: <c>job|{id}</c> (the job), <c>job|{id}|event-00001</c> … (its history, right after it),
 /// <c>active|{id}</c> (while it is unfinished: what the sweeper lists, <see cref="ActiveJobs"/>) and
-/// <c>expires|{yyyyMMdd}|{id}</c> (once it is final: what the clean-up lists, <see cref="Retention"/>). A shard also
+/// <c>expires|{yyyyMMdd}|{id}</c> (once it is final: what the clean-up lists, <see cref="Retention"/>) and
+/// <c>list|{inverted creation ticks}|{id}</c> (always: the list of jobs newest first, <see cref="JobListing"/>). A shard also
 /// holds quota counters, <c>count|{window start ticks}|{hash}</c> (<see cref="Quotas.RateCounters"/>), in the shard of
 /// their hash's first digit: a job whose id ends in that digit counts in its own creation's transaction. Sixteen
 /// partitions spread the writes (each takes about 2,000 entities a second) and cost the sweeper sixteen small range
@@ -23,6 +24,7 @@ public static class JobRows
     public const string ActivePrefix = "active|";
     public const string ExpiresPrefix = "expires|";
     public const string CounterPrefix = "count|";
+    public const string ListPrefix = "list|";
 
     /// <summary>Every shard's partition key.</summary>
     public static IReadOnlyList<string> Shards { get; } = [.. "0123456789abcdef".Select(c => ShardOf(c.ToString()))];
@@ -60,6 +62,20 @@ public static class JobRows
     /// <summary>The filter of a range query in one partition: the rows whose key is in [from, to).</summary>
     public static string RangeFilter(string partition, (string From, string To) range) =>
         Azure.Data.Tables.TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {range.From} and RowKey lt {range.To}");
+
+    /// <summary>
+    /// The key of a job's row in the list (<see cref="JobListing"/>): its creation time counted down from the end of
+    /// time, so a shard's rows come newest first, then its id, which makes the key unique and the order total.
+    /// </summary>
+    public static string ListKey(DateTimeOffset createdAt, string jobId) => $"{ListPrefix}{ListTicks(createdAt)}|{jobId}";
+
+    /// <summary>The range of list keys of jobs created in [<paramref name="since"/>, <paramref name="until"/>): [from, to), newest first.</summary>
+    public static (string From, string To) ListRange(DateTimeOffset? since, DateTimeOffset? until) =>
+        (until is { } u ? $"{ListPrefix}{ListTicks(u - TimeSpan.FromTicks(1))}" : ListPrefix,
+         since is { } s ? $"{ListPrefix}{ListTicks(s)}}}" : "list}");
+
+    private static string ListTicks(DateTimeOffset time) =>
+        (DateTimeOffset.MaxValue.UtcTicks - time.UtcTicks).ToString("D19", System.Globalization.CultureInfo.InvariantCulture);
 
     public static string ExpiresKey(string day, string jobId) => $"{ExpiresPrefix}{day}|{jobId}";
 

@@ -9,7 +9,7 @@ namespace Offload.Jobs;
 /// <summary>
 /// Reads and moves jobs. Every write after creation is a compare-and-set on the row's ETag: when two deliveries
 /// of one message race, exactly one move wins and the other sees <c>null</c>. A move, its history row
-/// (<see cref="JobEvent"/>) and the job's index rows (unfinished, or when it expires) are one entity-group transaction
+/// (<see cref="JobEvent"/>) and the job's index rows (unfinished, or when it expires; its row in the list of jobs) are one entity-group transaction
 /// in the job's shard (<see cref="JobRows"/>): all are stored, or none, in one storage operation.
 /// </summary>
 public sealed class JobStore(TableServiceClient tables, ActiveJobs active, JobKinds kinds, TimeProvider clock, Microsoft.Extensions.Options.IOptions<JobOptions> options)
@@ -22,7 +22,8 @@ public sealed class JobStore(TableServiceClient tables, ActiveJobs active, JobKi
     public TimeProvider Clock => clock;
 
     /// <summary>
-    /// Stores a new job with its first history row and its row in the index of unfinished jobs, in one transaction:
+    /// Stores a new job with its first history row, its row in the index of unfinished jobs and its row in the list of
+    /// jobs (<see cref="JobListing"/>), in one transaction:
     /// once the job is stored, the sweeper can always find it, whatever becomes of its message. A
     /// <paramref name="alongside"/> row in the job's shard (a quota counter) is written in the same transaction.
     /// </summary>
@@ -40,6 +41,7 @@ public sealed class JobStore(TableServiceClient tables, ActiveJobs active, JobKi
             new(TableTransactionActionType.Add, job),
             new(TableTransactionActionType.Add, JobEvent.For(job, reason)),
             new(TableTransactionActionType.UpsertReplace, ActiveJob.For(job, clock.GetUtcNow())),
+            new(TableTransactionActionType.UpsertReplace, JobListing.For(job)),
         ];
         if (alongside is not null)
             actions.Add(alongside.Action);
@@ -57,8 +59,8 @@ public sealed class JobStore(TableServiceClient tables, ActiveJobs active, JobKi
     }
 
     /// <summary>
-    /// Stores new jobs of one shard (a split's parts: <see cref="JobParts"/>), each with its first history row and its row
-    /// in the index of unfinished jobs, in transactions of up to <see cref="JobsPerTransaction"/> jobs. A transaction
+    /// Stores new jobs of one shard (a split's parts: <see cref="JobParts"/>), each with its first history row and its rows
+    /// in the index of unfinished jobs and in the list, in transactions of up to <see cref="JobsPerTransaction"/> jobs. A transaction
     /// that finds its first job stored was stored before (the same deterministic batch, its answer lost): it is kept.
     /// </summary>
     public async Task CreateAllAsync(IReadOnlyList<Job> created, Func<Job, string> reasonOf, CancellationToken cancellationToken)
@@ -74,13 +76,14 @@ public sealed class JobStore(TableServiceClient tables, ActiveJobs active, JobKi
                 actions.Add(new(TableTransactionActionType.Add, job));
                 actions.Add(new(TableTransactionActionType.Add, JobEvent.For(job, reasonOf(job))));
                 actions.Add(new(TableTransactionActionType.UpsertReplace, ActiveJob.For(job, clock.GetUtcNow())));
+                actions.Add(new(TableTransactionActionType.UpsertReplace, JobListing.For(job)));
             }
 
             try
             {
                 var response = await _table.SubmitTransactionAsync(actions, cancellationToken);
                 for (var i = 0; i < batch.Length; i++)
-                    batch[i].ETag = response.Value[3 * i].Headers.ETag ?? default;
+                    batch[i].ETag = response.Value[RowsPerJob * i].Headers.ETag ?? default;
             }
             catch (TableTransactionFailedException ex) when (ex.Status == 409)
             {
@@ -89,8 +92,11 @@ public sealed class JobStore(TableServiceClient tables, ActiveJobs active, JobKi
         }
     }
 
-    /// <summary>How many new jobs one transaction stores (three rows each, of the 100 a transaction may hold).</summary>
-    public const int JobsPerTransaction = 33;
+    /// <summary>How many new jobs one transaction stores (<see cref="RowsPerJob"/> rows each, of the 100 a transaction may hold).</summary>
+    public const int JobsPerTransaction = 100 / RowsPerJob;
+
+    /// <summary>A new job's rows: the job, its first history entry, its index row, its row in the list.</summary>
+    private const int RowsPerJob = 4;
 
     /// <summary>
     /// Whether a creation failed on the row at <paramref name="index"/>. When the service does not say which action
@@ -193,6 +199,8 @@ public sealed class JobStore(TableServiceClient tables, ActiveJobs active, JobKi
         {
             actions.Add(new(TableTransactionActionType.UpsertReplace, ActiveJob.For(next, Now))); // sent through again: it can need a message again
         }
+
+        actions.Add(new(TableTransactionActionType.UpsertReplace, JobListing.For(next)));
 
         if (!await TrySubmitAsync(actions, next, cancellationToken))
             return null;

@@ -113,20 +113,15 @@ public sealed partial class Retention(
     }
 
     /// <summary>
-    /// The job row first, and only as it was read: a job sent through again a moment ago is not deleted (412). Then
-    /// its history and its files; should that be cut short, the next clean-up finds the row gone and finishes.
+    /// The job row first, and only as it was read: a job sent through again a moment ago is not deleted (412). Its row
+    /// in the list of jobs goes in the same transaction (a job that ended before the list existed has none: then the
+    /// job alone). Then its history and its files; should that be cut short, the next clean-up finds the row gone and
+    /// finishes.
     /// </summary>
     private async Task<bool> TryDeleteJobAsync(Job job, CancellationToken cancellationToken)
     {
-        try
-        {
-            await _jobs.DeleteEntityAsync(job.PartitionKey, job.RowKey, job.ETag, cancellationToken);
-        }
-        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
-        {
+        if (!await (JobRows.IsLegacy(job) ? TryDeleteAsync(job, cancellationToken) : TryDeleteListedAsync(job, cancellationToken)))
             return false;
-        }
-
         await DeleteLeftoversAsync(job.Id, cancellationToken);
         return true;
     }
@@ -141,6 +136,42 @@ public sealed partial class Retention(
         var outputs = blobs.GetBlobContainerClient(StorageNames.OutputsContainer);
         await foreach (var blob in outputs.GetBlobsAsync(BlobTraits.None, BlobStates.None, id, cancellationToken))
             await outputs.DeleteBlobIfExistsAsync(blob.Name, DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken);
+    }
+
+    /// <summary>The job row, as it was read, and its row in the list; <c>false</c> when the job changed or is gone.</summary>
+    private async Task<bool> TryDeleteListedAsync(Job job, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _jobs.SubmitTransactionAsync(
+            [
+                new TableTransactionAction(TableTransactionActionType.Delete, job, job.ETag),
+                new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(job.PartitionKey, JobRows.ListKey(job.CreatedAt, job.Id)), ETag.All),
+            ], cancellationToken);
+            return true;
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status == 404 && ex.FailedTransactionActionIndex is null or 1)
+        {
+            return await TryDeleteAsync(job, cancellationToken); // not listed (or, if the service did not say, the job is gone: this says so)
+        }
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The job row alone, as it was read; <c>false</c> when it changed or is gone.</summary>
+    private async Task<bool> TryDeleteAsync(Job job, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _jobs.DeleteEntityAsync(job.PartitionKey, job.RowKey, job.ETag, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+        {
+            return false;
+        }
     }
 
     private async Task DeleteRowsAsync(string filter, CancellationToken cancellationToken)

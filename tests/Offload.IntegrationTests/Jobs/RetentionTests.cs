@@ -36,6 +36,10 @@ public sealed class RetentionTests(StorageFixture fixture) : IClassFixture<Stora
         return done;
     }
 
+    private async Task<bool> IsListedAsync(Job job) =>
+        (await fixture.Tables.GetTableClient(StorageNames.JobsTable).GetEntityIfExistsAsync<Azure.Data.Tables.TableEntity>(
+            job.PartitionKey, JobRows.ListKey(job.CreatedAt, job.Id))).HasValue;
+
     private async Task<List<string>> BlobsOfAsync(string container, string id)
     {
         var names = new List<string>();
@@ -64,11 +68,27 @@ public sealed class RetentionTests(StorageFixture fixture) : IClassFixture<Stora
         Assert.Empty(await Jobs.GetHistoryAsync(old.Id, CancellationToken.None));
         Assert.Empty(await BlobsOfAsync(StorageNames.UploadsContainer, old.Id));
         Assert.Empty(await BlobsOfAsync(StorageNames.OutputsContainer, old.Id));
+        Assert.False(await IsListedAsync(old)); // its row in the list of jobs went with it
         // The younger one (21 days) is all there.
         Assert.NotNull(await Jobs.GetAsync(younger.Id, CancellationToken.None));
         Assert.NotEmpty(await Jobs.GetHistoryAsync(younger.Id, CancellationToken.None));
         Assert.NotEmpty(await BlobsOfAsync(StorageNames.OutputsContainer, younger.Id));
+        Assert.True(await IsListedAsync(younger));
         Assert.Contains(fixture.Logs.Entries, e => e.EventId.Id == 1070 && e.Scopes.Contains($"Job {old.Id}"));
+    }
+
+    [Fact]
+    public async Task AJobThatEndedBeforeTheListExisted_IsDeletedAllTheSame()
+    {
+        var retention = Services.GetRequiredService<Retention>();
+        var job = await FinishedVideoAsync();
+        await fixture.Tables.GetTableClient(StorageNames.JobsTable).DeleteEntityAsync(job.PartitionKey, JobRows.ListKey(job.CreatedAt, job.Id));
+
+        _clock.Advance(TimeSpan.FromDays(32));
+        await retention.CleanUpAsync(CancellationToken.None);
+
+        Assert.Null(await Jobs.GetAsync(job.Id, CancellationToken.None));
+        Assert.Empty(await Jobs.GetHistoryAsync(job.Id, CancellationToken.None));
     }
 
     [Fact]

@@ -49,16 +49,17 @@ public sealed class StorageOperationsTests(StorageFixture fixture)
         Assert.Equal(
         [
             "jobs update",          // the owner's emails this minute, with the ETag this instance wrote last
-            "jobs transaction",     // the job, its history's first entry, its place among the unfinished, and the
-                                    // recipient's emails this hour (a new window, added): the job is in the counter's shard
+            "jobs transaction",     // the job, its history's first entry, its place among the unfinished, its row in
+                                    // the list of jobs, and the recipient's emails this hour (a new window, added): the
+                                    // job is in the counter's shard
             "high-priority put message",
         ], accept.Select(Name));
-        Assert.Equal(4, accept.Single(op => op.Kind == "transaction").BatchOperations);
+        Assert.Equal(5, accept.Single(op => op.Kind == "transaction").BatchOperations);
         Assert.Equal(
         [
             "jobs point read",      // the claim reads the job …
-            "jobs transaction",     // … and moves it to processing with its history entry
-            "jobs transaction",     // sent: succeeded, history, out of the unfinished, filed to expire
+            "jobs transaction",     // … and moves it to processing with its history entry and its row in the list
+            "jobs transaction",     // sent: succeeded, history, out of the unfinished, filed to expire, the list
         ], run.Select(Name)); // no watchdog check (it ended within half a lease); the owner's webhook endpoints known for 5 s
     }
 

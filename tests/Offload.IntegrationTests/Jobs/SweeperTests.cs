@@ -139,12 +139,14 @@ public sealed class SweeperTests(StorageFixture fixture) : IClassFixture<Storage
             .Where(e => e.RowKey.EndsWith(job.Id, StringComparison.Ordinal) || e.RowKey.Contains($"{job.Id}|", StringComparison.Ordinal))
             .Select(e => e.RowKey).ToListAsync();
 
-        // Stored: the job, its first history entry and its place among the unfinished, one transaction.
-        Assert.Equal([$"active|{job.Id}", $"job|{job.Id}", $"job|{job.Id}|event-00001"], (await RowsAsync()).Order(StringComparer.Ordinal));
+        // Stored: the job, its first history entry, its place among the unfinished and in the list, one transaction.
+        var listed = JobRows.ListKey(job.CreatedAt, job.Id);
+        Assert.Equal([$"active|{job.Id}", $"job|{job.Id}", $"job|{job.Id}|event-00001", listed], (await RowsAsync()).Order(StringComparer.Ordinal));
 
         var done = (await Jobs.TryMoveAsync(job, JobStatus.Cancelled, "Cancelled.", null, CancellationToken.None))!;
         var day = JobExpiry.DayOf(done.CompletedAt!.Value + new JobOptions().Retention);
-        Assert.Equal([$"expires|{day}|{job.Id}", $"job|{job.Id}", $"job|{job.Id}|event-00001", $"job|{job.Id}|event-00002"], (await RowsAsync()).Order(StringComparer.Ordinal));
+        Assert.Equal([$"expires|{day}|{job.Id}", $"job|{job.Id}", $"job|{job.Id}|event-00001", $"job|{job.Id}|event-00002", listed], (await RowsAsync()).Order(StringComparer.Ordinal));
+        Assert.Equal(JobStatus.Cancelled, (await shard.GetEntityAsync<JobListing>(job.PartitionKey, listed)).Value.Status);
 
         await Jobs.TryMoveAsync(done, JobStatus.Queued, "Sent through again.", j => j.Retries++, CancellationToken.None);
         Assert.Contains($"active|{job.Id}", await RowsAsync()); // it can need a message again

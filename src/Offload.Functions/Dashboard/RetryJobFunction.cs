@@ -1,0 +1,17 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+using Offload.Dashboard;
+
+namespace Offload.Functions.Dashboard;
+
+public sealed class RetryJobFunction(AllJobsApi api)
+{
+    [Function(nameof(RetryJobFunction))]
+    [Authorize(Policy = DashboardRoutes.Policy)]
+    public Task<IResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = DashboardRoutes.Retry)] HttpRequest request,
+        string id,
+        CancellationToken cancellationToken) =>
+        api.RetryAsync(request.HttpContext.User, id, cancellationToken);
+}

@@ -1,0 +1,20 @@
+using Offload.Access;
+using Offload.Http;
+
+namespace Offload.Dashboard;
+
+/// <summary>The routes of what the people who run Offload see and do, relative to <see cref="ApiRoutes.Prefix"/>; all need <see cref="Policy"/>.</summary>
+public static class DashboardRoutes
+{
+    public const string Policy = Scopes.Admin;
+
+    public const string Jobs = "jobs";
+    public const string Job = "jobs/{id}";
+    public const string Retry = "jobs/{id}/retry";
+
+    public const string JobsPath = $"{ApiRoutes.Prefix}/jobs";
+
+    public static string JobPath(string id) => $"{JobsPath}/{id}";
+
+    public static string RetryPath(string id) => $"{JobsPath}/{id}/retry";
+}

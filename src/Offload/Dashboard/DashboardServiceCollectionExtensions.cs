@@ -1,0 +1,14 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Offload.Dashboard;
+
+public static class DashboardServiceCollectionExtensions
+{
+    /// <summary>What the people who run Offload see and do: every job of every owner.</summary>
+    public static IServiceCollection AddDashboard(this IServiceCollection services)
+    {
+        services.AddSingleton<JobList>();
+        services.AddSingleton<AllJobsApi>();
+        return services;
+    }
+}
