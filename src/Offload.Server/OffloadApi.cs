@@ -21,6 +21,11 @@ public static class OffloadApi
 {
     public static IEndpointRouteBuilder MapOffloadApi(this IEndpointRouteBuilder app)
     {
+        // The dashboard's page: static files, no credential (they hold no data); what it shows needs the admin scope.
+        app.MapGet("/" + DashboardRoutes.Page, (string? path, DashboardPages pages) => pages.Get(path)).AllowAnonymous().ExcludeFromDescription();
+        app.MapGet("/" + DashboardRoutes.PagePrefix, (HttpRequest request, DashboardPages pages) =>   // routing ignores a trailing '/'
+            request.Path.Value!.EndsWith('/') ? pages.Get(null) : Results.Redirect($"/{DashboardRoutes.PagePrefix}/")).AllowAnonymous().ExcludeFromDescription();
+
         var root = app.MapGroup(ApiRoutes.Prefix);
         root.MapGet(HealthApi.Route, (HealthApi health, CancellationToken ct) => health.GetAsync(ct)).AllowAnonymous()
             .WithTags("Health").WithName("Health").WithSummary("Whether this instance can work")
@@ -38,14 +43,14 @@ public static class OffloadApi
         videos.MapDelete(VideoRoutes.Video, (string id, HttpContext http, VideoApi api, CancellationToken ct) => api.CancelAsync(http.User, id, ct))
             .WithName("CancelVideo").WithSummary("Cancel a video job that has not ended")
             .Produces<VideoJobView>().ProducesProblems(400, 404, 409, 503);
-        videos.MapGet(VideoRoutes.Output, (string id, HttpContext http, VideoApi api, CancellationToken ct) => api.GetOutputAsync(http.User, id, ct))
-            .WithName("GetVideoOutput").WithSummary("A redirect to the encoded MP4: a short-lived read-only link")
-            .Produces(StatusCodes.Status302Found).ProducesProblems(400, 404, 409, 503);
-        videos.MapGet(VideoRoutes.Poster, (string id, HttpContext http, VideoApi api, CancellationToken ct) => api.GetPosterAsync(http.User, id, ct))
-            .WithName("GetVideoPoster").WithSummary("A redirect to the video's poster (JPEG, the output's size): a short-lived read-only link")
-            .Produces(StatusCodes.Status302Found).ProducesProblems(400, 404, 409, 503);
-        videos.MapGet(VideoRoutes.Picture, (string id, string name, HttpContext http, VideoApi api, CancellationToken ct) =>
-            api.GetPictureAsync(http.User, id, name, ct))
+        videos.MapGet(VideoRoutes.Output, (string id, HttpRequest request, VideoApi api, CancellationToken ct) => api.GetOutputAsync(request, id, ct))
+            .WithName("GetVideoOutput").WithSummary("A redirect to the encoded MP4: a short-lived read-only link (with Accept: application/json, the link itself)")
+            .Produces(StatusCodes.Status302Found).Produces<VideoApi.MediaLink>().ProducesProblems(400, 404, 409, 503);
+        videos.MapGet(VideoRoutes.Poster, (string id, HttpRequest request, VideoApi api, CancellationToken ct) => api.GetPosterAsync(request, id, ct))
+            .WithName("GetVideoPoster").WithSummary("A redirect to the video's poster (JPEG, the output's size): a short-lived read-only link (with Accept: application/json, the link itself)")
+            .Produces(StatusCodes.Status302Found).Produces<VideoApi.MediaLink>().ProducesProblems(400, 404, 409, 503);
+        videos.MapGet(VideoRoutes.Picture, (string id, string name, HttpRequest request, VideoApi api, CancellationToken ct) =>
+            api.GetPictureAsync(request, id, name, ct))
             .WithName("GetVideoPicture")
             .WithSummary("A thumbnail or the storyboard's sprite (a redirect, as the poster), or the storyboard's WebVTT (storyboard.vtt)")
             .Produces(StatusCodes.Status302Found).Produces<string>(StatusCodes.Status200OK, "text/vtt").ProducesProblems(400, 404, 409, 503);

@@ -13,5 +13,5 @@ public sealed class GetVideoOutputFunction(VideoApi api)
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = VideoRoutes.Output)] HttpRequest request,
         string id,
         CancellationToken cancellationToken) =>
-        api.GetOutputAsync(request.HttpContext.User, id, cancellationToken);
+        api.GetOutputAsync(request, id, cancellationToken);
 }

@@ -14,5 +14,5 @@ public sealed class GetVideoPictureFunction(VideoApi api)
         string id,
         string name,
         CancellationToken cancellationToken) =>
-        api.GetPictureAsync(request.HttpContext.User, id, name, cancellationToken);
+        api.GetPictureAsync(request, id, name, cancellationToken);
 }

@@ -13,5 +13,5 @@ public sealed class GetVideoPosterFunction(VideoApi api)
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = VideoRoutes.Poster)] HttpRequest request,
         string id,
         CancellationToken cancellationToken) =>
-        api.GetPosterAsync(request.HttpContext.User, id, cancellationToken);
+        api.GetPosterAsync(request, id, cancellationToken);
 }

@@ -12,6 +12,12 @@ public static class DashboardRoutes
     public const string Job = "jobs/{id}";
     public const string Retry = "jobs/{id}/retry";
 
+    /// <summary>Where both hosts serve the page, outside the API's prefix: <c>/dashboard/</c>.</summary>
+    public const string PagePrefix = "dashboard";
+
+    /// <summary>The page's files, relative to the host's root.</summary>
+    public const string Page = "dashboard/{*path}";
+
     public const string JobsPath = $"{ApiRoutes.Prefix}/jobs";
 
     public static string JobPath(string id) => $"{JobsPath}/{id}";

@@ -4,11 +4,12 @@ namespace Offload.Dashboard;
 
 public static class DashboardServiceCollectionExtensions
 {
-    /// <summary>What the people who run Offload see and do: every job of every owner.</summary>
+    /// <summary>What the people who run Offload see and do: every job of every owner, and the page that shows them.</summary>
     public static IServiceCollection AddDashboard(this IServiceCollection services)
     {
         services.AddSingleton<JobList>();
         services.AddSingleton<AllJobsApi>();
+        services.AddSingleton<DashboardPages>();
         return services;
     }
 }

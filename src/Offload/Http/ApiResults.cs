@@ -118,6 +118,10 @@ public static class ApiResults
             new Dictionary<string, object?> { ["quota"] = refusal.Setting }),
         "Retry-After", ((long)Math.Ceiling(refusal.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture));
 
+    /// <summary>Whether the request names JSON among what it accepts (a redirecting route then answers the link as JSON).</summary>
+    public static bool AsksForJson(HttpRequest request) =>
+        request.GetTypedHeaders().Accept.Any(a => a.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase));
+
     public static IResult MalformedId(string id) => BadRequest("That is not a job id.",
         $"Job ids are {JobId.Length} lower-case hex characters; got '{id}'.");
 

@@ -131,33 +131,35 @@ public sealed class VideoApi(
             };
         });
 
-    /// <summary>GET /api/videos/{id}/output: a redirect to a short-lived read-only link to the MP4.</summary>
-    public Task<IResult> GetOutputAsync(ClaimsPrincipal user, string id, CancellationToken cancellationToken) =>
-        ApiResults.WhenStorageIsDownAsync(() => GetOutputCoreAsync(Caller.From(user), id, cancellationToken));
+    /// <summary>
+    /// GET /api/videos/{id}/output: a redirect to a short-lived read-only link to the MP4; asked for as JSON
+    /// (<c>Accept: application/json</c>), the link itself (<see cref="MediaLink"/>), for a page that puts it in a player.
+    /// </summary>
+    public Task<IResult> GetOutputAsync(HttpRequest request, string id, CancellationToken cancellationToken) =>
+        ApiResults.WhenStorageIsDownAsync(async () =>
+            JobId.IsValid(id) ? ToHttp(request, id, await output.HandleAsync(Caller.From(request.HttpContext.User), id, cancellationToken)) : ApiResults.MalformedId(id));
 
-    private async Task<IResult> GetOutputCoreAsync(Caller caller, string id, CancellationToken cancellationToken)
-    {
-        if (!JobId.IsValid(id))
-            return ApiResults.MalformedId(id);
-        return ToHttp(id, await output.HandleAsync(caller, id, cancellationToken));
-    }
-
-    /// <summary>GET /api/videos/{id}/poster: a redirect to a short-lived read-only link to the poster JPEG.</summary>
-    public Task<IResult> GetPosterAsync(ClaimsPrincipal user, string id, CancellationToken cancellationToken) =>
-        GetPictureAsync(user, id, Pictures.VideoPictures.PosterName, cancellationToken);
+    /// <summary>GET /api/videos/{id}/poster: a redirect to a short-lived read-only link to the poster JPEG (or the link, as the output's).</summary>
+    public Task<IResult> GetPosterAsync(HttpRequest request, string id, CancellationToken cancellationToken) =>
+        GetPictureAsync(request, id, Pictures.VideoPictures.PosterName, cancellationToken);
 
     /// <summary>
     /// GET /api/videos/{id}/pictures/{name}: a thumbnail or the storyboard's sprite (a redirect, as the poster), or the
     /// storyboard's WebVTT itself (<c>storyboard.vtt</c>).
     /// </summary>
-    public Task<IResult> GetPictureAsync(ClaimsPrincipal user, string id, string name, CancellationToken cancellationToken) =>
+    public Task<IResult> GetPictureAsync(HttpRequest request, string id, string name, CancellationToken cancellationToken) =>
         ApiResults.WhenStorageIsDownAsync(async () =>
-            JobId.IsValid(id) ? ToHttp(id, await output.HandlePictureAsync(Caller.From(user), id, name, cancellationToken)) : ApiResults.MalformedId(id));
+            JobId.IsValid(id) ? ToHttp(request, id, await output.HandlePictureAsync(Caller.From(request.HttpContext.User), id, name, cancellationToken)) : ApiResults.MalformedId(id));
 
-    private static IResult ToHttp(string id, GetVideoOutputResult result) => result switch
+    /// <summary>A short-lived read-only link to one of a video's files, as JSON: what a redirect would have pointed to.</summary>
+    public sealed record MediaLink(string Url);
+
+    private static IResult ToHttp(HttpRequest request, string id, GetVideoOutputResult result) => result switch
     {
-        GetVideoOutputResult.Ready ready => Results.Redirect(ready.DownloadUrl.AbsoluteUri),
         // It holds a read link: kept by nobody on the way (private, no-store), fetched anew when needed.
+        GetVideoOutputResult.Ready ready when ApiResults.AsksForJson(request) =>
+            ApiResults.WithHeader(ApiResults.Ok(new MediaLink(ready.DownloadUrl.AbsoluteUri)), "Cache-Control", "private, no-store"),
+        GetVideoOutputResult.Ready ready => Results.Redirect(ready.DownloadUrl.AbsoluteUri),
         GetVideoOutputResult.Text text => ApiResults.WithHeader(Results.Text(text.Content, text.ContentType), "Cache-Control", "private, no-store"),
         GetVideoOutputResult.NotReady notReady => ApiResults.Problem(StatusCodes.Status409Conflict,
             "The video is not ready.", $"The job is '{notReady.Status}'; the output exists once it is 'succeeded'.",

@@ -1,0 +1,69 @@
+using System.Reflection;
+using Azure.Storage.Blobs;
+using Microsoft.AspNetCore.Http;
+
+namespace Offload.Dashboard;
+
+/// <summary>
+/// The dashboard's page: plain static files (HTML, one script, one style sheet) built into this assembly and served by
+/// both hosts under <see cref="DashboardRoutes.PagePrefix"/>, without a credential, because they hold nothing: every
+/// datum the page shows comes from the admin-only JSON routes, called with the key the person signs in with, which the
+/// page keeps in the tab's session storage (never in a URL, never in a cookie: no request carries it unasked, so there
+/// is nothing to forge across sites). Nothing comes from elsewhere: the Content-Security-Policy lets the page load
+/// only its own files, call only this host, and play and show only the storage account's read links.
+/// </summary>
+public sealed class DashboardPages(BlobServiceClient blobs)
+{
+    private static readonly Assembly Assembly = typeof(DashboardPages).Assembly;
+    private const string ResourcePrefix = "dashboard/";
+
+    private static readonly Dictionary<string, string> Types = new(StringComparer.OrdinalIgnoreCase)
+    {
+        [".html"] = "text/html; charset=utf-8",
+        [".js"] = "text/javascript; charset=utf-8",
+        [".css"] = "text/css; charset=utf-8",
+        [".svg"] = "image/svg+xml",
+    };
+
+    /// <summary>The files, by name, read once.</summary>
+    private static readonly Dictionary<string, byte[]> Files = Assembly.GetManifestResourceNames()
+        .Where(n => n.StartsWith(ResourcePrefix, StringComparison.Ordinal))
+        .ToDictionary(n => n[ResourcePrefix.Length..], n =>
+        {
+            using var stream = Assembly.GetManifestResourceStream(n)!;
+            using var copy = new MemoryStream();
+            stream.CopyTo(copy);
+            return copy.ToArray();
+        }, StringComparer.Ordinal);
+
+    /// <summary>GET /dashboard/{path}: the file, or the page itself for the dashboard's own addresses (its views live after the '#').</summary>
+    public IResult Get(string? path)
+    {
+        var name = string.IsNullOrEmpty(path) ? "index.html" : path;
+        if (!Files.TryGetValue(name, out var bytes) || !Types.TryGetValue(Path.GetExtension(name), out var type))
+            return Http.ApiResults.NotFound($"The dashboard has no file '{name}'.");
+        return new PageResult(bytes, type, ContentSecurityPolicy);
+    }
+
+    /// <summary>What the page may load and call: its own files and routes, and the storage account's read links for the player.</summary>
+    public string ContentSecurityPolicy => field ??=
+        $"default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' {StorageOrigin}; " +
+        $"media-src {StorageOrigin}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+    private string StorageOrigin => blobs.Uri.GetLeftPart(UriPartial.Authority);
+
+    private sealed class PageResult(byte[] bytes, string type, string policy) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            var headers = httpContext.Response.Headers;
+            headers.ContentSecurityPolicy = policy;
+            headers.XContentTypeOptions = "nosniff";
+            headers["Referrer-Policy"] = "no-referrer";
+            headers.CacheControl = "no-cache";
+            httpContext.Response.ContentType = type;
+            httpContext.Response.ContentLength = bytes.Length;
+            return httpContext.Response.Body.WriteAsync(bytes).AsTask();
+        }
+    }
+}

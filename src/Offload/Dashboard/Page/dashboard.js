@@ -1,0 +1,263 @@
+// Offload's dashboard: plain DOM over the admin JSON routes (/api/jobs …), no framework and nothing from elsewhere.
+// The admin key is kept in this tab's sessionStorage and sent as a bearer credential; every text from the API is set
+// as text (textContent), never as HTML.
+
+const keyName = 'offload-admin-key';
+const statuses = ['queued', 'processing', 'retrying', 'waiting', 'succeeded', 'failed', 'cancelled'];
+const liveEvery = { list: 5000, job: 1000 };
+let timer = null;
+
+const $ = (id) => document.getElementById(id);
+
+/** An element with attributes (on… are listeners) and children (strings become text). */
+function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (name.startsWith('on')) node.addEventListener(name.slice(2), value);
+    else node.setAttribute(name, value === true ? '' : value);
+  }
+  for (const child of children.flat(Infinity)) {
+    if (child === null || child === undefined) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+class ApiError extends Error {
+  constructor(status, problem) {
+    super(problem?.title ?? `The server answered ${status}.`);
+    this.status = status;
+    this.problem = problem;
+  }
+}
+
+/** Calls an admin route with the key; a 401 signs the person out. */
+async function api(path, options = {}) {
+  const response = await fetch(path, {
+    ...options,
+    headers: { Accept: 'application/json', Authorization: `Bearer ${sessionStorage.getItem(keyName)}`, ...options.headers },
+  });
+  const body = response.status === 204 ? null : await response.json().catch(() => null);
+  if (!response.ok) {
+    if (response.status === 401) signOut('Your key was refused: sign in again.');
+    throw new ApiError(response.status, body);
+  }
+  return body;
+}
+
+const time = (value) => (value ? new Date(value).toLocaleString() : '');
+const badge = (status) => el('span', { class: `status status-${status}` }, status);
+
+function show(view) {
+  $('sign-in').hidden = true;
+  $('nav').hidden = false;
+  const section = $('view');
+  section.hidden = false;
+  section.replaceChildren(view);
+}
+
+function problemText(error) {
+  return [error.message, error.problem?.detail].filter(Boolean).join(' ');
+}
+
+// ---- signing in ------------------------------------------------------------------------------------------------
+
+function signOut(message) {
+  sessionStorage.removeItem(keyName);
+  clearTimeout(timer);
+  $('nav').hidden = true;
+  $('view').hidden = true;
+  $('sign-in').hidden = false;
+  const error = $('sign-in-error');
+  error.hidden = !message;
+  error.textContent = message ?? '';
+  $('key').focus();
+}
+
+async function signIn(event) {
+  event.preventDefault();
+  const key = $('key').value.trim();
+  sessionStorage.setItem(keyName, key);
+  try {
+    await api('/api/jobs?limit=1');
+    $('key').value = '';
+    $('sign-in-error').hidden = true;
+    route();
+  } catch (error) {
+    signOut(error.status === 403
+      ? 'That key works, but it has no admin scope: the dashboard needs one that has.'
+      : error.status === 401 ? 'That key was refused.' : problemText(error));
+  }
+}
+
+// ---- the list of jobs ------------------------------------------------------------------------------------------
+
+function filtersOf(params) {
+  const select = (name, label, options) => el('p', {},
+    el('label', { for: `filter-${name}` }, label),
+    el('select', { id: `filter-${name}`, name },
+      el('option', { value: '' }, 'any'),
+      options.map((o) => el('option', { value: o, selected: params.get(name) === o }, o))));
+  const text = (name, label, type = 'text') => el('p', {},
+    el('label', { for: `filter-${name}` }, label),
+    el('input', { id: `filter-${name}`, name, type, value: params.get(name) ?? '' }));
+  return el('form', {
+    class: 'filters', role: 'search', 'aria-label': 'Filter jobs',
+    onsubmit: (event) => {
+      event.preventDefault();
+      const form = new FormData(event.target);
+      const id = String(form.get('id') ?? '').trim();
+      if (id) { location.hash = `#/jobs/${encodeURIComponent(id)}`; return; }
+      const query = new URLSearchParams();
+      for (const [name, value] of form) if (value && name !== 'id') query.set(name, String(value));
+      location.hash = `#/jobs?${query}`;
+    },
+  },
+  select('status', 'Status', statuses),
+  text('kind', 'Kind'),
+  text('owner', 'Owner'),
+  text('since', 'Created since (ISO 8601)'),
+  text('id', 'Job id'),
+  el('p', {}, el('button', { type: 'submit' }, 'Show')));
+}
+
+async function jobsView(params) {
+  const query = new URLSearchParams(params);
+  const url = `/api/jobs?${query}`;
+  const table = el('table', {},
+    el('caption', {}, 'Jobs, newest first'),
+    el('thead', {}, el('tr', {}, ['Job', 'Kind', 'Status', 'Owner', 'Created', 'Ended', 'Attempts', 'Error'].map((h) => el('th', { scope: 'col' }, h)))),
+    el('tbody', { id: 'jobs' }));
+  const pager = el('p', { class: 'pager' });
+  show(el('div', {}, el('h2', {}, 'Jobs'), filtersOf(query), table, pager));
+
+  const refresh = async () => {
+    const page = await api(url);
+    $('jobs').replaceChildren(...page.jobs.map((job) => el('tr', { 'data-id': job.id },
+      el('td', {}, el('a', { href: `#/jobs/${job.id}` }, el('code', {}, job.id))),
+      el('td', {}, job.kind),
+      el('td', {}, badge(job.status)),
+      el('td', {}, job.owner ?? ''),
+      el('td', {}, time(job.createdAt)),
+      el('td', {}, time(job.completedAt)),
+      el('td', {}, job.attempts),
+      el('td', { class: 'error' }, job.error ?? ''))));
+    if (page.jobs.length === 0) $('jobs').append(el('tr', {}, el('td', { colspan: 8 }, 'No jobs match.')));
+    const next = page.next ? new URL(page.next, location.origin).searchParams : null;
+    pager.replaceChildren(
+      query.has('cursor') ? el('a', { href: `#/jobs?${withoutCursor(query)}` }, 'Newest') : '',
+      next ? el('a', { href: `#/jobs?${next}`, rel: 'next' }, 'Older jobs') : '');
+    // The first page follows what happens; an older page stays as it was read.
+    if (!query.has('cursor')) timer = setTimeout(() => refresh().catch(report), liveEvery.list);
+  };
+  await refresh();
+}
+
+function withoutCursor(query) {
+  const copy = new URLSearchParams(query);
+  copy.delete('cursor');
+  return copy;
+}
+
+// ---- one job ---------------------------------------------------------------------------------------------------
+
+async function jobView(id) {
+  const view = el('div', { class: 'job' });
+  show(view);
+  let player = null;
+
+  const refresh = async () => {
+    let job;
+    try {
+      job = await api(`/api/jobs/${encodeURIComponent(id)}`);
+    } catch (error) {
+      view.replaceChildren(el('h2', {}, 'Job'), el('p', { class: 'error', role: 'alert' }, problemText(error)));
+      return;
+    }
+    const final = ['succeeded', 'failed', 'cancelled'].includes(job.status);
+    const facts = [
+      ['Kind', job.kind], ['Status', badge(job.status)], ['Owner', job.owner], ['Attempts', job.attempts],
+      ['Worker', job.worker], ['Created', time(job.createdAt)], ['Started', time(job.startedAt)], ['Ended', time(job.completedAt)],
+      ['Next attempt', time(job.nextAttemptAt)], ['Part of', job.parentId ? el('a', { href: `#/jobs/${job.parentId}` }, job.parentId) : null],
+    ].filter(([, value]) => value !== null && value !== undefined && value !== '');
+    view.replaceChildren(
+      el('h2', {}, 'Job ', el('code', {}, job.id)),
+      el('p', {}, el('label', { for: 'progress' }, 'Progress '),
+        el('progress', { id: 'progress', max: 100, value: job.status === 'succeeded' ? 100 : job.progress }), ` ${job.status === 'succeeded' ? 100 : job.progress} %`),
+      job.error ? el('p', { class: 'error', id: 'job-error', role: 'alert' }, job.error) : '',
+      el('p', { class: 'actions' },
+        job.actions.retry ? el('button', { type: 'button', id: 'retry', onclick: () => act('POST', job.actions.retry, 'Send this job through again?') }, 'Retry') : '',
+        job.actions.cancel ? el('button', { type: 'button', id: 'cancel', onclick: () => act('DELETE', job.actions.cancel, 'Cancel this job?') }, 'Cancel') : ''),
+      el('dl', { class: 'facts' }, facts.map(([name, value]) => [el('dt', {}, name), el('dd', {}, value)])),
+      player ?? '',
+      el('h3', {}, 'History'),
+      el('ol', { class: 'timeline', id: 'timeline' }, job.events.map((e) => el('li', {},
+        el('time', { datetime: e.at }, time(e.at)), ' ', badge(e.status), ' ', e.reason))),
+      job.parts.length ? partsOf(job.parts) : '');
+    if (!player && job.kind === 'video' && job.status === 'succeeded') player = await playerOf(job);
+    if (player && !player.isConnected) view.insertBefore(player, view.querySelector('h3'));
+    if (!final) timer = setTimeout(() => refresh().catch(report), liveEvery.job);
+  };
+
+  const act = async (method, path, question) => {
+    if (!confirm(question)) return;
+    clearTimeout(timer);
+    try {
+      await api(path, { method });
+    } catch (error) {
+      report(error);
+    }
+    await refresh();
+  };
+
+  await refresh();
+}
+
+function partsOf(parts) {
+  return el('div', {}, el('h3', {}, 'Parts'),
+    el('table', {},
+      el('thead', {}, el('tr', {}, ['Part', 'Kind', 'Status', 'Progress', 'Attempts', 'Worker'].map((h) => el('th', { scope: 'col' }, h)))),
+      el('tbody', {}, parts.map((p) => el('tr', {},
+        el('td', {}, p.url ? el('a', { href: `#/jobs/${p.id}` }, `${p.index + 1}`) : `${p.index + 1}`),
+        el('td', {}, p.kind ?? ''), el('td', {}, p.status ? badge(p.status) : 'gone'),
+        el('td', {}, `${p.progress} %`), el('td', {}, p.attempts), el('td', {}, p.worker ?? ''))))));
+}
+
+/** The output in a player with its poster: short-lived read links, asked for as JSON. */
+async function playerOf(job) {
+  const output = job.view?.output;
+  if (!output) return null;
+  const video = await api(output.url);
+  const poster = output.poster ? await api(output.poster.url).catch(() => null) : null;
+  return el('figure', {},
+    el('video', { controls: true, preload: 'metadata', src: video.url, poster: poster?.url, width: output.width, height: output.height, id: 'player' }),
+    el('figcaption', {}, `${output.width}×${output.height}, ${output.durationSeconds.toFixed(1)} s, ${output.videoCodec}${output.audioCodec ? ` + ${output.audioCodec}` : ''}`));
+}
+
+// ---- routing ---------------------------------------------------------------------------------------------------
+
+function report(error) {
+  if (error instanceof ApiError && error.status === 401) return;
+  const message = el('p', { class: 'error', role: 'alert' }, problemText(error));
+  $('view').prepend(message);
+}
+
+async function route() {
+  clearTimeout(timer);
+  if (!sessionStorage.getItem(keyName)) { signOut(); return; }
+  const [path, search] = location.hash.replace(/^#/, '').split('?');
+  const job = path.match(/^\/jobs\/([^/]+)$/);
+  try {
+    if (job) await jobView(decodeURIComponent(job[1]));
+    else await jobsView(new URLSearchParams(search ?? ''));
+    $('main').focus({ preventScroll: true });
+  } catch (error) {
+    report(error);
+  }
+}
+
+$('sign-in-form').addEventListener('submit', signIn);
+$('sign-out').addEventListener('click', () => signOut());
+window.addEventListener('hashchange', route);
+route();
