@@ -33,7 +33,7 @@ param outputRetentionDays int = 31
 var containers = ['uploads', 'outputs', 'email-templates']
 // Made here rather than by the Functions host on first start, so that each app's role on them can be scoped to them.
 var hostContainers = ['azure-webjobs-hosts', 'azure-webjobs-secrets']
-var tables = ['jobs', 'idempotency', 'apikeys', 'quotas', 'activejobs', 'jobexpiries', 'webhooks', 'webhooksecrets', 'webhookdeliveries']
+var tables = ['jobs', 'idempotency', 'apikeys', 'quotas', 'activejobs', 'jobexpiries', 'webhooks', 'webhooksecrets', 'webhookdeliveries', 'deadletters']
 var queues = ['heavy-compute', 'heavy-compute-poison', 'high-priority', 'high-priority-poison', 'webhooks', 'webhooks-poison', 'watchdog', 'watchdog-poison']
 
 resource account 'Microsoft.Storage/storageAccounts@2025-06-01' = {

@@ -123,6 +123,25 @@ public static class OffloadApi
             .WithName("RetryJob").WithSummary("Send a failed or cancelled job of any kind through again")
             .Produces<JobApi.QueuedJob>(StatusCodes.Status202Accepted).ProducesProblems(400, 404, 409, 429, 503);
 
+        all.MapGet(DashboardRoutes.Queues, (QueuesApi api, CancellationToken ct) => api.ListAsync(ct))
+            .WithTags("Queues").WithName("ListQueues").WithSummary("Each queue's depth, the age of its oldest message, its poison queue and its dead letters")
+            .Produces<QueueList>().ProducesProblems(503);
+        all.MapGet(DashboardRoutes.DeadLetters, (string name, QueuesApi api, CancellationToken ct) => api.ListDeadLettersAsync(name, ct))
+            .WithTags("Queues").WithName("ListDeadLetters").WithSummary("A queue's dead messages, newest first, with what became of their jobs")
+            .Produces<DeadLetterList>().ProducesProblems(404, 503);
+        all.MapPost(DashboardRoutes.RequeueDeadLetter, (string name, string id, HttpContext http, QueuesApi api, CancellationToken ct) => api.RequeueAsync(http.User, name, id, ct))
+            .WithTags("Queues").WithName("RequeueDeadLetter").WithSummary("Send a dead message's job through again, and take the dead letter out")
+            .Produces<RequeuedLetter>(StatusCodes.Status202Accepted).ProducesProblems(404, 409, 429, 503);
+        all.MapDelete(DashboardRoutes.DeadLetter, (string name, string id, QueuesApi api, CancellationToken ct) => api.DeleteAsync(name, id, ct))
+            .WithTags("Queues").WithName("DeleteDeadLetter").WithSummary("Delete a dead letter")
+            .Produces(StatusCodes.Status204NoContent).ProducesProblems(404, 503);
+        all.MapPost(DashboardRoutes.RequeueDeadLetters, (string name, HttpContext http, QueuesApi api, CancellationToken ct) => api.RequeueAllAsync(http.User, name, ct))
+            .WithTags("Queues").WithName("RequeueDeadLetters").WithSummary("Send every dead message of a queue on that can be, and say why not the others")
+            .Produces<RequeuedAll>().ProducesProblems(404, 503);
+        all.MapDelete(DashboardRoutes.DeadLetters, (string name, QueuesApi api, CancellationToken ct) => api.DeleteAllAsync(name, ct))
+            .WithTags("Queues").WithName("DeleteDeadLetters").WithSummary("Delete every dead letter of a queue")
+            .Produces<DeletedAll>().ProducesProblems(404, 503);
+
         var keys = root.MapGroup("").RequireAuthorization(KeyRoutes.Policy).WithTags("Keys");
         keys.MapPost(KeyRoutes.Keys, (HttpRequest request, KeysApi api, CancellationToken ct) => api.CreateAsync(request, request.HttpContext.User, ct))
             .WithName("CreateKey").WithSummary("Make an API key with scopes: the key is shown this once")

@@ -13,7 +13,7 @@ public sealed class HeavyComputeDeadLetterFunction(DeadLetterHandler handler)
     public Task RunAsync(
         [QueueTrigger(QueueNames.HeavyComputePoison, Connection = StorageNames.ConnectionName)] QueueMessage message,
         CancellationToken cancellationToken) =>
-        handler.HandleAsync(new DeadLetterCommand(QueueNames.HeavyCompute, message.Body.ToString(), message.DequeueCount), cancellationToken);
+        handler.HandleAsync(new DeadLetterCommand(QueueNames.HeavyCompute, message.Body.ToString(), message.DequeueCount, message.MessageId, message.InsertedOn), cancellationToken);
 }
 
 /// <summary>high-priority-poison → <see cref="DeadLetterHandler"/>: no job of that queue outlives its dead message.</summary>
@@ -23,7 +23,7 @@ public sealed class HighPriorityDeadLetterFunction(DeadLetterHandler handler)
     public Task RunAsync(
         [QueueTrigger(QueueNames.HighPriorityPoison, Connection = StorageNames.ConnectionName)] QueueMessage message,
         CancellationToken cancellationToken) =>
-        handler.HandleAsync(new DeadLetterCommand(QueueNames.HighPriority, message.Body.ToString(), message.DequeueCount), cancellationToken);
+        handler.HandleAsync(new DeadLetterCommand(QueueNames.HighPriority, message.Body.ToString(), message.DequeueCount, message.MessageId, message.InsertedOn), cancellationToken);
 }
 
 /// <summary>webhooks-poison → <see cref="DeadLetterHandler"/>: no delivery outlives its dead message.</summary>
@@ -33,7 +33,7 @@ public sealed class WebhooksDeadLetterFunction(DeadLetterHandler handler)
     public Task RunAsync(
         [QueueTrigger(QueueNames.WebhooksPoison, Connection = StorageNames.ConnectionName)] QueueMessage message,
         CancellationToken cancellationToken) =>
-        handler.HandleAsync(new DeadLetterCommand(QueueNames.Webhooks, message.Body.ToString(), message.DequeueCount), cancellationToken);
+        handler.HandleAsync(new DeadLetterCommand(QueueNames.Webhooks, message.Body.ToString(), message.DequeueCount, message.MessageId, message.InsertedOn), cancellationToken);
 }
 
 /// <summary>watchdog-poison → <see cref="DeadLetterHandler"/>: a dead check is logged; its job keeps its own message.</summary>
@@ -43,5 +43,5 @@ public sealed class WatchdogDeadLetterFunction(DeadLetterHandler handler)
     public Task RunAsync(
         [QueueTrigger(QueueNames.WatchdogPoison, Connection = StorageNames.ConnectionName)] QueueMessage message,
         CancellationToken cancellationToken) =>
-        handler.HandleAsync(new DeadLetterCommand(QueueNames.Watchdog, message.Body.ToString(), message.DequeueCount), cancellationToken);
+        handler.HandleAsync(new DeadLetterCommand(QueueNames.Watchdog, message.Body.ToString(), message.DequeueCount, message.MessageId, message.InsertedOn), cancellationToken);
 }

@@ -16,6 +16,7 @@ public sealed class WatchdogTrigger(WatchdogHandler handler)
 public sealed class WatchdogDeadLetterTrigger(DeadLetterHandler handler)
 {
     [FunctionName("WatchdogDeadLetterFunction")]
-    public Task RunAsync([QueueTrigger(QueueNames.WatchdogPoison)] string message, long dequeueCount, CancellationToken cancellationToken) =>
-        handler.HandleAsync(new DeadLetterCommand(QueueNames.Watchdog, message, dequeueCount), cancellationToken);
+    public Task RunAsync(
+        [QueueTrigger(QueueNames.WatchdogPoison)] string message, long dequeueCount, string id, DateTimeOffset insertionTime, CancellationToken cancellationToken) =>
+        handler.HandleAsync(new DeadLetterCommand(QueueNames.Watchdog, message, dequeueCount, id, insertionTime), cancellationToken);
 }

@@ -27,6 +27,8 @@ public sealed class WorkQueueTrigger(JobRunner runner, ServedQueue queue)
 public sealed class WorkQueueDeadLetterTrigger(DeadLetterHandler handler, ServedQueue queue)
 {
     [FunctionName(nameof(WorkQueueDeadLetterTrigger))]
-    public Task RunAsync([QueueTrigger("%" + ServedQueue.PoisonSetting + "%")] string message, long dequeueCount, CancellationToken cancellationToken) =>
-        handler.HandleAsync(new DeadLetterCommand(queue.Name, message, dequeueCount), cancellationToken);
+    public Task RunAsync(
+        [QueueTrigger("%" + ServedQueue.PoisonSetting + "%")] string message, long dequeueCount, string id, DateTimeOffset insertionTime,
+        CancellationToken cancellationToken) =>
+        handler.HandleAsync(new DeadLetterCommand(queue.Name, message, dequeueCount, id, insertionTime), cancellationToken);
 }

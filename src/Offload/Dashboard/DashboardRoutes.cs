@@ -11,6 +11,11 @@ public static class DashboardRoutes
     public const string Jobs = "jobs";
     public const string Job = "jobs/{id}";
     public const string Retry = "jobs/{id}/retry";
+    public const string Queues = "queues";
+    public const string DeadLetters = "queues/{name}/dead-letters";
+    public const string DeadLetter = "queues/{name}/dead-letters/{id}";
+    public const string RequeueDeadLetter = "queues/{name}/dead-letters/{id}/requeue";
+    public const string RequeueDeadLetters = "queues/{name}/dead-letters/requeue";
 
     /// <summary>Where both hosts serve the page, outside the API's prefix: <c>/dashboard/</c>.</summary>
     public const string PagePrefix = "dashboard";
@@ -23,4 +28,6 @@ public static class DashboardRoutes
     public static string JobPath(string id) => $"{JobsPath}/{id}";
 
     public static string RetryPath(string id) => $"{JobsPath}/{id}/retry";
+
+    public static string DeadLettersPath(string queue) => $"{ApiRoutes.Prefix}/queues/{queue}/dead-letters";
 }

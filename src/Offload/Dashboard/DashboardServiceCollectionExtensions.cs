@@ -9,6 +9,7 @@ public static class DashboardServiceCollectionExtensions
     {
         services.AddSingleton<JobList>();
         services.AddSingleton<AllJobsApi>();
+        services.AddSingleton<QueuesApi>();
         services.AddSingleton<DashboardPages>();
         return services;
     }

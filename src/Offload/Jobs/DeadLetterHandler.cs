@@ -4,15 +4,16 @@ using Offload.Telemetry;
 
 namespace Offload.Jobs;
 
-/// <summary>A message that reached <c>&lt;queue&gt;-poison</c>: its body and the queue it died on.</summary>
-public sealed record DeadLetterCommand(string Queue, string Message, long DequeueCount);
+/// <summary>A message that reached <c>&lt;queue&gt;-poison</c>: its body, the queue it died on, and (from the trigger) its id and when it was queued.</summary>
+public sealed record DeadLetterCommand(string Queue, string Message, long DequeueCount, string? MessageId = null, DateTimeOffset? InsertedOn = null);
 
 /// <summary>
 /// Makes sure no job stays <c>queued</c>, <c>processing</c> or <c>retrying</c> once its message has died: the
 /// listener moves a message to <c>&lt;queue&gt;-poison</c> after <c>maxDequeueCount</c> failed deliveries (or when it
-/// cannot even decode it), and this ends the job <c>failed</c> with a reason. Every dead message is logged.
+/// cannot even decode it), and this ends the job <c>failed</c> with a reason. Every dead message is logged, and kept
+/// for a person (<see cref="DeadLetters"/>: the dashboard's dead letters, to send on again or delete).
 /// </summary>
-public sealed partial class DeadLetterHandler(JobStore jobs, JobEndListeners ended, ILogger<DeadLetterHandler> logger)
+public sealed partial class DeadLetterHandler(JobStore jobs, JobEndListeners ended, DeadLetters kept, ILogger<DeadLetterHandler> logger)
 {
     private const int MaxLoggedChars = 256;
 
@@ -21,6 +22,7 @@ public sealed partial class DeadLetterHandler(JobStore jobs, JobEndListeners end
         if (!JobMessage.TryParse(command.Message, out var message, out var error))
         {
             LogMalformed(logger, command.Queue, error, Excerpt(command.Message));
+            await kept.KeepAsync(command, null, $"Unreadable: {error}", cancellationToken);
             return;
         }
 
@@ -29,6 +31,7 @@ public sealed partial class DeadLetterHandler(JobStore jobs, JobEndListeners end
         {
             // Only a check died: the job's own message is still there, and the listener brings it back.
             LogDeadCheck(logger);
+            await kept.KeepAsync(command, message.JobId, "A watchdog check; the job's own message brings it back.", cancellationToken);
             return;
         }
 
@@ -36,6 +39,7 @@ public sealed partial class DeadLetterHandler(JobStore jobs, JobEndListeners end
         if (job is null)
         {
             LogUnknownJob(logger, command.Queue);
+            await kept.KeepAsync(command, message.JobId, "No such job.", cancellationToken);
             return;
         }
 
@@ -53,6 +57,7 @@ public sealed partial class DeadLetterHandler(JobStore jobs, JobEndListeners end
 
         // Whoever ended it, and also when this message comes back because telling the listeners failed last time.
         await ended.NotifyAsync(job, cancellationToken);
+        await kept.KeepAsync(command, job.Id, $"Its job is {job.Status}{(job.Error is null ? "" : $": {job.Error}")}", cancellationToken);
     }
 
     private static string Excerpt(string body) => body.Length <= MaxLoggedChars ? body : body[..MaxLoggedChars] + "…";

@@ -25,6 +25,7 @@ public static class JobsServiceCollectionExtensions
         services.AddSingleton<IJobEndListener>(sp => sp.GetRequiredService<JobParts>());
         services.AddSingleton<WatchdogHandler>();
         services.AddSingleton<DeadLetterHandler>();
+        services.AddSingleton<DeadLetters>();
         services.AddSingleton<JobSweeper>();
         services.AddSingleton<Retention>();
         services.AddSingleton<RetryJobHandler>();

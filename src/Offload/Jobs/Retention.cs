@@ -83,6 +83,8 @@ public sealed partial class Retention(
             await DeleteRowsAsync(JobRows.RangeFilter(shard, JobRows.CountersBefore(now - TimeSpan.FromDays(2))), cancellationToken);
         await DeleteOlderThanAsync(StorageNames.IdempotencyTable, now - IdempotencyKeys.Lifetime, cancellationToken);
         await DeleteOlderThanAsync(StorageNames.QuotasTable, now - TimeSpan.FromDays(2), cancellationToken); // videos in flight, and counters written before the shards held them
+        // A dead message is kept as long as a finished job is: long enough for a person to have seen it.
+        await DeleteOlderThanAsync(StorageNames.DeadLettersTable, now - options.Value.Retention, cancellationToken);
         // A delivery's index row outlives its job (expired after Jobs__Retention, a day after the longest retry window).
         await DeleteOlderThanAsync(StorageNames.WebhookDeliveriesTable, now - options.Value.Retention - TimeSpan.FromDays(4), cancellationToken);
         return deleted;

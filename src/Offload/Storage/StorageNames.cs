@@ -25,12 +25,15 @@ public static class StorageNames
     public const string WebhookSecretsTable = "webhooksecrets";
     public const string WebhookDeliveriesTable = "webhookdeliveries";
 
+    /// <summary>Every message that died, kept for a person to look at, send on again or delete (<see cref="Jobs.DeadLetters"/>).</summary>
+    public const string DeadLettersTable = "deadletters";
+
     /// <summary>Every container the application uses (created at start-up and by infra/).</summary>
     public static IReadOnlyList<string> Containers { get; } = [UploadsContainer, OutputsContainer, EmailTemplatesContainer];
 
     /// <summary>Every table the application uses (created at start-up and by infra/).</summary>
     public static IReadOnlyList<string> Tables { get; } =
-        [JobsTable, IdempotencyTable, ApiKeysTable, QuotasTable, ActiveJobsTable, JobExpiriesTable, WebhooksTable, WebhookSecretsTable, WebhookDeliveriesTable];
+        [JobsTable, IdempotencyTable, ApiKeysTable, QuotasTable, ActiveJobsTable, JobExpiriesTable, WebhooksTable, WebhookSecretsTable, WebhookDeliveriesTable, DeadLettersTable];
 
     public static string SourceBlobName(string jobId) => jobId;
 

@@ -162,4 +162,29 @@ public sealed class DashboardPageTests(ServerFixture fixture) : IAsyncLifetime
         var job = await fixture.Http.GetFromJsonAsync<System.Text.Json.JsonElement>($"/api/jobs/{id}");
         Assert.Equal(1, job.GetProperty("retries").GetInt32());
     }
+
+    [Fact]
+    public async Task ADeadMessage_IsRequeuedFromThePage()
+    {
+        var id = await DeadMessages.KillEmailAsync(fixture);
+        await DeadMessages.WaitForLetterAsync(fixture, "high-priority", id);
+
+        await AsAdminAsync("#/queues");
+        var row = Page.Locator("#queues tr[data-queue='high-priority']");
+        await Assertions.Expect(row).ToBeVisibleAsync();
+        await row.GetByRole(AriaRole.Link).ClickAsync();
+        var letter = Page.Locator($"#dead-letters tr[data-job='{id}']");
+        await Assertions.Expect(letter).ToContainTextAsync("Its job is failed");
+
+        await letter.GetByRole(AriaRole.Button, new() { Name = "Requeue" }).ClickAsync();
+
+        await Assertions.Expect(letter).ToHaveCountAsync(0);
+        var job = await fixture.Server.WaitForFinalAsync($"/api/emails/{id}");
+        Assert.Equal("succeeded", job.GetProperty("status").GetString());
+        await Page.GotoAsync($"/dashboard/#/jobs/{id}");
+        // Its history tells it: failed when the message died, then sent through again from the page (which names why it had failed).
+        await Assertions.Expect(Page.Locator("#timeline li").Filter(new() { HasText = "moved to high-priority-poison" })).ToHaveCountAsync(2);
+        await Assertions.Expect(Page.Locator("#timeline li").Filter(new() { HasText = "Sent through again" })).ToHaveCountAsync(1);
+        await Assertions.Expect(Page.Locator(".facts .status")).ToHaveTextAsync("succeeded");
+    }
 }

@@ -48,7 +48,7 @@ public sealed class InfraTests
         // The Functions hosts' containers exist before the hosts start, so each app's role can be scoped to them.
         Assert.Equal(["azure-webjobs-hosts", "azure-webjobs-secrets"], variables.GetProperty("hostContainers").EnumerateArray().Select(c => c.GetString()));
         Assert.Equal(WorkQueues.Everything.Order(), queues.Order());
-        Assert.Equal([StorageNames.JobsTable, StorageNames.IdempotencyTable, StorageNames.ApiKeysTable, StorageNames.QuotasTable, StorageNames.ActiveJobsTable, StorageNames.JobExpiriesTable, StorageNames.WebhooksTable, StorageNames.WebhookSecretsTable, StorageNames.WebhookDeliveriesTable], tables);
+        Assert.Equal([StorageNames.JobsTable, StorageNames.IdempotencyTable, StorageNames.ApiKeysTable, StorageNames.QuotasTable, StorageNames.ActiveJobsTable, StorageNames.JobExpiriesTable, StorageNames.WebhooksTable, StorageNames.WebhookSecretsTable, StorageNames.WebhookDeliveriesTable, StorageNames.DeadLettersTable], tables);
         Assert.Single(Bicep.Resources(storage), r => r.GetProperty("type").GetString() == "Microsoft.Storage/storageAccounts/tableServices/tables");
         var lifecycle = Assert.Single(await ResourcesAsync("Microsoft.Storage/storageAccounts/managementPolicies"));
         Assert.Contains("uploads/", lifecycle.GetRawText());

@@ -125,6 +125,22 @@ public sealed class RetentionTests(StorageFixture fixture) : IClassFixture<Stora
     }
 
     [Fact]
+    public async Task DeadLetters_GoAfterTheRetentionOfJobs()
+    {
+        var letters = Services.GetRequiredService<DeadLetters>();
+        var queue = $"test{Guid.NewGuid():N}"[..20];
+        await letters.KeepAsync(new DeadLetterCommand(queue, "{}", 5, Guid.NewGuid().ToString(), DateTimeOffset.UtcNow), null, "Unreadable.", CancellationToken.None);
+        Assert.Equal(1, await letters.CountAsync(queue, 10, CancellationToken.None));
+
+        _clock.Advance(TimeSpan.FromDays(29)); // the rows' Timestamps are storage's own
+        await Services.GetRequiredService<Retention>().CleanUpAsync(CancellationToken.None);
+        Assert.Equal(1, await letters.CountAsync(queue, 10, CancellationToken.None));
+        _clock.Advance(TimeSpan.FromDays(2));
+        await Services.GetRequiredService<Retention>().CleanUpAsync(CancellationToken.None);
+        Assert.Equal(0, await letters.CountAsync(queue, 10, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task IdempotencyRecords_GoAfterTheirDay()
     {
         var keys = Services.GetRequiredService<Offload.Idempotency.IdempotencyKeys>();

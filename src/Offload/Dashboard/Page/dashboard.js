@@ -235,6 +235,65 @@ async function playerOf(job) {
     el('figcaption', {}, `${output.width}×${output.height}, ${output.durationSeconds.toFixed(1)} s, ${output.videoCodec}${output.audioCodec ? ` + ${output.audioCodec}` : ''}`));
 }
 
+// ---- queues and their dead letters ------------------------------------------------------------------------------
+
+const age = (seconds) => (seconds === undefined || seconds === null ? '' : seconds < 120 ? `${Math.round(seconds)} s` : `${Math.round(seconds / 60)} min`);
+
+async function queuesView() {
+  const table = el('table', {},
+    el('caption', {}, 'Queues'),
+    el('thead', {}, el('tr', {}, ['Queue', 'Waiting', 'Oldest', 'On its poison queue', 'Dead letters'].map((h) => el('th', { scope: 'col' }, h)))),
+    el('tbody', { id: 'queues' }));
+  show(el('div', {}, el('h2', {}, 'Queues'), table,
+    el('p', { class: 'note' }, 'A message that fails too often moves to its poison queue; its job is failed with the reason, and the message is kept here as a dead letter until you send it on or delete it.')));
+  const refresh = async () => {
+    const { queues } = await api('/api/queues');
+    $('queues').replaceChildren(...queues.map((q) => el('tr', { 'data-queue': q.name },
+      el('th', { scope: 'row' }, q.name), el('td', {}, q.depth), el('td', {}, age(q.oldestAgeSeconds)), el('td', {}, q.poison),
+      el('td', {}, el('a', { href: `#/queues/${q.name}` }, `${q.deadLetters}${q.deadLetters >= 1000 ? '+' : ''}`)))));
+    timer = setTimeout(() => refresh().catch(report), liveEvery.list);
+  };
+  await refresh();
+}
+
+async function deadLettersView(queue) {
+  const view = el('div', {});
+  show(view);
+  const act = async (method, path, question) => {
+    if (!confirm(question)) return;
+    try {
+      const result = await api(path, { method });
+      if (result?.notSent?.length) report(new Error(`${result.requeued} sent on; not sent: ${result.notSent.map((n) => `${n.jobId ?? n.id}: ${n.why}`).join('; ')}`));
+    } catch (error) {
+      report(error);
+    }
+    await refresh();
+  };
+  const base = `/api/queues/${encodeURIComponent(queue)}/dead-letters`;
+  const refresh = async () => {
+    const page = await api(base);
+    view.replaceChildren(
+      el('h2', {}, `Dead letters of ${queue}`),
+      el('p', {}, el('a', { href: '#/queues' }, 'All queues')),
+      el('p', { class: 'actions' },
+        el('button', { type: 'button', id: 'requeue-all', disabled: page.count === 0, onclick: () => act('POST', `${base}/requeue`, `Send every dead letter of ${queue} on?`) }, 'Requeue all'),
+        el('button', { type: 'button', id: 'delete-all', class: 'danger', disabled: page.count === 0, onclick: () => act('DELETE', base, `Delete every dead letter of ${queue}?`) }, 'Delete all')),
+      el('table', {},
+        el('caption', {}, `${page.count}${page.count >= 1000 ? '+' : ''} dead letters, newest first`),
+        el('thead', {}, el('tr', {}, ['Died', 'Job', 'What became of it', 'Deliveries', 'Message', ''].map((h) => el('th', { scope: 'col' }, h)))),
+        el('tbody', { id: 'dead-letters' }, page.deadLetters.length === 0 ? el('tr', {}, el('td', { colspan: 6 }, 'None.')) : page.deadLetters.map((d) => el('tr', { 'data-id': d.id, 'data-job': d.jobId ?? '' },
+          el('td', {}, time(d.diedAt)),
+          el('td', {}, d.jobUrl ? el('a', { href: `#/jobs/${d.jobId}` }, el('code', {}, d.jobId)) : ''),
+          el('td', {}, d.outcome),
+          el('td', {}, d.dequeueCount),
+          el('td', {}, el('code', {}, d.body), d.truncated ? ' …' : ''),
+          el('td', { class: 'actions' },
+            el('button', { type: 'button', onclick: () => act('POST', `${base}/${encodeURIComponent(d.id)}/requeue`, 'Send this one on?') }, 'Requeue'),
+            el('button', { type: 'button', class: 'danger', onclick: () => act('DELETE', `${base}/${encodeURIComponent(d.id)}`, 'Delete this one?') }, 'Delete')))))));
+  };
+  await refresh();
+}
+
 // ---- routing ---------------------------------------------------------------------------------------------------
 
 function report(error) {
@@ -248,8 +307,11 @@ async function route() {
   if (!sessionStorage.getItem(keyName)) { signOut(); return; }
   const [path, search] = location.hash.replace(/^#/, '').split('?');
   const job = path.match(/^\/jobs\/([^/]+)$/);
+  const queue = path.match(/^\/queues\/([^/]+)$/);
   try {
     if (job) await jobView(decodeURIComponent(job[1]));
+    else if (queue) await deadLettersView(decodeURIComponent(queue[1]));
+    else if (path === '/queues') await queuesView();
     else await jobsView(new URLSearchParams(search ?? ''));
     $('main').focus({ preventScroll: true });
   } catch (error) {

@@ -1,0 +1,17 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+using Offload.Dashboard;
+
+namespace Offload.Functions.Dashboard;
+
+public sealed class DeleteDeadLettersFunction(QueuesApi api)
+{
+    [Function(nameof(DeleteDeadLettersFunction))]
+    [Authorize(Policy = DashboardRoutes.Policy)]
+    public Task<IResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = DashboardRoutes.DeadLetters)] HttpRequest request,
+        string name,
+        CancellationToken cancellationToken) =>
+        api.DeleteAllAsync(name, cancellationToken);
+}

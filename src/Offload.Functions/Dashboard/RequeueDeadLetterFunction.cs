@@ -1,0 +1,18 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+using Offload.Dashboard;
+
+namespace Offload.Functions.Dashboard;
+
+public sealed class RequeueDeadLetterFunction(QueuesApi api)
+{
+    [Function(nameof(RequeueDeadLetterFunction))]
+    [Authorize(Policy = DashboardRoutes.Policy)]
+    public Task<IResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = DashboardRoutes.RequeueDeadLetter)] HttpRequest request,
+        string name,
+        string id,
+        CancellationToken cancellationToken) =>
+        api.RequeueAsync(request.HttpContext.User, name, id, cancellationToken);
+}

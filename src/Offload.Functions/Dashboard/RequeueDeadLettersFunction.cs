@@ -1,0 +1,17 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+using Offload.Dashboard;
+
+namespace Offload.Functions.Dashboard;
+
+public sealed class RequeueDeadLettersFunction(QueuesApi api)
+{
+    [Function(nameof(RequeueDeadLettersFunction))]
+    [Authorize(Policy = DashboardRoutes.Policy)]
+    public Task<IResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = DashboardRoutes.RequeueDeadLetters)] HttpRequest request,
+        string name,
+        CancellationToken cancellationToken) =>
+        api.RequeueAllAsync(request.HttpContext.User, name, cancellationToken);
+}
