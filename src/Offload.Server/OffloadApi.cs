@@ -123,6 +123,9 @@ public static class OffloadApi
             .WithName("RetryJob").WithSummary("Send a failed or cancelled job of any kind through again")
             .Produces<JobApi.QueuedJob>(StatusCodes.Status202Accepted).ProducesProblems(400, 404, 409, 429, 503);
 
+        all.MapGet(DashboardRoutes.Overview, (OverviewApi api, CancellationToken ct) => api.GetAsync(ct))
+            .WithName("GetOverview").WithSummary("The jobs of the last hour and day by status and kind, the last hour's throughput, the queues and the workers alive")
+            .Produces<Overview>().ProducesProblems(503);
         all.MapGet(DashboardRoutes.Queues, (QueuesApi api, CancellationToken ct) => api.ListAsync(ct))
             .WithTags("Queues").WithName("ListQueues").WithSummary("Each queue's depth, the age of its oldest message, its poison queue and its dead letters")
             .Produces<QueueList>().ProducesProblems(503);

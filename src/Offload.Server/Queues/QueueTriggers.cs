@@ -174,8 +174,9 @@ public static class QueueTriggersExtensions
         services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         // The WebJobs queue listener holds each message it delivers for 10 minutes (renewed while it runs); the
         // functionTimeout of host.json is the one the Functions host would impose, so the server holds to it too.
-        services.Configure<HostFacts>(facts =>
+        services.AddOptions<HostFacts>().Configure<IOptions<WorkerOptions>>((facts, worker) =>
         {
+            facts.ServedQueues = worker.Value.ServedQueues;
             facts.MessageHold = TimeSpan.FromMinutes(10);
             facts.FunctionTimeout = TimeSpan.TryParse(QueueTriggers.ReadHostJson()["functionTimeout"], System.Globalization.CultureInfo.InvariantCulture, out var timeout)
                 ? timeout : null;

@@ -11,6 +11,7 @@ public static class DashboardRoutes
     public const string Jobs = "jobs";
     public const string Job = "jobs/{id}";
     public const string Retry = "jobs/{id}/retry";
+    public const string Overview = "overview";
     public const string Queues = "queues";
     public const string DeadLetters = "queues/{name}/dead-letters";
     public const string DeadLetter = "queues/{name}/dead-letters/{id}";

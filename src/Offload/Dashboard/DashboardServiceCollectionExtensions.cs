@@ -10,6 +10,9 @@ public static class DashboardServiceCollectionExtensions
         services.AddSingleton<JobList>();
         services.AddSingleton<AllJobsApi>();
         services.AddSingleton<QueuesApi>();
+        services.AddSingleton<OverviewApi>();
+        services.AddSingleton<Workers>();
+        services.AddHostedService<WorkerPresence>();
         services.AddSingleton<DashboardPages>();
         return services;
     }

@@ -24,8 +24,10 @@ public sealed class QueuesApi(QueueServiceClient queues, DeadLetters deadLetters
 
     /// <summary>GET /api/queues → each queue's depth, oldest message, poison queue and dead letters.</summary>
     public Task<IResult> ListAsync(CancellationToken cancellationToken) =>
-        ApiResults.WhenStorageIsDownAsync(async () =>
-            ApiResults.Ok(new QueueList(await Task.WhenAll(Names.Select(name => ViewOfAsync(name, cancellationToken))))));
+        ApiResults.WhenStorageIsDownAsync(async () => ApiResults.Ok(await ReadAsync(cancellationToken)));
+
+    public async Task<QueueList> ReadAsync(CancellationToken cancellationToken) =>
+        new(await Task.WhenAll(Names.Select(name => ViewOfAsync(name, cancellationToken))));
 
     private async Task<QueueView> ViewOfAsync(string name, CancellationToken cancellationToken)
     {

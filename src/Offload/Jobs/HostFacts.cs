@@ -14,4 +14,7 @@ public sealed class HostFacts
 
     /// <summary>The host's <c>functionTimeout</c>, when it has one: it ends a function that runs longer.</summary>
     public TimeSpan? FunctionTimeout { get; set; }
+
+    /// <summary>The work queues this process listens to, when the host knows them (the server's <c>--queues</c>); <c>null</c>: its app's.</summary>
+    public IReadOnlyList<string>? ServedQueues { get; set; }
 }

@@ -125,7 +125,7 @@ function filtersOf(params) {
 async function jobsView(params) {
   const query = new URLSearchParams(params);
   const url = `/api/jobs?${query}`;
-  const table = el('table', {},
+  const table = el('table', { class: 'jobs-table' },
     el('caption', {}, 'Jobs, newest first'),
     el('thead', {}, el('tr', {}, ['Job', 'Kind', 'Status', 'Owner', 'Created', 'Ended', 'Attempts', 'Error'].map((h) => el('th', { scope: 'col' }, h)))),
     el('tbody', { id: 'jobs' }));
@@ -235,22 +235,100 @@ async function playerOf(job) {
     el('figcaption', {}, `${output.width}×${output.height}, ${output.durationSeconds.toFixed(1)} s, ${output.videoCodec}${output.audioCodec ? ` + ${output.audioCodec}` : ''}`));
 }
 
+// ---- the overview -----------------------------------------------------------------------------------------------
+
+const svgNs = 'http://www.w3.org/2000/svg';
+
+/** An SVG element with attributes and children. */
+function svg(tag, attributes = {}, ...children) {
+  const node = document.createElementNS(svgNs, tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+  for (const child of children.flat(Infinity)) node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  return node;
+}
+
+/** Succeeded and failed per minute as stacked bars, drawn here: one minute a bar, the newest on the right. */
+function throughputChart(minutes) {
+  const [width, height, left, bottom] = [600, 160, 28, 20];
+  const most = Math.max(1, ...minutes.map((m) => m.succeeded + m.failed));
+  const barWidth = (width - left) / minutes.length;
+  const y = (count) => (height - bottom) * (1 - count / most);
+  const total = minutes.reduce((sum, m) => ({ succeeded: sum.succeeded + m.succeeded, failed: sum.failed + m.failed }), { succeeded: 0, failed: 0 });
+  return el('figure', { class: 'chart' },
+    svg('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-labelledby': 'chart-title', id: 'throughput' },
+      svg('title', { id: 'chart-title' }, `Jobs ended per minute over the last hour: ${total.succeeded} succeeded, ${total.failed} failed`),
+      svg('line', { x1: left, y1: height - bottom, x2: width, y2: height - bottom, class: 'axis' }),
+      svg('text', { x: left - 4, y: 10, class: 'tick', 'text-anchor': 'end' }, most),
+      svg('text', { x: left - 4, y: height - bottom, class: 'tick', 'text-anchor': 'end' }, 0),
+      svg('text', { x: left, y: height - 4, class: 'tick' }, '60 min ago'),
+      svg('text', { x: width, y: height - 4, class: 'tick', 'text-anchor': 'end' }, 'now'),
+      minutes.map((m, i) => {
+        const x = left + i * barWidth + 1;
+        const label = `${new Date(m.minute).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}: ${m.succeeded} succeeded, ${m.failed} failed`;
+        return svg('g', {}, svg('title', {}, label),
+          m.succeeded ? svg('rect', { x, width: barWidth - 2, y: y(m.succeeded), height: height - bottom - y(m.succeeded), class: 'bar-succeeded' }) : [],
+          m.failed ? svg('rect', { x, width: barWidth - 2, y: y(m.succeeded + m.failed), height: y(m.succeeded) - y(m.succeeded + m.failed), class: 'bar-failed' }) : []);
+      })),
+    el('figcaption', {}, el('span', { class: 'key key-succeeded' }, `succeeded ${total.succeeded}`), ' ', el('span', { class: 'key key-failed' }, `failed ${total.failed}`), ' in the last hour, per minute'));
+}
+
+function countsOf(title, id, counts, atLeast) {
+  const kinds = Object.keys(counts.byKind);
+  const seen = statuses.filter((s) => counts.byStatus[s]); // a column for each status that has jobs
+  return el('section', { class: 'card', 'aria-labelledby': `${id}-title` },
+    el('h3', { id: `${id}-title` }, title),
+    el('p', { class: 'total' }, el('span', { id: `${id}-total` }, `${atLeast ? 'at least ' : ''}${counts.total}`), ' jobs'),
+    el('ul', { class: 'statuses', id: `${id}-statuses` }, statuses.filter((s) => counts.byStatus[s]).map((s) =>
+      el('li', { 'data-status': s }, el('a', { href: `#/jobs?status=${s}` }, badge(s)), ' ', el('span', { class: 'count' }, counts.byStatus[s])))),
+    kinds.length ? el('table', {},
+      el('caption', {}, 'By kind'),
+      el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Kind'), el('th', { scope: 'col' }, 'All'),
+        seen.map((s) => el('th', { scope: 'col' }, s)))),
+      el('tbody', {}, kinds.map((k) => el('tr', { 'data-kind': k }, el('th', { scope: 'row' }, k), el('td', {}, counts.byKind[k]),
+        seen.map((s) => el('td', { 'data-status': s }, counts.byKindAndStatus[k][s] || '')))))) : '');
+}
+
+async function overviewView() {
+  const view = el('div', { class: 'overview' });
+  show(view);
+  const refresh = async () => {
+    const o = await api('/api/overview');
+    view.replaceChildren(
+      el('h2', {}, 'Overview'),
+      el('div', { class: 'cards' }, countsOf('Last hour', 'hour', o.lastHour, o.atLeast), countsOf('Last day', 'day', o.lastDay, o.atLeast)),
+      el('h3', {}, 'Throughput'),
+      throughputChart(o.throughput),
+      queueTable(o.queues),
+      el('h3', {}, 'Workers alive'),
+      o.workers.length === 0 ? el('p', {}, 'None has said so in the last 90 s.') : el('ul', { class: 'workers', id: 'workers' }, o.workers.map((w) =>
+        el('li', { 'data-worker': w.name }, el('code', {}, w.name), ` serves ${w.queues.length ? w.queues.join(', ') : 'no queue (API only)'}; seen ${time(w.seenAt)}`,
+          w.running.length ? [': running ', w.running.map((r, i) => [i ? ', ' : '', el('a', { href: `#/jobs/${r.id}` }, `${r.kind} ${r.id.slice(0, 8)}…`)])] : ', idle'))),
+      el('p', { class: 'note' }, `Counted at ${time(o.at)} from the list of jobs; refreshed every 5 s.`));
+    timer = setTimeout(() => refresh().catch(report), liveEvery.list);
+  };
+  await refresh();
+}
+
 // ---- queues and their dead letters ------------------------------------------------------------------------------
 
 const age = (seconds) => (seconds === undefined || seconds === null ? '' : seconds < 120 ? `${Math.round(seconds)} s` : `${Math.round(seconds / 60)} min`);
 
-async function queuesView() {
-  const table = el('table', {},
+function queueTable(queues) {
+  return el('table', {},
     el('caption', {}, 'Queues'),
     el('thead', {}, el('tr', {}, ['Queue', 'Waiting', 'Oldest', 'On its poison queue', 'Dead letters'].map((h) => el('th', { scope: 'col' }, h)))),
-    el('tbody', { id: 'queues' }));
-  show(el('div', {}, el('h2', {}, 'Queues'), table,
-    el('p', { class: 'note' }, 'A message that fails too often moves to its poison queue; its job is failed with the reason, and the message is kept here as a dead letter until you send it on or delete it.')));
+    el('tbody', { id: 'queues' }, queues.map((q) => el('tr', { 'data-queue': q.name },
+      el('th', { scope: 'row' }, q.name), el('td', {}, q.depth), el('td', {}, age(q.oldestAgeSeconds)), el('td', {}, q.poison),
+      el('td', {}, el('a', { href: `#/queues/${q.name}` }, `${q.deadLetters}${q.deadLetters >= 1000 ? '+' : ''}`))))));
+}
+
+async function queuesView() {
+  const view = el('div', {});
+  show(view);
   const refresh = async () => {
     const { queues } = await api('/api/queues');
-    $('queues').replaceChildren(...queues.map((q) => el('tr', { 'data-queue': q.name },
-      el('th', { scope: 'row' }, q.name), el('td', {}, q.depth), el('td', {}, age(q.oldestAgeSeconds)), el('td', {}, q.poison),
-      el('td', {}, el('a', { href: `#/queues/${q.name}` }, `${q.deadLetters}${q.deadLetters >= 1000 ? '+' : ''}`)))));
+    view.replaceChildren(el('h2', {}, 'Queues'), queueTable(queues),
+      el('p', { class: 'note' }, 'A message that fails too often moves to its poison queue; its job is failed with the reason, and the message is kept here as a dead letter until you send it on or delete it.'));
     timer = setTimeout(() => refresh().catch(report), liveEvery.list);
   };
   await refresh();
@@ -312,7 +390,8 @@ async function route() {
     if (job) await jobView(decodeURIComponent(job[1]));
     else if (queue) await deadLettersView(decodeURIComponent(queue[1]));
     else if (path === '/queues') await queuesView();
-    else await jobsView(new URLSearchParams(search ?? ''));
+    else if (path === '/jobs') await jobsView(new URLSearchParams(search ?? ''));
+    else await overviewView();
     $('main').focus({ preventScroll: true });
   } catch (error) {
     report(error);
