@@ -38,6 +38,9 @@ param entraTenantId string = ''
 @description('The API\'s application id URI or client id (the tokens\' audience); set together with entraTenantId.')
 param entraAudience string = ''
 
+@description('Client id of the dashboard\'s single-page-application registration (redirect URI https://<api app>/dashboard/), so people sign in to it with Entra ID; empty: admin keys only.')
+param entraDashboardClientId string = ''
+
 @description('Comma-separated browser origins (https://app.example.com) allowed to upload straight to storage and to call the API; empty for none.')
 param corsAllowedOrigins string = ''
 
@@ -146,10 +149,10 @@ func firstQueueOf(queues array, app string) object => first(filter(queues, q => 
 // Emails (and the watchdog's checks, and the sweeper's timer) on the api app, many at a time.
 var apiRoleSettings = union(disabledExcept(allFunctions, functionApps.api), listenerSettings(firstQueueOf(workQueues, 'api')))
 // Only the api app serves HTTP, so only it needs to know whose Entra ID tokens to accept (API keys always work).
-var entraSettings = empty(entraTenantId) ? {} : {
+var entraSettings = empty(entraTenantId) ? {} : union({
   Auth__Entra__TenantId: entraTenantId
   Auth__Entra__Audience: entraAudience
-}
+}, empty(entraDashboardClientId) ? {} : { Auth__Entra__DashboardClientId: entraDashboardClientId })
 // One encode per instance: more encodes means more instances, never a shared CPU.
 var encodeRoleSettings = union(disabledExcept(allFunctions, functionApps.encode), listenerSettings(firstQueueOf(workQueues, 'encode')))
 

@@ -10,7 +10,10 @@ namespace Offload.Testing;
 /// <summary>
 /// A stand-in for Microsoft Entra ID on loopback: it serves a tenant's OpenID Connect metadata and signing keys at
 /// the paths Entra ID uses (<c>/{tenant}/v2.0/.well-known/openid-configuration</c>), and mints access tokens signed
-/// with its own RSA key. The server under test fetches and checks them exactly as it would Entra ID's.
+/// with its own RSA key. The server under test fetches and checks them exactly as it would Entra ID's. A browser can
+/// sign in too, with the authorization code flow and PKCE (S256) at Entra ID's endpoints: the authorize endpoint signs in
+/// <see cref="SignedIn"/> at once (a stand-in asks nobody) and the token endpoint checks the code, the client, the
+/// redirect and the verifier before it gives the access token.
 /// </summary>
 public sealed class OpenIdProvider : IAsyncDisposable
 {
@@ -18,6 +21,7 @@ public sealed class OpenIdProvider : IAsyncDisposable
     private readonly HttpListener _listener = new();
     private readonly RSA _rsa = RSA.Create(2048);
     private readonly Task _serving;
+    private readonly Dictionary<string, (string ClientId, string RedirectUri, string Challenge, (string Audience, string ObjectId, string[] Roles) User)> _codes = [];
 
     private OpenIdProvider(int port, string tenantId)
     {
@@ -32,6 +36,12 @@ public sealed class OpenIdProvider : IAsyncDisposable
     public string Instance { get; }
     public string TenantId { get; }
     public string Issuer => $"{Instance}{TenantId}/v2.0";
+
+    /// <summary>Who a browser that comes to the authorize endpoint is signed in as: the token's audience, object id and app roles.</summary>
+    public (string Audience, string ObjectId, string[] Roles)? SignedIn { get; set; }
+
+    /// <summary>How many access tokens the token endpoint gave.</summary>
+    public int TokensGiven { get; private set; }
 
     public static OpenIdProvider Start(string? tenantId = null) => new(ServerProcess.FreePort(), tenantId ?? Guid.NewGuid().ToString());
 
@@ -73,6 +83,18 @@ public sealed class OpenIdProvider : IAsyncDisposable
             }
 
             var path = context.Request.Url!.AbsolutePath;
+            if (path == $"/{TenantId}/oauth2/v2.0/authorize")
+            {
+                Authorize(context);
+                continue;
+            }
+
+            if (path == $"/{TenantId}/oauth2/v2.0/token" && context.Request.HttpMethod == "POST")
+            {
+                await TokenAsync(context);
+                continue;
+            }
+
             object? body = path switch
             {
                 _ when path == $"/{TenantId}/v2.0/.well-known/openid-configuration" => new Dictionary<string, object>
@@ -94,6 +116,48 @@ public sealed class OpenIdProvider : IAsyncDisposable
             await context.Response.OutputStream.WriteAsync(bytes);
             context.Response.Close();
         }
+    }
+
+    /// <summary>GET authorize: signs in <see cref="SignedIn"/> and sends the browser back to its redirect with a one-time code.</summary>
+    private void Authorize(HttpListenerContext context)
+    {
+        var query = System.Web.HttpUtility.ParseQueryString(context.Request.Url!.Query);
+        if (SignedIn is not { } user || query["response_type"] != "code" || query["code_challenge_method"] != "S256"
+            || query["client_id"] is not { } client || query["redirect_uri"] is not { } redirect || query["code_challenge"] is not { } challenge)
+        {
+            context.Response.StatusCode = 400;
+            context.Response.Close();
+            return;
+        }
+
+        var code = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(24));
+        lock (_codes)
+            _codes[code] = (client, redirect, challenge, user);
+        context.Response.StatusCode = 302;
+        context.Response.RedirectLocation = $"{redirect}?code={code}&state={Uri.EscapeDataString(query["state"] ?? "")}";
+        context.Response.Close();
+    }
+
+    /// <summary>POST token: the code, once, for its client and redirect, with the verifier of its challenge.</summary>
+    private async Task TokenAsync(HttpListenerContext context)
+    {
+        using var reader = new StreamReader(context.Request.InputStream);
+        var form = System.Web.HttpUtility.ParseQueryString(await reader.ReadToEndAsync());
+        context.Response.AddHeader("Access-Control-Allow-Origin", context.Request.Headers["Origin"] ?? "*"); // as Entra ID answers a single-page app
+        var grant = (ClientId: "", RedirectUri: "", Challenge: "", User: (Audience: "", ObjectId: "", Roles: Array.Empty<string>()));
+        bool known;
+        lock (_codes)
+            known = form["code"] is { } code && _codes.Remove(code, out grant);
+        var verified = known && form["grant_type"] == "authorization_code" && form["client_id"] == grant.ClientId && form["redirect_uri"] == grant.RedirectUri
+                       && form["code_verifier"] is { } verifier && Base64UrlEncoder.Encode(SHA256.HashData(Encoding.ASCII.GetBytes(verifier))) == grant.Challenge;
+        object body = verified
+            ? new { access_token = Token(grant.User.Audience, grant.User.ObjectId, grant.User.Roles), token_type = "Bearer", expires_in = 3600 }
+            : new { error = "invalid_grant" };
+        TokensGiven += verified ? 1 : 0;
+        context.Response.StatusCode = verified ? 200 : 400;
+        context.Response.ContentType = "application/json";
+        await context.Response.OutputStream.WriteAsync(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(body)));
+        context.Response.Close();
     }
 
     private object Jwks()

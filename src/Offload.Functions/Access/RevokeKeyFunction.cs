@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 using Offload.Access;
+using Offload.Http;
 
 namespace Offload.Functions.Access;
 
@@ -10,7 +11,7 @@ public sealed class RevokeKeyFunction(KeysApi api)
     [Function(nameof(RevokeKeyFunction))]
     [Authorize(Policy = KeyRoutes.Policy)]
     public Task<IResult> RunAsync(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = KeyRoutes.Key)] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = ApiRoutes.FunctionsPrefix + KeyRoutes.Key)] HttpRequest request,
         string id,
         CancellationToken cancellationToken) =>
         api.RevokeAsync(id, cancellationToken);

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 using Offload.Dashboard;
+using Offload.Http;
 
 namespace Offload.Functions.Dashboard;
 
@@ -10,7 +11,7 @@ public sealed class DeleteDeadLetterFunction(QueuesApi api)
     [Function(nameof(DeleteDeadLetterFunction))]
     [Authorize(Policy = DashboardRoutes.Policy)]
     public Task<IResult> RunAsync(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = DashboardRoutes.DeadLetter)] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = ApiRoutes.FunctionsPrefix + DashboardRoutes.DeadLetter)] HttpRequest request,
         string name,
         string id,
         CancellationToken cancellationToken) =>

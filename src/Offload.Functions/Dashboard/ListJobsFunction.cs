@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 using Offload.Dashboard;
+using Offload.Http;
 
 namespace Offload.Functions.Dashboard;
 
@@ -10,7 +11,7 @@ public sealed class ListJobsFunction(AllJobsApi api)
     [Function(nameof(ListJobsFunction))]
     [Authorize(Policy = DashboardRoutes.Policy)]
     public Task<IResult> RunAsync(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = DashboardRoutes.Jobs)] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = ApiRoutes.FunctionsPrefix + DashboardRoutes.Jobs)] HttpRequest request,
         CancellationToken cancellationToken) =>
         api.ListAsync(request, cancellationToken);
 }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 using Offload.Dashboard;
+using Offload.Http;
 
 namespace Offload.Functions.Dashboard;
 
@@ -10,7 +11,7 @@ public sealed class RequeueDeadLetterFunction(QueuesApi api)
     [Function(nameof(RequeueDeadLetterFunction))]
     [Authorize(Policy = DashboardRoutes.Policy)]
     public Task<IResult> RunAsync(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = DashboardRoutes.RequeueDeadLetter)] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = ApiRoutes.FunctionsPrefix + DashboardRoutes.RequeueDeadLetter)] HttpRequest request,
         string name,
         string id,
         CancellationToken cancellationToken) =>

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 using Offload.Email;
+using Offload.Http;
 
 namespace Offload.Functions.Email;
 
@@ -10,7 +11,7 @@ public sealed class GetEmailFunction(EmailApi api)
     [Function(nameof(GetEmailFunction))]
     [Authorize(Policy = EmailRoutes.Policy)]
     public Task<IResult> RunAsync(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = EmailRoutes.Email)] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = ApiRoutes.FunctionsPrefix + EmailRoutes.Email)] HttpRequest request,
         string id,
         CancellationToken cancellationToken) =>
         api.GetAsync(request.HttpContext.User, id, cancellationToken);

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 using Offload.Email;
+using Offload.Http;
 
 namespace Offload.Functions.Email;
 
@@ -10,6 +11,6 @@ public sealed class ListEmailTemplatesFunction(EmailTemplatesApi api)
     [Function(nameof(ListEmailTemplatesFunction))]
     [Authorize(Policy = EmailRoutes.Policy)]
     public IResult Run(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = EmailRoutes.Templates)] HttpRequest request) =>
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = ApiRoutes.FunctionsPrefix + EmailRoutes.Templates)] HttpRequest request) =>
         api.List();
 }

@@ -18,7 +18,7 @@ public sealed class GetOpenApiFunction
 
     [Function(nameof(GetOpenApiFunction))]
     [AllowAnonymous]
-    public IResult Run([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = ApiRoutes.Document)] HttpRequest request) =>
+    public IResult Run([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = ApiRoutes.FunctionsPrefix + ApiRoutes.Document)] HttpRequest request) =>
         Results.Bytes(Document, "application/json;charset=utf-8");
 
     private static byte[] Read()

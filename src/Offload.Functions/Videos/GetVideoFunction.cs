@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
+using Offload.Http;
 using Offload.Videos;
 
 namespace Offload.Functions.Videos;
@@ -10,7 +11,7 @@ public sealed class GetVideoFunction(VideoApi api)
     [Function(nameof(GetVideoFunction))]
     [Authorize(Policy = VideoRoutes.Policy)]
     public Task<IResult> RunAsync(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = VideoRoutes.Video)] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = ApiRoutes.FunctionsPrefix + VideoRoutes.Video)] HttpRequest request,
         string id,
         CancellationToken cancellationToken) =>
         api.GetAsync(request.HttpContext.User, id, cancellationToken);

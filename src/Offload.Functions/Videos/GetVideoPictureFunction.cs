@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
+using Offload.Http;
 using Offload.Videos;
 
 namespace Offload.Functions.Videos;
@@ -10,7 +11,7 @@ public sealed class GetVideoPictureFunction(VideoApi api)
     [Function(nameof(GetVideoPictureFunction))]
     [Authorize(Policy = VideoRoutes.Policy)]
     public Task<IResult> RunAsync(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = VideoRoutes.Picture)] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = ApiRoutes.FunctionsPrefix + VideoRoutes.Picture)] HttpRequest request,
         string id,
         string name,
         CancellationToken cancellationToken) =>

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
+using Offload.Http;
 using Offload.Videos;
 
 namespace Offload.Functions.Videos;
@@ -10,7 +11,7 @@ public sealed class GetVideoPosterFunction(VideoApi api)
     [Function(nameof(GetVideoPosterFunction))]
     [Authorize(Policy = VideoRoutes.Policy)]
     public Task<IResult> RunAsync(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = VideoRoutes.Poster)] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = ApiRoutes.FunctionsPrefix + VideoRoutes.Poster)] HttpRequest request,
         string id,
         CancellationToken cancellationToken) =>
         api.GetPosterAsync(request, id, cancellationToken);

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
+using Offload.Http;
 using Offload.Videos;
 
 namespace Offload.Functions.Videos;
@@ -10,7 +11,7 @@ public sealed class UploadVideoFunction(VideoApi api)
     [Function(nameof(UploadVideoFunction))]
     [Authorize(Policy = VideoRoutes.Policy)]
     public Task<IResult> RunAsync(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = VideoRoutes.Videos)] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = ApiRoutes.FunctionsPrefix + VideoRoutes.Videos)] HttpRequest request,
         CancellationToken cancellationToken) =>
         api.UploadAsync(request, cancellationToken);
 }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
+using Offload.Http;
 using Offload.Webhooks;
 
 namespace Offload.Functions.Webhooks;
@@ -10,7 +11,7 @@ public sealed class CreateWebhookFunction(WebhooksApi api)
     [Function(nameof(CreateWebhookFunction))]
     [Authorize(Policy = WebhookRoutes.Policy)]
     public Task<IResult> RunAsync(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = WebhookRoutes.Webhooks)] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = ApiRoutes.FunctionsPrefix + WebhookRoutes.Webhooks)] HttpRequest request,
         CancellationToken cancellationToken) =>
         api.CreateAsync(request, cancellationToken);
 }

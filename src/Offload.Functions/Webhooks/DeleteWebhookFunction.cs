@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
+using Offload.Http;
 using Offload.Webhooks;
 
 namespace Offload.Functions.Webhooks;
@@ -10,7 +11,7 @@ public sealed class DeleteWebhookFunction(WebhooksApi api)
     [Function(nameof(DeleteWebhookFunction))]
     [Authorize(Policy = WebhookRoutes.Policy)]
     public Task<IResult> RunAsync(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = WebhookRoutes.Webhook)] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = ApiRoutes.FunctionsPrefix + WebhookRoutes.Webhook)] HttpRequest request,
         string id,
         CancellationToken cancellationToken) =>
         api.DeleteAsync(request.HttpContext.User, id, cancellationToken);

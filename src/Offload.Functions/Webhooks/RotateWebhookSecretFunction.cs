@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
+using Offload.Http;
 using Offload.Webhooks;
 
 namespace Offload.Functions.Webhooks;
@@ -10,7 +11,7 @@ public sealed class RotateWebhookSecretFunction(WebhooksApi api)
     [Function(nameof(RotateWebhookSecretFunction))]
     [Authorize(Policy = WebhookRoutes.Policy)]
     public Task<IResult> RunAsync(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = WebhookRoutes.RotateSecret)] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = ApiRoutes.FunctionsPrefix + WebhookRoutes.RotateSecret)] HttpRequest request,
         string id,
         CancellationToken cancellationToken) =>
         api.RotateSecretAsync(request.HttpContext.User, id, cancellationToken);

@@ -34,6 +34,8 @@ public sealed class AuthOptions : IValidatableObject
                 $"Auth:AdminKey must be at least {MinAdminKeyLength} characters without spaces (OFFLOAD_API_KEY for ./run.sh).", [nameof(AdminKey)]);
         if (string.IsNullOrWhiteSpace(Entra.TenantId) != string.IsNullOrWhiteSpace(Entra.Audience))
             yield return new ValidationResult("Set both Auth:Entra:TenantId and Auth:Entra:Audience to accept Entra ID tokens, or neither.", [nameof(Entra)]);
+        if (!string.IsNullOrWhiteSpace(Entra.DashboardClientId) && !Entra.IsEnabled)
+            yield return new ValidationResult("Auth:Entra:DashboardClientId needs Auth:Entra:TenantId and Auth:Entra:Audience: the dashboard's tokens are for the API.", [nameof(Entra)]);
         if (!Uri.TryCreate(Entra.Instance, UriKind.Absolute, out var instance)
             || !(instance.Scheme == Uri.UriSchemeHttps || (instance.Scheme == Uri.UriSchemeHttp && instance.IsLoopback)))
             yield return new ValidationResult("Auth:Entra:Instance must be an https URL.", [nameof(Entra)]);
@@ -55,7 +57,18 @@ public sealed class EntraOptions
     /// </summary>
     public string Instance { get; set; } = "https://login.microsoftonline.com/";
 
+    /// <summary>
+    /// The client id of the dashboard's app registration (a single-page application whose redirect URI is the
+    /// dashboard's address, <c>https://&lt;host&gt;/dashboard/</c>): set, the dashboard offers to sign in with Entra ID.
+    /// </summary>
+    public string? DashboardClientId { get; set; }
+
+    /// <summary>What the dashboard asks a token for; the default is the API's <c>{Audience}/.default</c>.</summary>
+    public string? DashboardScope { get; set; }
+
     public bool IsEnabled => !string.IsNullOrWhiteSpace(TenantId) && !string.IsNullOrWhiteSpace(Audience);
+
+    public bool DashboardSignIn => IsEnabled && !string.IsNullOrWhiteSpace(DashboardClientId);
 
     public string Authority => $"{Instance.TrimEnd('/')}/{TenantId}/v2.0";
 }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Offload.Http;
 using Offload.Jobs;
 using Offload.Videos;
+using Offload.Webhooks;
 
 namespace Offload.Dashboard;
 
@@ -11,7 +12,7 @@ namespace Offload.Dashboard;
 /// Every job of every owner, for the people who run Offload (admin scope): the list, newest first, and any one job
 /// with its history and parts. What the dashboard shows, and what an operator's curl can ask.
 /// </summary>
-public sealed class AllJobsApi(JobList list, JobStore jobs, JobKinds kinds, JobParts parts, JobApi jobApi)
+public sealed class AllJobsApi(JobList list, JobStore jobs, JobKinds kinds, JobParts parts, JobApi jobApi, WebhookEndpoints endpoints, WebhookDeliveries deliveries)
 {
     /// <summary>GET /api/jobs?status=&amp;kind=&amp;owner=&amp;since=&amp;until=&amp;parts=&amp;cursor=&amp;limit= → a page, newest first, and the next page's URL.</summary>
     public Task<IResult> ListAsync(HttpRequest request, CancellationToken cancellationToken) =>
@@ -36,7 +37,12 @@ public sealed class AllJobsApi(JobList list, JobStore jobs, JobKinds kinds, JobP
                 return ApiResults.NotFound($"There is no job '{id}'.");
             var history = await jobs.GetHistoryAsync(id, cancellationToken);
             var split = await parts.ReadAsync(job, cancellationToken);
-            return ApiResults.Ok(JobDetailView.From(job, history, split, kinds.Find(job.Kind)?.ViewOf(job, history)));
+            var kind = kinds.Find(job.Kind);
+            var webhooks = job.Owner is { } owner && kind is not null
+                ? await deliveries.OfJobAsync(job, history, await endpoints.ListAsync(owner, cancellationToken), kind.EventOf, cancellationToken)
+                : [];
+            return ApiResults.Ok(JobDetailView.From(job, history, split, kind?.ViewOf(job, history))
+                with { Webhooks = [.. webhooks.Select(w => JobWebhookView.From(w.Endpoint, w.Delivery))] });
         });
 
     /// <summary>POST /api/jobs/{id}/retry → 202: a failed or cancelled job of any kind sent through again, as its owner's retry does.</summary>
@@ -113,9 +119,9 @@ public sealed record JobSummaryView(
 }
 
 /// <summary>
-/// A job of any kind as an operator sees it: what every job has, its history, its parts (a split job's), what a
-/// person can do with it now (<see cref="Actions"/>: the routes, or none), and its kind's own view (a video's output
-/// and pictures).
+/// A job of any kind as an operator sees it: what every job has, its history, its parts (a split job's), its webhook
+/// deliveries, what a person can do with it now (<see cref="Actions"/>: the routes, or none), and its kind's own view
+/// (a video's output and pictures).
 /// </summary>
 public sealed record JobDetailView(
     string Id, string Kind, string Status, int Progress, int Attempts, string? Owner, string? Worker,
@@ -123,6 +129,9 @@ public sealed record JobDetailView(
     string? Error, string? ParentId, int Retries, IReadOnlyList<JobEventView> Events, IReadOnlyList<JobPartView> Parts, JobActionsView Actions,
     object? View)
 {
+    /// <summary>The deliveries of its events to its owner's webhook endpoints (those it has now).</summary>
+    public IReadOnlyList<JobWebhookView> Webhooks { get; init; } = [];
+
     public static JobDetailView From(Job job, IReadOnlyList<JobEvent> history, IReadOnlyList<Job?> parts, object? view) => new(
         job.Id, job.Kind, job.Status, job.Progress, job.Attempts, job.Owner, job.Worker,
         job.CreatedAt, job.UpdatedAt, job.StartedAt, job.CompletedAt, job.Status == JobStatus.Retrying ? job.NextAttemptAt : null,
@@ -132,6 +141,15 @@ public sealed record JobDetailView(
             : new JobPartView(index, part.Id, part.Kind, part.Status, part.Status == JobStatus.Succeeded ? 100 : part.Progress, part.Attempts,
                 part.Worker, part.Error, DashboardRoutes.JobPath(part.Id)))],
         JobActionsView.For(job), view);
+}
+
+/// <summary>A delivery of one of the job's events to one of its owner's endpoints, with every attempt.</summary>
+public sealed record JobWebhookView(string EndpointId, string Url, string DeliveryId, string EventType, string Status, DateTimeOffset? CompletedAt,
+    string? Error, IReadOnlyList<WebhookAttemptView> Attempts, string JobUrl)
+{
+    public static JobWebhookView From(WebhookEndpoint endpoint, WebhookDeliveryView delivery) => new(
+        endpoint.Id, endpoint.Url, delivery.Id, delivery.EventType, delivery.Status, delivery.CompletedAt, delivery.Error, delivery.Attempts,
+        DashboardRoutes.JobPath(delivery.Id));
 }
 
 /// <summary>One part of a split job; a part gone with retention shows only its place.</summary>

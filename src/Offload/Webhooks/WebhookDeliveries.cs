@@ -55,17 +55,52 @@ public sealed class WebhookDeliveries(TableServiceClient tables, JobStore jobs, 
                 continue;
             }
 
-            var history = await jobs.GetHistoryAsync(job.Id, cancellationToken);
-            var attempts = history
-                .Where(e => e.Attempt > 0 && e.Status is JobStatus.Retrying or JobStatus.Failed or JobStatus.Succeeded)
-                .Select(e => new WebhookAttemptView(e.Attempt, e.At, e.Code, e.Reason))
-                .ToList();
-            views.Add(new WebhookDeliveryView(job.Id, row.GetString("EventId"), row.GetString("EventType"), job.Status, job.CreatedAt,
-                job.CompletedAt, job.Status == JobStatus.Retrying ? job.NextAttemptAt : null, job.Error, attempts));
+            views.Add(await ViewOfAsync(job, row.GetString("EventId"), row.GetString("EventType"), cancellationToken));
             if (views.Count == ListLimit)
                 break;
         }
 
         return views;
+    }
+
+    /// <summary>
+    /// The deliveries of the events <paramref name="job"/> has had, to the endpoints its owner has now: each end it
+    /// reached (<paramref name="history"/>: one per run) is an event whose id, and so each delivery's, follows from the
+    /// job (<see cref="WebhookDelivery.DeliveryIdOf"/>), so they are read by id, not searched for.
+    /// </summary>
+    public async Task<IReadOnlyList<(WebhookEndpoint Endpoint, WebhookDeliveryView Delivery)>> OfJobAsync(
+        Job job, IReadOnlyList<JobEvent> history, IReadOnlyList<WebhookEndpoint> endpoints, Func<string, string?> eventTypeOf, CancellationToken cancellationToken)
+    {
+        var found = new List<(WebhookEndpoint, WebhookDeliveryView)>();
+        var (run, ended) = (0, false);
+        foreach (var entry in history)
+        {
+            if (entry.Status == JobStatus.Queued && ended)
+                (run, ended) = (run + 1, false); // sent through again: its next end is another event
+            if (!JobStatus.IsFinal(entry.Status))
+                continue;
+            ended = true;
+            if (eventTypeOf(entry.Status) is not { } eventType)
+                continue;
+            var eventId = WebhookDelivery.EventIdOf(job.Id, entry.Status, run);
+            foreach (var endpoint in endpoints)
+            {
+                if (await jobs.GetAsync(WebhookDelivery.DeliveryIdOf(eventId, endpoint.Id), cancellationToken) is { } delivery)
+                    found.Add((endpoint, await ViewOfAsync(delivery, eventId, eventType, cancellationToken)));
+            }
+        }
+
+        return found;
+    }
+
+    private async Task<WebhookDeliveryView> ViewOfAsync(Job job, string eventId, string eventType, CancellationToken cancellationToken)
+    {
+        var history = await jobs.GetHistoryAsync(job.Id, cancellationToken);
+        var attempts = history
+            .Where(e => e.Attempt > 0 && e.Status is JobStatus.Retrying or JobStatus.Failed or JobStatus.Succeeded)
+            .Select(e => new WebhookAttemptView(e.Attempt, e.At, e.Code, e.Reason))
+            .ToList();
+        return new WebhookDeliveryView(job.Id, eventId, eventType, job.Status, job.CreatedAt,
+            job.CompletedAt, job.Status == JobStatus.Retrying ? job.NextAttemptAt : null, job.Error, attempts);
     }
 }

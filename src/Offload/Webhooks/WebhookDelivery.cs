@@ -17,7 +17,10 @@ public static class WebhookDelivery
     /// The id of the event a job raised when it ended: the same however often its end is told (a message can arrive
     /// twice), a new one when a job sent through again ends again.
     /// </summary>
-    public static string EventIdOf(Job job) => "evt_" + Hash($"event:{job.Id}:{job.Status}:{job.Retries}");
+    public static string EventIdOf(Job job) => EventIdOf(job.Id, job.Status, job.Retries);
+
+    /// <summary>The event of the job's end in <paramref name="status"/> in its run number <paramref name="retries"/> (0 for the first).</summary>
+    public static string EventIdOf(string jobId, string status, int retries) => "evt_" + Hash($"event:{jobId}:{status}:{retries}");
 
     /// <summary>The delivery job of one event to one endpoint: once only, whoever queues it.</summary>
     public static string DeliveryIdOf(string eventId, string endpointId) => Hash($"delivery:{eventId}:{endpointId}");

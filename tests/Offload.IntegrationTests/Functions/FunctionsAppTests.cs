@@ -95,7 +95,7 @@ public sealed class FunctionsAppTests
 
         Assert.Equal("httpTrigger", trigger.GetProperty("type").GetString());
         Assert.Equal([method], trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
-        Assert.Equal(route, trigger.GetProperty("route").GetString());
+        Assert.Equal(Offload.Http.ApiRoutes.FunctionsPrefix + route, trigger.GetProperty("route").GetString());
         Assert.Equal("Anonymous", trigger.GetProperty("authLevel").GetString());
     }
 

@@ -323,6 +323,7 @@ public sealed class InfraTests
         var parameters = template.GetProperty("parameters");
         Assert.Equal("", parameters.GetProperty("entraTenantId").GetProperty("defaultValue").GetString());
         Assert.Equal("", parameters.GetProperty("entraAudience").GetProperty("defaultValue").GetString());
+        Assert.Equal("", parameters.GetProperty("entraDashboardClientId").GetProperty("defaultValue").GetString());
 
         Assert.Contains("Auth__Entra__TenantId", template.GetProperty("variables").GetProperty("entraSettings").GetRawText());
         Assert.Contains("entraSettings", Bicep.Module(template, "api-app").GetProperty("parameters").GetProperty("roleSettings").GetRawText());

@@ -41,13 +41,13 @@ public sealed record ApiRoute(string Function, string Method, string Route, bool
     /// </summary>
     public HttpRequestMessage Request()
     {
-        var id = Route.StartsWith(KeyRoutes.Keys, StringComparison.Ordinal) ? "0123456789abcdef" : Offload.Jobs.JobId.New();
+        var id = Route.StartsWith(Offload.Http.ApiRoutes.FunctionsPrefix + KeyRoutes.Keys, StringComparison.Ordinal) ? "0123456789abcdef" : Offload.Jobs.JobId.New();
         var path = Route.Replace("{id}", id, StringComparison.Ordinal).Replace("{name}", "welcome", StringComparison.Ordinal);
-        var request = new HttpRequestMessage(new HttpMethod(Method), "/api/" + path);
+        var request = new HttpRequestMessage(new HttpMethod(Method), "/" + path);
         if (Method == "POST")
             request.Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json");
         return request;
     }
 
-    public override string ToString() => $"{Method} /api/{Route}";
+    public override string ToString() => $"{Method} /{Route}";
 }

@@ -22,7 +22,7 @@ public sealed partial class AuthenticationTests(ServerFixture fixture)
     {
         Assert.NotEmpty(ApiRoute.All);
         Assert.All(ApiRoute.All, r => Assert.True(r.Anonymous || Scopes.IsKnown(r.Policy ?? ""), $"{r} names no scope"));
-        Assert.Equal(["GetOpenApiFunction", "HealthFunction"], ApiRoute.All.Where(r => r.Anonymous).Select(r => r.Function));
+        Assert.Equal(["GetDashboardPageFunction", "GetOpenApiFunction", "HealthFunction"], ApiRoute.All.Where(r => r.Anonymous).Select(r => r.Function));
     }
 
     [Theory]

@@ -91,6 +91,14 @@ public sealed class WebhookTests(WebhookServerFixture fixture) : IClassFixture<W
         var delivered = await WaitForDeliveryAsync(owner, endpoint, "succeeded");
         var attempt = Assert.Single(delivered.GetProperty("attempts").EnumerateArray());
         Assert.Equal("200", attempt.GetProperty("statusCode").GetString());
+
+        // An admin sees the delivery on the job itself (the dashboard's job page).
+        var job = await fixture.Http.GetFromJsonAsync<JsonElement>($"/api/jobs/{id}");
+        var onJob = Assert.Single(job.GetProperty("webhooks").EnumerateArray());
+        Assert.Equal((endpoint, receiver.Url.ToString(), "email.delivered", "succeeded"),
+            (onJob.GetProperty("endpointId").GetString(), onJob.GetProperty("url").GetString(), onJob.GetProperty("eventType").GetString(), onJob.GetProperty("status").GetString()));
+        Assert.Equal(delivered.GetProperty("id").GetString(), onJob.GetProperty("deliveryId").GetString());
+        Assert.Equal("200", Assert.Single(onJob.GetProperty("attempts").EnumerateArray()).GetProperty("statusCode").GetString());
     }
 
     [Fact]

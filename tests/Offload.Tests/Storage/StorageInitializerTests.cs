@@ -21,7 +21,8 @@ public class StorageInitializerTests
 
         await Initializer(HttpStatusCode.Forbidden, answered).EnsureCreatedAsync(CancellationToken.None);
 
-        Assert.Equal(3 + 9 + WorkQueues.Everything.Count, answered.Count); // every container, table and queue was tried, none stopped the rest
+        Assert.Equal(StorageNames.Containers.Count + StorageNames.Tables.Count + WorkQueues.Everything.Count, answered.Count); // every container, table and queue was tried, none stopped the rest
+        Assert.Equal((3, 10), (StorageNames.Containers.Count, StorageNames.Tables.Count));
     }
 
     [Fact]

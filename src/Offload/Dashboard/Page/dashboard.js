@@ -91,6 +91,42 @@ async function signIn(event) {
   }
 }
 
+// ---- signing in with Entra ID: the authorization code flow with PKCE, in the page ---------------------------------
+
+const pendingName = 'offload-entra-pending';
+const base64url = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+const redirectUri = () => `${location.origin}${location.pathname}`;
+
+/** Off to Entra ID: a verifier and a state kept in this tab, the verifier's hash and the state sent along. */
+async function signInWithEntra(entra) {
+  const verifier = base64url(crypto.getRandomValues(new Uint8Array(32)));
+  const state = base64url(crypto.getRandomValues(new Uint8Array(16)));
+  const challenge = base64url(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier)));
+  sessionStorage.setItem(pendingName, JSON.stringify({ verifier, state, hash: location.hash }));
+  const query = new URLSearchParams({
+    client_id: entra.clientId, response_type: 'code', redirect_uri: redirectUri(), scope: entra.scope,
+    code_challenge: challenge, code_challenge_method: 'S256', state, response_mode: 'query',
+  });
+  location.assign(`${entra.authorize}?${query}`);
+}
+
+/** Back from Entra ID with a code: the token for it, if the state is the one this tab sent. */
+async function finishEntraSignIn(entra) {
+  const query = new URLSearchParams(location.search);
+  const pending = JSON.parse(sessionStorage.getItem(pendingName) ?? 'null');
+  sessionStorage.removeItem(pendingName);
+  history.replaceState(null, '', `${location.pathname}${pending?.hash ?? ''}`); // the code leaves the address bar
+  if (query.has('error')) throw new Error(`Entra ID refused the sign-in: ${query.get('error_description') ?? query.get('error')}`);
+  if (!pending || query.get('state') !== pending.state) throw new Error('That sign-in was not started here: sign in again.');
+  const response = await fetch(entra.token, {
+    method: 'POST',
+    body: new URLSearchParams({ client_id: entra.clientId, grant_type: 'authorization_code', code: query.get('code'), redirect_uri: redirectUri(), code_verifier: pending.verifier }),
+  });
+  const token = await response.json().catch(() => ({}));
+  if (!response.ok || !token.access_token) throw new Error(`Entra ID gave no token: ${token.error_description ?? token.error ?? response.status}`);
+  sessionStorage.setItem(keyName, token.access_token);
+}
+
 // ---- the list of jobs ------------------------------------------------------------------------------------------
 
 function filtersOf(params) {
@@ -194,7 +230,8 @@ async function jobView(id) {
       el('h3', {}, 'History'),
       el('ol', { class: 'timeline', id: 'timeline' }, job.events.map((e) => el('li', {},
         el('time', { datetime: e.at }, time(e.at)), ' ', badge(e.status), ' ', e.reason))),
-      job.parts.length ? partsOf(job.parts) : '');
+      job.parts.length ? partsOf(job.parts) : '',
+      job.webhooks?.length ? webhooksOf(job.webhooks) : '');
     if (!player && job.kind === 'video' && job.status === 'succeeded') player = await playerOf(job);
     if (player && !player.isConnected) view.insertBefore(player, view.querySelector('h3'));
     if (!final) timer = setTimeout(() => refresh().catch(report), liveEvery.job);
@@ -222,6 +259,18 @@ function partsOf(parts) {
         el('td', {}, p.url ? el('a', { href: `#/jobs/${p.id}` }, `${p.index + 1}`) : `${p.index + 1}`),
         el('td', {}, p.kind ?? ''), el('td', {}, p.status ? badge(p.status) : 'gone'),
         el('td', {}, `${p.progress} %`), el('td', {}, p.attempts), el('td', {}, p.worker ?? ''))))));
+}
+
+function webhooksOf(webhooks) {
+  return el('div', {}, el('h3', {}, 'Webhook deliveries'),
+    el('table', { id: 'webhooks' },
+      el('thead', {}, el('tr', {}, ['Event', 'Endpoint', 'Status', 'Attempts', 'Last answer'].map((h) => el('th', { scope: 'col' }, h)))),
+      el('tbody', {}, webhooks.map((w) => el('tr', { 'data-delivery': w.deliveryId },
+        el('td', {}, el('a', { href: `#/jobs/${w.deliveryId}` }, w.eventType)),
+        el('td', {}, el('code', {}, w.url)),
+        el('td', {}, badge(w.status)),
+        el('td', {}, w.attempts.length),
+        el('td', { class: w.status === 'failed' ? 'error' : null }, w.attempts.at(-1)?.outcome ?? w.error ?? ''))))));
 }
 
 /** The output in a player with its poster: short-lived read links, asked for as JSON. */
@@ -398,7 +447,28 @@ async function route() {
   }
 }
 
-$('sign-in-form').addEventListener('submit', signIn);
-$('sign-out').addEventListener('click', () => signOut());
-window.addEventListener('hashchange', route);
-route();
+async function start() {
+  $('sign-in-form').addEventListener('submit', signIn);
+  $('sign-out').addEventListener('click', () => signOut());
+  window.addEventListener('hashchange', route);
+  const { entra } = await fetch('config.json').then((r) => r.json()).catch(() => ({}));
+  if (entra) {
+    const button = $('sign-in-entra');
+    button.hidden = false;
+    button.addEventListener('click', () => signInWithEntra(entra));
+  }
+  if (entra && new URLSearchParams(location.search).has('state')) {
+    try {
+      await finishEntraSignIn(entra);
+      await api('/api/jobs?limit=1');
+    } catch (error) {
+      signOut(error instanceof ApiError && error.status === 403
+        ? 'You are signed in, but without the Admin role: the dashboard needs it.'
+        : error instanceof ApiError ? problemText(error) : error.message);
+      return;
+    }
+  }
+  route();
+}
+
+start();
