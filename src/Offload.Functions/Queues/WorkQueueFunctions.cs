@@ -10,6 +10,17 @@ namespace Offload.Functions.Queues;
 // one core (JobRunner). A new kind on an existing queue needs no function; a new queue needs one here, its
 // dead-letter function, and its line in infra/functions.json. The server serves the same queues with one WebJobs trigger.
 
+/// <summary>Each work queue's function, by queue: an app serves a queue unless its function is disabled there.</summary>
+public static class WorkQueueFunctions
+{
+    public static IReadOnlyDictionary<string, string> ByQueue { get; } = new Dictionary<string, string>
+    {
+        [QueueNames.HeavyCompute] = nameof(HeavyComputeFunction),
+        [QueueNames.HighPriority] = nameof(HighPriorityFunction),
+        [QueueNames.Webhooks] = nameof(WebhooksFunction),
+    };
+}
+
 /// <summary>heavy-compute → <see cref="JobRunner"/>: the slow work (video encodes), on the encode app.</summary>
 public sealed class HeavyComputeFunction(JobRunner runner)
 {

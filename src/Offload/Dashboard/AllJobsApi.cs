@@ -94,8 +94,9 @@ public sealed class AllJobsApi(JobList list, JobStore jobs, JobKinds kinds, JobP
 
     private static (DateTimeOffset? Time, IResult? Error) TimeOf(string? text, string field) =>
         text is null ? (null, null)
-        : DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time) ? (time, null)
-        : (null, ApiResults.InvalidField(field, $"{field} is a date and time in ISO 8601, such as 2026-12-01T08:00:00Z."));
+        : DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time) && time.Year is >= 2000 and <= 9999
+            ? (time, null)
+        : (null, ApiResults.InvalidField(field, $"{field} is a date and time in ISO 8601 from the year 2000 on, such as 2026-12-01T08:00:00Z."));
 
     /// <summary>This request's URL with the next page's cursor: every other filter as it was.</summary>
     private static string NextUrl(HttpRequest request, string cursor)

@@ -9,18 +9,22 @@ namespace Offload.Dashboard;
 /// <summary>
 /// GET /api/overview (admin): the jobs of the last hour and day by status and kind, succeeded and failed per minute over
 /// the last hour, the queues, and the processes alive with what each is running. Counted from the list of jobs
-/// (<see cref="JobListing"/>: what the jobs' own transactions wrote, so the counts survive any restart), the day's rows
-/// of the sixteen shards read once, up to <see cref="MaxRows"/>; kept for <see cref="Fresh"/> on this instance, so
-/// any number of open dashboards cost one read of them a few seconds.
+/// (<see cref="JobListing"/>: what the jobs' own transactions wrote, so the counts survive any restart): the last hour's
+/// rows are read at most every <see cref="Fresh"/>, the rest of the day's at most every <see cref="DayFresh"/>, on each
+/// instance, up to <see cref="MaxRows"/>, so any number of open dashboards cost a few small reads every few seconds.
 /// </summary>
 public sealed class OverviewApi(TableServiceClient tables, QueuesApi queues, Workers workers, TimeProvider clock)
 {
     public const int MaxRows = 50_000;
     public static readonly TimeSpan Fresh = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan DayFresh = TimeSpan.FromMinutes(1);
+
+    private static readonly string[] Columns = ["RowKey", "Kind", "Status", "CreatedAt", "CompletedAt", "Worker", "Part"];
 
     private readonly TableClient _table = tables.GetTableClient(StorageNames.JobsTable);
     private readonly SemaphoreSlim _reading = new(1, 1);
     private (DateTimeOffset At, Overview Value)? _last;
+    private (DateTimeOffset At, List<JobListing> Rows, bool Cut)? _day;
 
     public Task<IResult> GetAsync(CancellationToken cancellationToken) =>
         ApiResults.WhenStorageIsDownAsync(async () => ApiResults.Ok(await ReadAsync(cancellationToken)));
@@ -45,25 +49,17 @@ public sealed class OverviewApi(TableServiceClient tables, QueuesApi queues, Wor
     private async Task<Overview> CountAsync(CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var (from, to) = JobRows.ListRange(now - TimeSpan.FromDays(1), null);
-        var range = TableClient.CreateQueryFilter($"RowKey ge {from} and RowKey lt {to}");
-        var perShard = MaxRows / JobRows.ShardCount;
-        var shards = await Task.WhenAll(JobRows.Shards.Select(async shard =>
-        {
-            var rows = new List<JobListing>();
-            await foreach (var row in _table.QueryAsync<JobListing>(TableClient.CreateQueryFilter($"PartitionKey eq {shard}") + " and " + range,
-                select: ["RowKey", "Kind", "Status", "CreatedAt", "CompletedAt", "Worker", "Part"], cancellationToken: cancellationToken))
-            {
-                rows.Add(row);
-                if (rows.Count == perShard)
-                    break;
-            }
-
-            return rows;
-        }));
-        var rows = shards.SelectMany(r => r).ToList();
-        var jobs = rows.Where(r => !r.Part).ToList();
         var hourAgo = now - TimeSpan.FromHours(1);
+        if (_day is not { } day || now - day.At >= DayFresh)
+        {
+            // To now, not to the hour's start: by the next minute's count the hour has moved on, and what it left is here.
+            var (dayRows, dayCut) = await ReadRowsAsync(now - TimeSpan.FromDays(1), null, MaxRows, cancellationToken);
+            _day = day = (now, dayRows, dayCut);
+        }
+        var (hour, hourCut) = await ReadRowsAsync(hourAgo, null, MaxRows, cancellationToken);
+        // The day: its older rows as last read, the last hour's as read now (the same boundary splits both, so none twice).
+        var rows = day.Rows.Where(r => r.CreatedAt < hourAgo).Concat(hour).ToList();
+        var jobs = rows.Where(r => !r.Part).ToList();
 
         var minutes = Enumerable.Range(0, 60).Select(i => Minute(now) - TimeSpan.FromMinutes(59 - i)).ToList();
         var ended = jobs.Where(r => r is { CompletedAt: { } at } && at >= minutes[0]).ToLookup(r => Minute(r.CompletedAt!.Value));
@@ -75,8 +71,30 @@ public sealed class OverviewApi(TableServiceClient tables, QueuesApi queues, Wor
             w.Name, w.Queues.Split(',', StringSplitOptions.RemoveEmptyEntries), w.StartedAt, w.SeenAt, w.Version,
             [.. running[w.Name].Select(r => new RunningJob(r.JobId, r.Kind, DashboardRoutes.JobPath(r.JobId)))])).ToList();
 
-        return new Overview(now, Counts(jobs.Where(r => r.CreatedAt >= hourAgo)), Counts(jobs), rows.Count >= MaxRows - JobRows.ShardCount,
+        return new Overview(now, Counts(jobs.Where(r => r.CreatedAt >= hourAgo)), Counts(jobs), day.Cut || hourCut,
             throughput, (await queues.ReadAsync(cancellationToken)).Queues, alive);
+    }
+
+    /// <summary>The list rows of jobs created in [since, until), at most <paramref name="max"/> spread over the shards; whether any shard had more.</summary>
+    private async Task<(List<JobListing> Rows, bool Cut)> ReadRowsAsync(DateTimeOffset since, DateTimeOffset? until, int max, CancellationToken cancellationToken)
+    {
+        var (from, to) = JobRows.ListRange(since, until);
+        var range = TableClient.CreateQueryFilter($"RowKey ge {from} and RowKey lt {to}");
+        var perShard = max / JobRows.ShardCount;
+        var shards = await Task.WhenAll(JobRows.Shards.Select(async shard =>
+        {
+            var rows = new List<JobListing>();
+            await foreach (var row in _table.QueryAsync<JobListing>(TableClient.CreateQueryFilter($"PartitionKey eq {shard}") + " and " + range,
+                select: Columns, cancellationToken: cancellationToken))
+            {
+                if (rows.Count == perShard)
+                    return (rows, Cut: true);
+                rows.Add(row);
+            }
+
+            return (rows, Cut: false);
+        }));
+        return ([.. shards.SelectMany(s => s.rows)], shards.Any(s => s.Cut));
     }
 
     private static DateTimeOffset Minute(DateTimeOffset time) => new(time.UtcTicks - time.UtcTicks % TimeSpan.TicksPerMinute, TimeSpan.Zero);

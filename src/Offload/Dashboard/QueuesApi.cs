@@ -165,10 +165,10 @@ public sealed record QueueView(string Name, int Depth, double? OldestAgeSeconds,
 public sealed record DeadLetterList(string Queue, IReadOnlyList<DeadLetterView> DeadLetters, int Count);
 
 public sealed record DeadLetterView(
-    string Id, string Body, bool Truncated, long DequeueCount, DateTimeOffset DiedAt, DateTimeOffset? QueuedAt, string? JobId, string? JobUrl, string Outcome)
+    string Id, string Body, bool Truncated, DateTimeOffset DiedAt, DateTimeOffset? PoisonedAt, string? JobId, string? JobUrl, string Outcome)
 {
     public static DeadLetterView From(DeadLetter letter) => new(
-        letter.Id, letter.Body, letter.Truncated, letter.DequeueCount, letter.DiedAt, letter.QueuedAt, letter.JobId,
+        letter.Id, letter.Body, letter.Truncated, letter.DiedAt, letter.PoisonedAt, letter.JobId,
         letter.JobId is { } id && Jobs.JobId.IsValid(id) ? DashboardRoutes.JobPath(id) : null, letter.Outcome);
 }
 

@@ -55,10 +55,23 @@ public sealed class Workers(TableServiceClient tables, TimeProvider clock)
             if (now - row.SeenAt <= AliveWithin)
                 alive.Add(row);
             else if (now - row.SeenAt > Forgotten)
-                await _table.DeleteEntityAsync(row.PartitionKey, row.RowKey, row.ETag, cancellationToken);
+                await ForgetAsync(row, cancellationToken);
         }
 
         return [.. alive.OrderBy(w => w.Name, StringComparer.Ordinal)];
+    }
+
+    /// <summary>Deletes a row as it was read: one written since (the process came back) or deleted by another reader stays as it is.</summary>
+    private async Task ForgetAsync(WorkerRow row, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _table.DeleteEntityAsync(row.PartitionKey, row.RowKey, row.ETag, cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+        {
+            // rewritten or gone meanwhile
+        }
     }
 
     internal Task SayAsync(WorkerRow row, CancellationToken cancellationToken) =>

@@ -4,7 +4,7 @@ using Offload.Telemetry;
 
 namespace Offload.Jobs;
 
-/// <summary>A message that reached <c>&lt;queue&gt;-poison</c>: its body, the queue it died on, and (from the trigger) its id and when it was queued.</summary>
+/// <summary>A message that reached <c>&lt;queue&gt;-poison</c>: its body, the queue it died on, and (from the trigger) its id and insertion time on the poison queue.</summary>
 public sealed record DeadLetterCommand(string Queue, string Message, long DequeueCount, string? MessageId = null, DateTimeOffset? InsertedOn = null);
 
 /// <summary>

@@ -6,8 +6,8 @@ namespace Offload.Jobs;
 
 /// <summary>
 /// A message that died, as <see cref="DeadLetterHandler"/> kept it: table <c>deadletters</c>, a partition per queue,
-/// newest first (<c>{inverted ticks of when it was first queued}-{message id}</c>: a dead message handled twice is one
-/// row). The poison queue itself is drained by its listener, which ends the message's job; this row is what is left for
+/// newest first (<c>{inverted ticks of when it reached the poison queue}-{its id there}</c>: a dead message handled
+/// twice is one row). Its deliveries before it died are its job's attempts, in the job's history. The poison queue itself is drained by its listener, which ends the message's job; this row is what is left for
 /// a person, until they send it on again or delete it, or retention takes it.
 /// </summary>
 public sealed class DeadLetter : ITableEntity
@@ -22,9 +22,9 @@ public sealed class DeadLetter : ITableEntity
 
     public string Body { get; set; } = "";
     public bool Truncated { get; set; }
-    public long DequeueCount { get; set; }
     public DateTimeOffset DiedAt { get; set; }
-    public DateTimeOffset? QueuedAt { get; set; }
+    /// <summary>When it reached the poison queue (the poison copy's insertion time).</summary>
+    public DateTimeOffset? PoisonedAt { get; set; }
     /// <summary>The job the message was for, when it could be read.</summary>
     public string? JobId { get; set; }
     /// <summary>What became of it, for a person: the job failed, the body unreadable, no such job.</summary>
@@ -42,17 +42,16 @@ public sealed class DeadLetters(TableServiceClient tables, TimeProvider clock)
     /// <summary>Keeps a dead message (again: the same message is the same row).</summary>
     public Task KeepAsync(DeadLetterCommand command, string? jobId, string outcome, CancellationToken cancellationToken)
     {
-        var queuedAt = command.InsertedOn ?? clock.GetUtcNow();
-        var ticks = (DateTimeOffset.MaxValue.UtcTicks - queuedAt.UtcTicks).ToString("D19", System.Globalization.CultureInfo.InvariantCulture);
+        var poisonedAt = command.InsertedOn ?? clock.GetUtcNow();
+        var ticks = (DateTimeOffset.MaxValue.UtcTicks - poisonedAt.UtcTicks).ToString("D19", System.Globalization.CultureInfo.InvariantCulture);
         return _table.UpsertEntityAsync(new DeadLetter
         {
             PartitionKey = command.Queue,
             RowKey = $"{ticks}-{command.MessageId ?? Guid.NewGuid().ToString("N")}",
             Body = command.Message.Length > DeadLetter.MaxBodyLength ? command.Message[..DeadLetter.MaxBodyLength] : command.Message,
             Truncated = command.Message.Length > DeadLetter.MaxBodyLength,
-            DequeueCount = command.DequeueCount,
             DiedAt = clock.GetUtcNow(),
-            QueuedAt = command.InsertedOn,
+            PoisonedAt = command.InsertedOn,
             JobId = jobId,
             Outcome = outcome,
         }, TableUpdateMode.Replace, cancellationToken);

@@ -101,6 +101,7 @@ public sealed class AllJobsApiTests(ServerFixture fixture) : IAsyncLifetime
     [InlineData("status=lost", "status")]
     [InlineData("kind=pdf", "kind")]
     [InlineData("since=yesterday", "since")]
+    [InlineData("until=0001-01-01T00:00:00Z", "until")]
     [InlineData("since=2026-12-02T10:00:00Z&until=2026-12-02T09:00:00Z", "until")]
     [InlineData("limit=0", "limit")]
     [InlineData("limit=201", "limit")]

@@ -6,6 +6,27 @@ const keyName = 'offload-admin-key';
 const statuses = ['queued', 'processing', 'retrying', 'waiting', 'succeeded', 'failed', 'cancelled'];
 const liveEvery = { list: 5000, job: 1000 };
 let timer = null;
+let generation = 0; // the view on screen: a refresh of an earlier one stops
+
+/**
+ * Runs a view's refresh now and every `every` ms while `again()` says so, until another view is shown. A refresh gets
+ * `stale()`, to check after each wait whether its view is still the one on screen; a failed one is reported and tried
+ * again at the next tick.
+ */
+async function live(refresh, every, again = () => true) {
+  const mine = generation;
+  const stale = () => mine !== generation;
+  const tick = async () => {
+    if (stale()) return;
+    try {
+      await refresh(stale);
+    } catch (error) {
+      if (!stale()) report(error);
+    }
+    if (!stale() && again()) timer = setTimeout(tick, every);
+  };
+  await tick();
+}
 
 const $ = (id) => document.getElementById(id);
 
@@ -65,6 +86,7 @@ function problemText(error) {
 
 function signOut(message) {
   sessionStorage.removeItem(keyName);
+  generation++;
   clearTimeout(timer);
   $('nav').hidden = true;
   $('view').hidden = true;
@@ -168,8 +190,9 @@ async function jobsView(params) {
   const pager = el('p', { class: 'pager' });
   show(el('div', {}, el('h2', {}, 'Jobs'), filtersOf(query), table, pager));
 
-  const refresh = async () => {
+  await live(async (stale) => {
     const page = await api(url);
+    if (stale()) return;
     $('jobs').replaceChildren(...page.jobs.map((job) => el('tr', { 'data-id': job.id },
       el('td', {}, el('a', { href: `#/jobs/${job.id}` }, el('code', {}, job.id))),
       el('td', {}, job.kind),
@@ -184,10 +207,7 @@ async function jobsView(params) {
     pager.replaceChildren(
       query.has('cursor') ? el('a', { href: `#/jobs?${withoutCursor(query)}` }, 'Newest') : '',
       next ? el('a', { href: `#/jobs?${next}`, rel: 'next' }, 'Older jobs') : '');
-    // The first page follows what happens; an older page stays as it was read.
-    if (!query.has('cursor')) timer = setTimeout(() => refresh().catch(report), liveEvery.list);
-  };
-  await refresh();
+  }, liveEvery.list, () => !query.has('cursor')); // the first page follows what happens; an older page stays as it was read
 }
 
 function withoutCursor(query) {
@@ -202,16 +222,29 @@ async function jobView(id) {
   const view = el('div', { class: 'job' });
   show(view);
   let player = null;
+  let final = false;
 
-  const refresh = async () => {
+  const act = async (method, path, question) => {
+    if (!confirm(question)) return;
+    try {
+      await api(path, { method });
+    } catch (error) {
+      report(error);
+    }
+    await route(); // the job as it is now, followed again
+  };
+
+  await live(async (stale) => {
     let job;
     try {
       job = await api(`/api/jobs/${encodeURIComponent(id)}`);
     } catch (error) {
-      view.replaceChildren(el('h2', {}, 'Job'), el('p', { class: 'error', role: 'alert' }, problemText(error)));
+      if (error instanceof ApiError && error.status < 500) final = true; // no such job: nothing to follow
+      if (!stale()) view.replaceChildren(el('h2', {}, 'Job'), el('p', { class: 'error', role: 'alert' }, problemText(error)));
       return;
     }
-    const final = ['succeeded', 'failed', 'cancelled'].includes(job.status);
+    if (stale()) return;
+    final = ['succeeded', 'failed', 'cancelled'].includes(job.status);
     const facts = [
       ['Kind', job.kind], ['Status', badge(job.status)], ['Owner', job.owner], ['Attempts', job.attempts],
       ['Worker', job.worker], ['Created', time(job.createdAt)], ['Started', time(job.startedAt)], ['Ended', time(job.completedAt)],
@@ -233,22 +266,8 @@ async function jobView(id) {
       job.parts.length ? partsOf(job.parts) : '',
       job.webhooks?.length ? webhooksOf(job.webhooks) : '');
     if (!player && job.kind === 'video' && job.status === 'succeeded') player = await playerOf(job);
-    if (player && !player.isConnected) view.insertBefore(player, view.querySelector('h3'));
-    if (!final) timer = setTimeout(() => refresh().catch(report), liveEvery.job);
-  };
-
-  const act = async (method, path, question) => {
-    if (!confirm(question)) return;
-    clearTimeout(timer);
-    try {
-      await api(path, { method });
-    } catch (error) {
-      report(error);
-    }
-    await refresh();
-  };
-
-  await refresh();
+    if (player && !player.isConnected && !stale()) view.insertBefore(player, view.querySelector('h3'));
+  }, liveEvery.job, () => !final);
 }
 
 function partsOf(parts) {
@@ -340,8 +359,9 @@ function countsOf(title, id, counts, atLeast) {
 async function overviewView() {
   const view = el('div', { class: 'overview' });
   show(view);
-  const refresh = async () => {
+  await live(async (stale) => {
     const o = await api('/api/overview');
+    if (stale()) return;
     view.replaceChildren(
       el('h2', {}, 'Overview'),
       el('div', { class: 'cards' }, countsOf('Last hour', 'hour', o.lastHour, o.atLeast), countsOf('Last day', 'day', o.lastDay, o.atLeast)),
@@ -352,10 +372,8 @@ async function overviewView() {
       o.workers.length === 0 ? el('p', {}, 'None has said so in the last 90 s.') : el('ul', { class: 'workers', id: 'workers' }, o.workers.map((w) =>
         el('li', { 'data-worker': w.name }, el('code', {}, w.name), ` serves ${w.queues.length ? w.queues.join(', ') : 'no queue (API only)'}; seen ${time(w.seenAt)}`,
           w.running.length ? [': running ', w.running.map((r, i) => [i ? ', ' : '', el('a', { href: `#/jobs/${r.id}` }, `${r.kind} ${r.id.slice(0, 8)}…`)])] : ', idle'))),
-      el('p', { class: 'note' }, `Counted at ${time(o.at)} from the list of jobs; refreshed every 5 s.`));
-    timer = setTimeout(() => refresh().catch(report), liveEvery.list);
-  };
-  await refresh();
+      el('p', { class: 'note' }, `Counted at ${time(o.at)} from the list of jobs (the last hour every 5 s, the day every minute).`));
+  }, liveEvery.list);
 }
 
 // ---- queues and their dead letters ------------------------------------------------------------------------------
@@ -374,13 +392,12 @@ function queueTable(queues) {
 async function queuesView() {
   const view = el('div', {});
   show(view);
-  const refresh = async () => {
+  await live(async (stale) => {
     const { queues } = await api('/api/queues');
+    if (stale()) return;
     view.replaceChildren(el('h2', {}, 'Queues'), queueTable(queues),
       el('p', { class: 'note' }, 'A message that fails too often moves to its poison queue; its job is failed with the reason, and the message is kept here as a dead letter until you send it on or delete it.'));
-    timer = setTimeout(() => refresh().catch(report), liveEvery.list);
-  };
-  await refresh();
+  }, liveEvery.list);
 }
 
 async function deadLettersView(queue) {
@@ -393,12 +410,14 @@ async function deadLettersView(queue) {
       if (result?.notSent?.length) report(new Error(`${result.requeued} sent on; not sent: ${result.notSent.map((n) => `${n.jobId ?? n.id}: ${n.why}`).join('; ')}`));
     } catch (error) {
       report(error);
+      return;
     }
-    await refresh();
+    await route(); // the list as it is now
   };
   const base = `/api/queues/${encodeURIComponent(queue)}/dead-letters`;
-  const refresh = async () => {
+  await live(async (stale) => {
     const page = await api(base);
+    if (stale()) return;
     view.replaceChildren(
       el('h2', {}, `Dead letters of ${queue}`),
       el('p', {}, el('a', { href: '#/queues' }, 'All queues')),
@@ -407,18 +426,16 @@ async function deadLettersView(queue) {
         el('button', { type: 'button', id: 'delete-all', class: 'danger', disabled: page.count === 0, onclick: () => act('DELETE', base, `Delete every dead letter of ${queue}?`) }, 'Delete all')),
       el('table', {},
         el('caption', {}, `${page.count}${page.count >= 1000 ? '+' : ''} dead letters, newest first`),
-        el('thead', {}, el('tr', {}, ['Died', 'Job', 'What became of it', 'Deliveries', 'Message', ''].map((h) => el('th', { scope: 'col' }, h)))),
-        el('tbody', { id: 'dead-letters' }, page.deadLetters.length === 0 ? el('tr', {}, el('td', { colspan: 6 }, 'None.')) : page.deadLetters.map((d) => el('tr', { 'data-id': d.id, 'data-job': d.jobId ?? '' },
+        el('thead', {}, el('tr', {}, ['Died', 'Job', 'What became of it', 'Message', ''].map((h) => el('th', { scope: 'col' }, h)))),
+        el('tbody', { id: 'dead-letters' }, page.deadLetters.length === 0 ? el('tr', {}, el('td', { colspan: 5 }, 'None.')) : page.deadLetters.map((d) => el('tr', { 'data-id': d.id, 'data-job': d.jobId ?? '' },
           el('td', {}, time(d.diedAt)),
           el('td', {}, d.jobUrl ? el('a', { href: `#/jobs/${d.jobId}` }, el('code', {}, d.jobId)) : ''),
           el('td', {}, d.outcome),
-          el('td', {}, d.dequeueCount),
           el('td', {}, el('code', {}, d.body), d.truncated ? ' …' : ''),
           el('td', { class: 'actions' },
             el('button', { type: 'button', onclick: () => act('POST', `${base}/${encodeURIComponent(d.id)}/requeue`, 'Send this one on?') }, 'Requeue'),
             el('button', { type: 'button', class: 'danger', onclick: () => act('DELETE', `${base}/${encodeURIComponent(d.id)}`, 'Delete this one?') }, 'Delete')))))));
-  };
-  await refresh();
+  }, liveEvery.list, () => false); // read once: it changes when a person acts
 }
 
 // ---- routing ---------------------------------------------------------------------------------------------------
@@ -430,6 +447,7 @@ function report(error) {
 }
 
 async function route() {
+  generation++;
   clearTimeout(timer);
   if (!sessionStorage.getItem(keyName)) { signOut(); return; }
   const [path, search] = location.hash.replace(/^#/, '').split('?');
@@ -450,6 +468,8 @@ async function route() {
 async function start() {
   $('sign-in-form').addEventListener('submit', signIn);
   $('sign-out').addEventListener('click', () => signOut());
+  // The skip link moves the focus, not the view (its '#main' is not a view's address).
+  document.querySelector('.skip').addEventListener('click', (event) => { event.preventDefault(); $('main').focus(); });
   window.addEventListener('hashchange', route);
   const { entra } = await fetch('config.json').then((r) => r.json()).catch(() => ({}));
   if (entra) {
