@@ -42,8 +42,7 @@ public sealed class DeadLetters(TableServiceClient tables, TimeProvider clock)
     /// <summary>Keeps a dead message (again: the same message is the same row).</summary>
     public Task KeepAsync(DeadLetterCommand command, string? jobId, string outcome, CancellationToken cancellationToken)
     {
-        var poisonedAt = command.InsertedOn ?? clock.GetUtcNow();
-        var ticks = (DateTimeOffset.MaxValue.UtcTicks - poisonedAt.UtcTicks).ToString("D19", System.Globalization.CultureInfo.InvariantCulture);
+        var ticks = JobRows.NewestFirst(command.InsertedOn ?? clock.GetUtcNow());
         return _table.UpsertEntityAsync(new DeadLetter
         {
             PartitionKey = command.Queue,

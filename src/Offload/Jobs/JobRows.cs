@@ -67,14 +67,15 @@ public static class JobRows
     /// The key of a job's row in the list (<see cref="JobListing"/>): its creation time counted down from the end of
     /// time, so a shard's rows come newest first, then its id, which makes the key unique and the order total.
     /// </summary>
-    public static string ListKey(DateTimeOffset createdAt, string jobId) => $"{ListPrefix}{ListTicks(createdAt)}|{jobId}";
+    public static string ListKey(DateTimeOffset createdAt, string jobId) => $"{ListPrefix}{NewestFirst(createdAt)}|{jobId}";
 
     /// <summary>The range of list keys of jobs created in [<paramref name="since"/>, <paramref name="until"/>): [from, to), newest first.</summary>
     public static (string From, string To) ListRange(DateTimeOffset? since, DateTimeOffset? until) =>
-        (until is { } u ? $"{ListPrefix}{ListTicks(u - TimeSpan.FromTicks(1))}" : ListPrefix,
-         since is { } s ? $"{ListPrefix}{ListTicks(s)}}}" : "list}");
+        (until is { } u ? $"{ListPrefix}{NewestFirst(u - TimeSpan.FromTicks(1))}" : ListPrefix,
+         since is { } s ? $"{ListPrefix}{NewestFirst(s)}}}" : "list}");
 
-    private static string ListTicks(DateTimeOffset time) =>
+    /// <summary>A time as 19 digits that sort newest first (its ticks counted down from the end of time): for keys listed newest first.</summary>
+    public static string NewestFirst(DateTimeOffset time) =>
         (DateTimeOffset.MaxValue.UtcTicks - time.UtcTicks).ToString("D19", System.Globalization.CultureInfo.InvariantCulture);
 
     public static string ExpiresKey(string day, string jobId) => $"{ExpiresPrefix}{day}|{jobId}";
