@@ -1,4 +1,6 @@
 using System.Net.Http.Json;
+using Deque.AxeCore.Commons;
+using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
 using Offload.IntegrationTests.Infrastructure;
 using Offload.Testing;
@@ -8,7 +10,8 @@ namespace Offload.IntegrationTests.Dashboard;
 /// <summary>
 /// The pictures of the dashboard in the README and docs/, taken on a server of its own with a few jobs of each kind:
 /// on every run into a folder of the test's (so a page that no longer renders fails here), and into docs/images with
-/// <c>OFFLOAD_UPDATE_SCREENSHOTS=1 ./test.sh --filter DashboardScreenshots</c>.
+/// <c>OFFLOAD_UPDATE_SCREENSHOTS=1 ./test.sh --filter DashboardScreenshots</c>. Each page is also checked by axe-core
+/// (WCAG 2.1 A and AA: contrast, labels, names, structure), on a laptop's screen and a phone's.
 /// </summary>
 public sealed class DashboardScreenshots(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
@@ -41,22 +44,44 @@ public sealed class DashboardScreenshots(ServerFixture fixture) : IClassFixture<
         await desk.SignInAsync(ServerProcess.AdminKey, "#/");
         await Assertions.Expect(desk.Page.Locator("#hour-total")).ToHaveTextAsync("6");
         await ShotAsync(desk.Page, "dashboard-overview.png");
+        await AssertAccessibleAsync(desk.Page, "the overview");
 
         await desk.Page.GotoAsync($"/dashboard/#/jobs/{video}");
         await Assertions.Expect(desk.Page.Locator("#player")).ToBeVisibleAsync();
         await desk.Page.WaitForFunctionAsync("() => document.getElementById('player').readyState >= 2"); // its first frame, behind the poster
         await ShotAsync(desk.Page, "dashboard-job.png");
+        await AssertAccessibleAsync(desk.Page, "a job");
 
         await desk.Page.GotoAsync("/dashboard/#/jobs");
         await Assertions.Expect(desk.Page.Locator("#jobs tr")).ToHaveCountAsync(6);
         await ShotAsync(desk.Page, "dashboard-jobs.png");
+        await AssertAccessibleAsync(desk.Page, "the jobs");
+
+        await desk.Page.GotoAsync("/dashboard/#/queues/high-priority");
+        await Assertions.Expect(desk.Page.Locator("#dead-letters")).ToBeVisibleAsync();
+        await AssertAccessibleAsync(desk.Page, "the dead letters");
+        await desk.Page.GotoAsync("/dashboard/#/queues");
+        await Assertions.Expect(desk.Page.Locator("#queues tr")).ToHaveCountAsync(4);
+        await AssertAccessibleAsync(desk.Page, "the queues");
+        await desk.Page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await AssertAccessibleAsync(desk.Page, "signing in");
 
         await using var phone = await DashboardBrowser.StartAsync(fixture.Server.BaseAddress, 390, 844);
         await phone.SignInAsync(ServerProcess.AdminKey, "#/");
         await Assertions.Expect(phone.Page.Locator("#hour-total")).ToHaveTextAsync("6");
         await ShotAsync(phone.Page, "dashboard-overview-phone.png", fullPage: false);
+        await AssertAccessibleAsync(phone.Page, "the overview on a phone");
 
         Assert.Empty(desk.ConsoleErrors.Concat(phone.ConsoleErrors));
+    }
+
+    /// <summary>No violation of WCAG 2.1 A or AA that axe-core can find, whatever its impact.</summary>
+    private static async Task AssertAccessibleAsync(IPage page, string what)
+    {
+        var result = await page.RunAxe(new AxeRunOptions { RunOnly = new RunOnlyOptions { Type = "tag", Values = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
+        Assert.True(result.Violations.Length == 0, $"{what}: " + string.Join("; ", result.Violations.Select(v =>
+            $"{v.Id} ({v.Impact}): {v.Help} at {string.Join(", ", v.Nodes.Take(3).Select(n => n.Target?.ToString()))}")));
+        Assert.Contains(result.Passes, p => p.Id == "color-contrast" || p.Id == "label"); // it did look
     }
 
     private static async Task ShotAsync(IPage page, string name, bool fullPage = true)

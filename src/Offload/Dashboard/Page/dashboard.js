@@ -176,6 +176,7 @@ function filtersOf(params) {
   text('kind', 'Kind'),
   text('owner', 'Owner'),
   text('since', 'Created since (ISO 8601)'),
+  text('until', 'Created before'),
   text('id', 'Job id'),
   el('p', {}, el('button', { type: 'submit' }, 'Show')));
 }
