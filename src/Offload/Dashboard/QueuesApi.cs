@@ -51,8 +51,8 @@ public sealed class QueuesApi(QueueServiceClient queues, DeadLetters deadLetters
     public Task<IResult> ListDeadLettersAsync(string name, CancellationToken cancellationToken) =>
         ApiResults.WhenStorageIsDownAsync(async () =>
         {
-            if (!Names.Contains(name))
-                return UnknownQueue(name);
+            if (UnknownQueue(name) is { } unknown)
+                return unknown;
             var letters = await deadLetters.ListAsync(name, MaxListed, cancellationToken);
             return ApiResults.Ok(new DeadLetterList(name, [.. letters.Select(DeadLetterView.From)], await deadLetters.CountAsync(name, CountCap, cancellationToken)));
         });
@@ -65,8 +65,8 @@ public sealed class QueuesApi(QueueServiceClient queues, DeadLetters deadLetters
     public Task<IResult> RequeueAsync(ClaimsPrincipal user, string name, string id, CancellationToken cancellationToken) =>
         ApiResults.WhenStorageIsDownAsync(async () =>
         {
-            if (!Names.Contains(name))
-                return UnknownQueue(name);
+            if (UnknownQueue(name) is { } unknown)
+                return unknown;
             if (await deadLetters.GetAsync(name, id, cancellationToken) is not { } letter)
                 return NoSuchLetter(name, id);
             var (result, problem) = await RequeueAsync(Caller.From(user), letter, cancellationToken);
@@ -77,8 +77,8 @@ public sealed class QueuesApi(QueueServiceClient queues, DeadLetters deadLetters
     public Task<IResult> DeleteAsync(string name, string id, CancellationToken cancellationToken) =>
         ApiResults.WhenStorageIsDownAsync(async () =>
         {
-            if (!Names.Contains(name))
-                return UnknownQueue(name);
+            if (UnknownQueue(name) is { } unknown)
+                return unknown;
             if (await deadLetters.GetAsync(name, id, cancellationToken) is not { } letter)
                 return NoSuchLetter(name, id);
             await deadLetters.DeleteAsync(letter, cancellationToken);
@@ -89,8 +89,8 @@ public sealed class QueuesApi(QueueServiceClient queues, DeadLetters deadLetters
     public Task<IResult> RequeueAllAsync(ClaimsPrincipal user, string name, CancellationToken cancellationToken) =>
         ApiResults.WhenStorageIsDownAsync(async () =>
         {
-            if (!Names.Contains(name))
-                return UnknownQueue(name);
+            if (UnknownQueue(name) is { } unknown)
+                return unknown;
             var (requeued, kept) = (0, new List<DeadLetterNotSent>());
             foreach (var letter in await deadLetters.ListAsync(name, MaxListed, cancellationToken))
             {
@@ -108,8 +108,8 @@ public sealed class QueuesApi(QueueServiceClient queues, DeadLetters deadLetters
     public Task<IResult> DeleteAllAsync(string name, CancellationToken cancellationToken) =>
         ApiResults.WhenStorageIsDownAsync(async () =>
         {
-            if (!Names.Contains(name))
-                return UnknownQueue(name);
+            if (UnknownQueue(name) is { } unknown)
+                return unknown;
             var deleted = 0;
             foreach (var letter in await deadLetters.ListAsync(name, CountCap, cancellationToken))
                 deleted += await deadLetters.DeleteAsync(letter, cancellationToken) ? 1 : 0;
@@ -148,7 +148,8 @@ public sealed class QueuesApi(QueueServiceClient queues, DeadLetters deadLetters
 
     private static IResult Conflict(string title) => ApiResults.Problem(StatusCodes.Status409Conflict, title);
 
-    private static IResult UnknownQueue(string name) => ApiResults.Problem(StatusCodes.Status404NotFound,
+    /// <summary>404 naming the queues there are, for a name that is none of them; <c>null</c> for one that is.</summary>
+    private static IResult? UnknownQueue(string name) => Names.Contains(name) ? null : ApiResults.Problem(StatusCodes.Status404NotFound,
         $"There is no queue '{name}'.", $"The queues are: {string.Join(", ", Names)}.");
 
     private static IResult NoSuchLetter(string name, string id) => ApiResults.NotFound($"Queue '{name}' has no dead letter '{id}'.");

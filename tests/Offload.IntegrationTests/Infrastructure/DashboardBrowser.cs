@@ -52,6 +52,13 @@ public sealed class DashboardBrowser : IAsyncDisposable
         await Page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
     }
 
+    /// <summary>What every browser test holds the page to: no console error, and no request to anywhere but 127.0.0.1.</summary>
+    public void AssertNothingAmiss()
+    {
+        Assert.True(ConsoleErrors.Count == 0, "console errors:\n" + string.Join('\n', ConsoleErrors));
+        Assert.All(Requests, url => Assert.Equal("127.0.0.1", new Uri(url).Host));
+    }
+
     private static string NodeOnPath() =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(folder => Path.Combine(folder, "node")).FirstOrDefault(File.Exists)
         ?? throw new InvalidOperationException("Node.js is not on PATH: ./test.sh installs it with the npm tools.");
