@@ -38,6 +38,25 @@ public static class Processes
         return found;
     }
 
+    /// <summary>
+    /// How the kernel schedules a process: its policy (<c>SCHED_OTHER</c> 0, <c>SCHED_IDLE</c> 5) and its nice value,
+    /// fields 41 and 19 of /proc/{pid}/stat.
+    /// </summary>
+    public static (int Policy, int Nice) SchedulingOf(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' '); // fields[0] is field 3, the state
+        return (int.Parse(fields[41 - 3], CultureInfo.InvariantCulture), int.Parse(fields[19 - 3], CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>The CPU time processes have used (utime + stime, fields 14 and 15 of /proc/{pid}/stat, in ticks of 1/100 s).</summary>
+    public static double CpuSeconds(IEnumerable<int> pids) => pids.Sum(pid =>
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (long.Parse(fields[14 - 3], CultureInfo.InvariantCulture) + long.Parse(fields[15 - 3], CultureInfo.InvariantCulture)) / 100.0;
+    });
+
     /// <summary>SIGKILL to one process only (not its children), as the kernel's OOM killer or <c>kill -9</c> sends it.</summary>
     public static Task KillAsync(int pid) => Command.RunAsync("kill", "-KILL", pid.ToString(CultureInfo.InvariantCulture));
 }

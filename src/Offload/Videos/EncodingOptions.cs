@@ -44,9 +44,17 @@ public sealed class EncodingOptions
     public string? FfmpegFolder { get; set; }
 
     /// <summary>
-    /// How much lower than the worker's own ffmpeg runs (Linux <c>nice</c>, 0-19; 0 = the same): an encode yields the CPU
-    /// to the worker's heartbeats and, where one machine serves everything, to the API and the emails. Alone, it still
-    /// gets every core.
+    /// ffmpeg runs in Linux's idle scheduling class (SCHED_IDLE, <c>chrt --idle 0</c>): it gets a core only when no
+    /// thread of normal priority wants it, so the worker's heartbeats and, where one machine serves everything, the API
+    /// and the emails never wait behind an encode. Alone, it still gets every core; on a machine that is never idle an
+    /// encode waits, its lease kept by the worker, until <see cref="TimeLimit"/>. <c>false</c>: <see cref="Niceness"/>.
+    /// </summary>
+    public bool IdleScheduling { get; set; } = true;
+
+    /// <summary>
+    /// How much lower than the worker's own ffmpeg runs (Linux <c>nice</c>, 0-19; 0 = the same) when
+    /// <see cref="IdleScheduling"/> is off or util-linux's <c>chrt</c> is missing: each of its threads still takes a
+    /// share of the CPU beside the worker's.
     /// </summary>
     [Range(0, 19)]
     public int Niceness { get; set; } = 10;

@@ -99,10 +99,10 @@ public sealed partial class VideoEncoder
 
         try
         {
-            if (FfmpegLifetime.Prepare(ffmpegFolder, setpriv, Path.GetTempPath(), _options.Niceness) is { } wrapped)
+            if (FfmpegLifetime.Prepare(ffmpegFolder, setpriv, Path.GetTempPath(), _options.Niceness, _options.IdleScheduling) is { } wrapped)
             {
-                LogParentDeathSignal(_logger, setpriv);
-                return wrapped;
+                LogParentDeathSignal(_logger, setpriv, wrapped.Priority);
+                return wrapped.Folder;
             }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -445,8 +445,8 @@ public sealed partial class VideoEncoder
         Message = "No frame from a third of the way in is brighter than black: the poster is the frame there")]
     private static partial void LogDarkPoster(ILogger logger);
 
-    [LoggerMessage(EventId = 2120, Level = LogLevel.Information, Message = "ffmpeg runs under {Setpriv} --pdeathsig KILL: it dies with this worker")]
-    private static partial void LogParentDeathSignal(ILogger logger, string setpriv);
+    [LoggerMessage(EventId = 2120, Level = LogLevel.Information, Message = "ffmpeg runs under {Setpriv} --pdeathsig KILL, {Priority}: it dies with this worker")]
+    private static partial void LogParentDeathSignal(ILogger logger, string setpriv, string priority);
 
     [LoggerMessage(EventId = 2121, Level = LogLevel.Warning,
         Message = "setpriv (util-linux) was not found: should this worker be killed, its ffmpeg runs on until the encode ends")]
