@@ -31,18 +31,18 @@ public static class EmailCpuBenchmark
 
         var processes = new (string Name, int[] Pids)[] { ("API", [api.Pid]), ("worker", [worker.Pid]), ("Azurite", [.. azurite.Pids]), ("maildev", [mail.Pid]) };
         // What the processes use idle (the listeners' polls, the sweeper), to tell it from what the emails cost.
-        var idleStart = processes.Select(p => CpuSeconds(p.Pids)).ToArray();
+        var idleStart = processes.Select(p => Processes.CpuSeconds(p.Pids)).ToArray();
         var idleWatch = System.Diagnostics.Stopwatch.StartNew();
         await Task.Delay(TimeSpan.FromSeconds(20));
-        var idlePerSecond = processes.Select((p, i) => (CpuSeconds(p.Pids) - idleStart[i]) / idleWatch.Elapsed.TotalSeconds).ToArray();
+        var idlePerSecond = processes.Select((p, i) => (Processes.CpuSeconds(p.Pids) - idleStart[i]) / idleWatch.Elapsed.TotalSeconds).ToArray();
         Console.WriteLine("  idle: " + string.Join(", ", processes.Select((p, i) => $"{p.Name} {idlePerSecond[i] * 100:0.0} % of a core")));
 
-        var before = processes.Select(p => CpuSeconds(p.Pids)).ToArray();
+        var before = processes.Select(p => Processes.CpuSeconds(p.Pids)).ToArray();
         var wall = System.Diagnostics.Stopwatch.StartNew();
         for (var burst = 1; burst <= Bursts; burst++)
             await BurstAsync(api.Http, mail, $"b{burst}");
         var seconds = wall.Elapsed.TotalSeconds;
-        var used = processes.Select((p, i) => CpuSeconds(p.Pids) - before[i] - idlePerSecond[i] * seconds).ToArray();
+        var used = processes.Select((p, i) => Processes.CpuSeconds(p.Pids) - before[i] - idlePerSecond[i] * seconds).ToArray();
         const int emails = Bursts * PerBurst;
         Console.WriteLine($"  {emails} emails in {seconds:0.0} s: CPU per email, idle use taken out: " +
                           string.Join(", ", processes.Select((p, i) => $"{p.Name} {used[i] * 1000 / emails:0.0} ms")) +
@@ -63,12 +63,4 @@ public static class EmailCpuBenchmark
         await mail.WaitForAsync(e => e.To.EndsWith($"-{run}@example.com", StringComparison.Ordinal), PerBurst, TimeSpan.FromMinutes(2));
         await Task.Delay(2000); // the jobs' end moves, after the SMTP server has the message
     }
-
-    /// <summary>utime + stime of processes, from /proc (clock ticks of 1/100 s).</summary>
-    private static double CpuSeconds(IEnumerable<int> pids) => pids.Sum(pid =>
-    {
-        var stat = File.ReadAllText($"/proc/{pid}/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
-    });
 }

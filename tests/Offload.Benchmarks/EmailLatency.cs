@@ -137,6 +137,7 @@ public static class EmailLatencyBenchmark
                 await Task.Delay(200);
 
             var run = $"r{round}-{Guid.NewGuid():N}"[..12];
+            Console.WriteLine($"round {round}: the burst starts at {DateTimeOffset.UtcNow:HH:mm:ss.fff}");
             var statusUrls = await PostEmailsAsync(http, run);
             // Once a second: every look at maildev fetches every email it holds, CPU the burst would otherwise lose.
             var delivered = await mail.WaitForAsync(e => e.To.EndsWith($"-{run}@example.com", StringComparison.Ordinal), EmailsPerRound,

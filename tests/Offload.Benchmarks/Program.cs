@@ -23,7 +23,7 @@ using Offload.Videos;
 //   chooses one Azurite process or a process per service; --polling shipped,00:00:00.500 (the default: shipped) runs
 //   it with each queue's own polling, or with every listener polling at most that far apart, one after the other;
 //   --vary Encoding__Niceness=10,19 runs it at each value of one server setting, one after the other.
-//   cpu: CPU time per email, by process (EmailCpu.cs).
+//   cpu: CPU time per email, by process (EmailCpu.cs), then Azurite's CPU per request of each kind (AzuriteCost.cs).
 //   split: a long 1080p video on one worker pinned to one core, then on two (SplitSpeed.cs), and the split output's
 //   fidelity against a single pass; --minutes N (default 10) sets the source's length (~40 min at 10).
 // Usage: dotnet run -c Release --project tests/Offload.Benchmarks [-- --rounds N] [-- --only ops,latency]
@@ -36,7 +36,10 @@ if (only.Count > 0)
     if (only.Contains("ops"))
         await StorageOperationsBenchmark.RunAsync();
     if (only.Contains("cpu"))
+    {
         await EmailCpuBenchmark.RunAsync();
+        await AzuriteCostBenchmark.RunAsync();
+    }
     if (only.Contains("split"))
         await SplitSpeedBenchmark.RunAsync(ListArgument("--minutes")?.Select(int.Parse).FirstOrDefault() ?? 10);
     if (only.Contains("latency"))
