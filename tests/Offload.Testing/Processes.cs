@@ -23,11 +23,9 @@ public static class Processes
             {
                 if (!File.ReadAllText(Path.Combine(dir, "cmdline")).Contains(text, StringComparison.Ordinal))
                     continue;
-                // "pid (comm) state ppid ...": comm may hold spaces, so read after its closing parenthesis.
-                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                if (fields[0] != "Z")
-                    found.Add(new Found(pid, int.Parse(fields[1], CultureInfo.InvariantCulture)));
+                var stat = StatOf(pid);
+                if (stat(3) != "Z")
+                    found.Add(new Found(pid, int.Parse(stat(4), CultureInfo.InvariantCulture)));
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
@@ -44,18 +42,27 @@ public static class Processes
     /// </summary>
     public static (int Policy, int Nice) SchedulingOf(int pid)
     {
-        var stat = File.ReadAllText($"/proc/{pid}/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' '); // fields[0] is field 3, the state
-        return (int.Parse(fields[41 - 3], CultureInfo.InvariantCulture), int.Parse(fields[19 - 3], CultureInfo.InvariantCulture));
+        var stat = StatOf(pid);
+        return (int.Parse(stat(41), CultureInfo.InvariantCulture), int.Parse(stat(19), CultureInfo.InvariantCulture));
     }
 
     /// <summary>The CPU time processes have used (utime + stime, fields 14 and 15 of /proc/{pid}/stat, in ticks of 1/100 s).</summary>
     public static double CpuSeconds(IEnumerable<int> pids) => pids.Sum(pid =>
     {
+        var stat = StatOf(pid);
+        return (long.Parse(stat(14), CultureInfo.InvariantCulture) + long.Parse(stat(15), CultureInfo.InvariantCulture)) / 100.0;
+    });
+
+    /// <summary>
+    /// /proc/{pid}/stat, field by field as proc(5) numbers them (3 is the state). "pid (comm) state ppid ...": comm may
+    /// hold spaces, so the fields are read after its closing parenthesis.
+    /// </summary>
+    private static Func<int, string> StatOf(int pid)
+    {
         var stat = File.ReadAllText($"/proc/{pid}/stat");
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return (long.Parse(fields[14 - 3], CultureInfo.InvariantCulture) + long.Parse(fields[15 - 3], CultureInfo.InvariantCulture)) / 100.0;
-    });
+        return field => fields[field - 3];
+    }
 
     /// <summary>SIGKILL to one process only (not its children), as the kernel's OOM killer or <c>kill -9</c> sends it.</summary>
     public static Task KillAsync(int pid) => Command.RunAsync("kill", "-KILL", pid.ToString(CultureInfo.InvariantCulture));
