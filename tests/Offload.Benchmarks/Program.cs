@@ -27,7 +27,7 @@ using Offload.Videos;
 //   split: a long 1080p video on one worker pinned to one core, then on two (SplitSpeed.cs), and the split output's
 //   fidelity against a single pass; --minutes N (default 10) sets the source's length (~40 min at 10).
 // Usage: dotnet run -c Release --project tests/Offload.Benchmarks [-- --rounds N] [-- --only ops,latency]
-var rounds = args.SkipWhile(a => a != "--rounds").Skip(1).Select(int.Parse).DefaultIfEmpty(5).First();
+var rounds = args.SkipWhile(a => a != "--rounds").Skip(1).Select(int.Parse).DefaultIfEmpty(7).First();
 var only = args.SkipWhile(a => a != "--only").Skip(1).Take(1).SelectMany(a => a.Split(',')).ToHashSet(StringComparer.OrdinalIgnoreCase);
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 if (only.Count > 0)

@@ -212,11 +212,14 @@ public sealed partial class EncodeVideoHandler(
         var sizeBytes = new FileInfo(outputPath).Length;
         ThrowIfOver(EncodeLimits.CheckOutput(info, output, sizeBytes, _options));
 
-        var made = await encoder.MakePicturesAsync(outputPath, info, output, Directory.CreateDirectory(Path.Combine(workDirectory, "pictures")).FullName, cancellationToken);
-
+        // The MP4 goes up while its pictures are made from it; the pictures follow it. All land, or none stays.
         var outputName = StorageNames.OutputBlobName(id, context.RunId);
+        await using var uploads = work.BeginUploads(cancellationToken);
+        uploads.Start([new Upload(outputName, outputPath, "video/mp4")]);
+        var made = await encoder.MakePicturesAsync(outputPath, info, output, Directory.CreateDirectory(Path.Combine(workDirectory, "pictures")).FullName, cancellationToken);
         var (pictures, pictureFiles) = Pictures(id, context.RunId, made, output.Duration);
-        var delete = await work.UploadAsync([new Upload(outputName, outputPath, "video/mp4"), .. pictureFiles], cancellationToken);
+        uploads.Start(pictureFiles);
+        var delete = await uploads.CompleteAsync();
 
         LogEncoded(logger, sizeBytes, output.Width, output.Height, made.Tiles);
         return new JobResult(

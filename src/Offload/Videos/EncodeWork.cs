@@ -55,28 +55,17 @@ public sealed partial class EncodeWork(BlobServiceClient blobs, IOptions<Encodin
     /// </summary>
     public async Task<Func<Task>> UploadAsync(IReadOnlyList<Upload> uploads, CancellationToken cancellationToken)
     {
-        var outputs = blobs.GetBlobContainerClient(Storage.StorageNames.OutputsContainer);
-        async Task DeleteAsync()
-        {
-            foreach (var upload in uploads)
-                await outputs.DeleteBlobIfExistsAsync(upload.BlobName, cancellationToken: CancellationToken.None);
-        }
-
-        try
-        {
-            await Task.WhenAll(uploads.Select(u => outputs.GetBlobClient(u.BlobName).UploadAsync(u.Path, new BlobUploadOptions
-            {
-                HttpHeaders = new BlobHttpHeaders { ContentType = u.ContentType },
-            }, cancellationToken)));
-        }
-        catch (Exception ex) when (ex is RequestFailedException or OperationCanceledException or IOException)
-        {
-            await DeleteAsync();
-            throw;
-        }
-
-        return DeleteAsync;
+        await using var batch = BeginUploads(cancellationToken);
+        batch.Start(uploads);
+        return await batch.CompleteAsync();
     }
+
+    /// <summary>
+    /// Uploads that start one after another while the run goes on (an output while its pictures are made), to be
+    /// completed together: they land all or none (<see cref="UploadBatch"/>).
+    /// </summary>
+    public UploadBatch BeginUploads(CancellationToken cancellationToken) =>
+        new(blobs.GetBlobContainerClient(Storage.StorageNames.OutputsContainer), cancellationToken);
 
     private void TryDelete(WorkFolder folder)
     {
@@ -95,4 +84,77 @@ public sealed partial class EncodeWork(BlobServiceClient blobs, IOptions<Encodin
 
     [LoggerMessage(EventId = 2110, Level = LogLevel.Warning, Message = "Could not delete the work folder {Path}")]
     private static partial void LogCleanupFailed(ILogger logger, string path, Exception exception);
+}
+
+/// <summary>
+/// Uploads to the outputs container that run while the work goes on: <see cref="Start"/> begins them at once,
+/// <see cref="CompleteAsync"/> waits for all of them. All or none: should one fail, or the work fail before they are
+/// complete (the batch disposed first), those that landed are deleted (the next attempt writes under its own names).
+/// </summary>
+public sealed class UploadBatch(BlobContainerClient outputs, CancellationToken cancellationToken) : IAsyncDisposable
+{
+    private readonly List<(string BlobName, Task Upload)> _started = [];
+    private bool _completed;
+
+    /// <summary>Begins uploading each file; they go up while the caller goes on.</summary>
+    public void Start(IEnumerable<Upload> uploads)
+    {
+        ObjectDisposedException.ThrowIf(_completed, this);
+        foreach (var upload in uploads)
+        {
+            _started.Add((upload.BlobName, outputs.GetBlobClient(upload.BlobName).UploadAsync(upload.Path, new BlobUploadOptions
+            {
+                HttpHeaders = new BlobHttpHeaders { ContentType = upload.ContentType },
+            }, cancellationToken)));
+        }
+    }
+
+    /// <summary>
+    /// Waits for every upload begun; should one fail, deletes those that landed and throws. Returns what deletes them
+    /// again, for a result that is discarded.
+    /// </summary>
+    public async Task<Func<Task>> CompleteAsync()
+    {
+        try
+        {
+            await Task.WhenAll(_started.Select(s => s.Upload));
+        }
+        catch (Exception ex) when (IsUploadFault(ex))
+        {
+            await DeleteAsync();
+            throw;
+        }
+        finally
+        {
+            _completed = true;
+        }
+
+        return DeleteAsync;
+    }
+
+    /// <summary>The work failed before <see cref="CompleteAsync"/>: waits for what is in flight, and deletes what landed.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_completed)
+            return;
+        _completed = true;
+        try
+        {
+            await Task.WhenAll(_started.Select(s => s.Upload));
+        }
+        catch (Exception ex) when (IsUploadFault(ex))
+        {
+            // the work's own fault is the one that propagates; these blobs go either way
+        }
+
+        await DeleteAsync();
+    }
+
+    private async Task DeleteAsync()
+    {
+        foreach (var (blobName, _) in _started)
+            await outputs.DeleteBlobIfExistsAsync(blobName, cancellationToken: CancellationToken.None);
+    }
+
+    private static bool IsUploadFault(Exception ex) => ex is RequestFailedException or OperationCanceledException or IOException;
 }
